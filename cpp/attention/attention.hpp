@@ -1,0 +1,71 @@
+// Softmax attention Att(Q,K,V) = D⁻¹ A V, A = exp(scale · Q Kᵀ), D = diag(A 1)
+// (THEORY.md §1; Alman–Song, arXiv 2302.13214). Q, K, V, O are row-major n×d float32.
+//
+// Every method is one entry of the registry below: a name, a function taking
+// the shared parameter struct, and a cost model. Bindings, the bench CLI, the
+// tests and the page all iterate the registry.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/options.hpp"
+
+namespace subquad::attention {
+
+struct Params {
+  double scale = 0;    // 0 → 1/√d (practice); the papers use 1/d
+  bool causal = false;  // row i attends to keys j ≤ i
+  int threads = 0;      // 0 → all the pool has
+  std::uint64_t seed = 1;  // for randomised methods
+};
+
+// Extra facts a method reports with its output (rank, polynomial error, …).
+using Stats = std::vector<std::pair<std::string, double>>;
+
+struct Problem {
+  std::size_t n = 0, d = 0;
+  const float *Q = nullptr, *K = nullptr, *V = nullptr;
+};
+
+struct Cost {
+  double flops = 0;         // floating-point operations of the method
+  double bytes = 0;         // bytes it must read and write at least
+  double memory_bytes = 0;  // extra memory it allocates
+};
+
+struct Method {
+  const char* name;
+  const char* summary;
+  void (*run)(const Problem&, const Params&, float* O, Stats& stats);
+  Cost (*cost)(std::size_t n, std::size_t d, const Params&);
+};
+
+const std::vector<Method>& methods();
+// Throws Error("method", …) naming the known methods when `name` is not one.
+const Method& find_method(const std::string& name);
+
+// Validates shapes, finiteness and memory, then runs the method.
+void run(const std::string& method, const Problem& p, const Params& params, float* O,
+         Stats& stats);
+
+double resolved_scale(const Params& params, std::size_t d);
+
+// Params from named options: scale ("sqrt" | "inv_d" | a number), causal,
+// threads, seed — the one parser for the bindings and the CLI.
+Params params_from(const Options& o, std::size_t d);
+
+// The methods (each in its own file beside this header).
+void exact_reference(const Problem&, const Params&, float* O, Stats&);
+// One row of the reference, for checking large problems on a sample of rows.
+void exact_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+void exact(const Problem&, const Params&, float* O, Stats&);
+
+// Error of an output against a reference: max |O − R| / max |R|.
+double relative_error(const float* O, const float* R, std::size_t count);
+double relative_error(const float* O, const double* R, std::size_t count);
+
+}  // namespace subquad::attention

@@ -1,0 +1,78 @@
+// Exact attention, row-blocked: for each block of query rows materialise the
+// scores against all keys (rows × n floats, sized to stay in L2), softmax them
+// in place, multiply by V. Both products use the SIMD micro-kernel; threads
+// take row blocks. Memory: Kᵀ (n·d) plus one score block per thread.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "common/threads.hpp"
+#include "simd/gemm.hpp"
+#include "simd/simd.hpp"
+
+namespace subquad::attention {
+
+namespace {
+
+std::size_t rows_per_block(std::size_t n) {
+  // ~256 KiB of scores per block, a multiple of the micro-kernel's 6 rows.
+  const std::size_t target = (64 * 1024) / std::max<std::size_t>(n, 1);
+  return std::max<std::size_t>(6, std::min<std::size_t>(96, target / 6 * 6));
+}
+
+// row[0..valid) ← exp(scale·(row − max)), row[valid..width) ← 0; returns the sum.
+float softmax_numerators(float* row, std::size_t valid, std::size_t width, float scale) {
+  using namespace simd;
+  f32x4 vmax = splat(-INFINITY);
+  std::size_t j = 0;
+  for (; j + 4 <= valid; j += 4) vmax = max(vmax, load(row + j));
+  float m = hmax(vmax);
+  for (; j < valid; ++j) m = std::max(m, row[j]);
+  const f32x4 vm = splat(m), vs = splat(scale);
+  f32x4 vsum = splat(0.0f);
+  for (j = 0; j + 4 <= valid; j += 4) {
+    const f32x4 e = simd::exp((load(row + j) - vm) * vs);
+    store(row + j, e);
+    vsum += e;
+  }
+  float sum = hsum(vsum);
+  for (; j < valid; ++j) {
+    row[j] = simd::exp((row[j] - m) * scale);
+    sum += row[j];
+  }
+  std::fill(row + valid, row + width, 0.0f);
+  return sum;
+}
+
+}  // namespace
+
+void exact(const Problem& p, const Params& params, float* O, Stats&) {
+  const std::size_t n = p.n, d = p.d;
+  const float scale = static_cast<float>(resolved_scale(params, d));
+  const int threads = resolve_threads(params.threads);
+  const std::size_t R = rows_per_block(n);
+
+  std::vector<float> Kt(d * n);  // Kᵀ, so both products stream rows of B
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t k = 0; k < d; ++k) Kt[k * n + j] = p.K[j * d + k];
+
+  std::vector<std::vector<float>> scores(threads, std::vector<float>(R * n));
+  parallel_for(n, R, threads, [&](std::size_t begin, std::size_t end, int worker) {
+    const std::size_t rows = end - begin;
+    const std::size_t keys = params.causal ? end : n;  // columns any row of the block needs
+    float* S = scores[worker].data();
+    simd::gemm(rows, keys, d, p.Q + begin * d, d, Kt.data(), n, S, keys, false);
+    float inv[96];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t valid = params.causal ? begin + r + 1 : keys;
+      inv[r] = 1.0f / softmax_numerators(S + r * keys, valid, keys, scale);
+    }
+    float* out = O + begin * d;
+    simd::gemm(rows, d, keys, S, keys, p.V, d, out, d, false);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t k = 0; k < d; ++k) out[r * d + k] *= inv[r];
+  });
+}
+
+}  // namespace subquad::attention

@@ -1,0 +1,86 @@
+// The one portable vector layer: GCC/Clang vector extensions, which compile to
+// SSE natively and to SIMD128 in WASM from the same source. Kernels use only
+// what is here; no intrinsics or #ifdef __wasm__ in algorithm code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace subquad::simd {
+
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef std::int32_t i32x4 __attribute__((vector_size(16)));
+// Same vectors with 4-byte alignment, for unaligned loads and stores.
+typedef float f32x4_u __attribute__((vector_size(16), aligned(4)));
+typedef std::int32_t i32x4_u __attribute__((vector_size(16), aligned(4)));
+
+constexpr int kWidth = 4;
+
+inline f32x4 load(const float* p) { return *reinterpret_cast<const f32x4_u*>(p); }
+inline void store(float* p, f32x4 v) { *reinterpret_cast<f32x4_u*>(p) = v; }
+inline f32x4 splat(float x) { return f32x4{x, x, x, x}; }
+
+// Loads the first `count` (< 4) floats, the rest zero; stores likewise.
+inline f32x4 load_partial(const float* p, std::size_t count) {
+  f32x4 v = splat(0.0f);
+  for (std::size_t i = 0; i < count; ++i) v[i] = p[i];
+  return v;
+}
+inline void store_partial(float* p, f32x4 v, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) p[i] = v[i];
+}
+
+inline i32x4 as_int(f32x4 v) {
+  i32x4 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+inline f32x4 as_float(i32x4 v) {
+  f32x4 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+// Lane-wise mask ? a : b, where mask lanes are all ones or all zeros.
+inline f32x4 select(i32x4 mask, f32x4 a, f32x4 b) {
+  return as_float((mask & as_int(a)) | (~mask & as_int(b)));
+}
+inline f32x4 max(f32x4 a, f32x4 b) { return select(a > b, a, b); }
+inline f32x4 min(f32x4 a, f32x4 b) { return select(a < b, a, b); }
+
+inline float hsum(f32x4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+inline float hmax(f32x4 v) {
+  const float a = v[0] > v[1] ? v[0] : v[1];
+  const float b = v[2] > v[3] ? v[2] : v[3];
+  return a > b ? a : b;
+}
+
+// exp(x) for float lanes, Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, exp(r) by a
+// degree-6 polynomial. Relative error ≤ 2e-7 on [-87.3, 88.3] (checked against
+// std::exp in tests/native/test_simd.cpp); below -87.3 the result is exactly 0,
+// above 88.3 it saturates at exp(88.3). No NaN handling: callers pass finite values.
+inline f32x4 exp(f32x4 x) {
+  const f32x4 hi = splat(88.3f), lo = splat(-87.3f);
+  const i32x4 underflow = x < lo;
+  x = min(max(x, lo), hi);
+  // n = round(x / ln2) by the 1.5·2^23 trick (exact for |n| < 2^22).
+  const f32x4 magic = splat(12582912.0f);
+  f32x4 n = (x * splat(1.44269504088896341f) + magic) - magic;
+  // Cody–Waite reduction in two steps keeps r accurate.
+  f32x4 r = x - n * splat(0.693359375f);
+  r = r - n * splat(-2.12194440e-4f);
+  f32x4 p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  p = p * (r * r) + r + splat(1.0f);
+  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  const f32x4 result = p * as_float(e);
+  return select(underflow, splat(0.0f), result);
+}
+
+inline float exp(float x) { return exp(splat(x))[0]; }
+
+}  // namespace subquad::simd
