@@ -3,7 +3,9 @@
 // or data generation.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/options.hpp"
 
@@ -12,5 +14,12 @@ namespace subquad::bench {
 // options["suite"] picks the experiment: "attention" (one method at one shape)
 // or "peak" (the per-core SIMD ceiling). Returns a JSON object on one line.
 std::string measure(const Options& options);
+
+// The families' measurements, one file each (<family>_measure.cpp).
+std::string measure_attention(const Options& options);
+
+// An n×cols input matrix from the options dist/B/std and a seed.
+std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,
+                               std::uint64_t seed);
 
 }  // namespace subquad::bench

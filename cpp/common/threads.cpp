@@ -65,9 +65,9 @@ struct Job {
   }
 };
 
+#ifndef SUBQUAD_NO_THREADS
 thread_local bool t_inside_parallel = false;
 
-#ifndef SUBQUAD_NO_THREADS
 class Pool {
  public:
   ~Pool() {

@@ -1,0 +1,52 @@
+// Shared by every bindings file: options from a JS object, and the guard that
+// turns any C++ error into {error: message} (web/lib/subquad.js throws it as a
+// JS Error), so no exception ever crosses into JS.
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <new>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/options.hpp"
+
+namespace subquad::bindings {
+
+using emscripten::val;
+
+// Values arrive as strings (the wrapper stringifies them).
+inline Options options_from(const val& object) {
+  Options o;
+  if (object.isUndefined() || object.isNull()) return o;
+  const val keys = val::global("Object").call<val>("keys", object);
+  const int count = keys["length"].as<int>();
+  for (int i = 0; i < count; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    o.set(key, object[key].as<std::string>());
+  }
+  return o;
+}
+
+inline val failure(const std::string& message) {
+  val r = val::object();
+  r.set("error", message);
+  return r;
+}
+
+template <class Fn>
+val guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    return failure(e.what());
+  } catch (const std::bad_alloc&) {
+    return failure("memory: allocation failed (the WASM heap is full); try a smaller size");
+  } catch (const std::exception& e) {
+    return failure(e.what());
+  } catch (...) {
+    return failure("internal: unknown error");
+  }
+}
+
+}  // namespace subquad::bindings
