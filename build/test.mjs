@@ -1,0 +1,103 @@
+// `npm test`: install what is missing, build what is stale, then run in order
+// the native doctest suite (CTest), the Node tests of both WASM flavours and
+// the browser tests (headless Chromium). Prints each runner's summary and a
+// closing "N passed, M failed" line; exits non-zero if anything failed.
+//   npm test [-- --only native|node|browser]
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ensureToolchain } from './toolchain.mjs';
+import { buildAll } from './build.mjs';
+import { ROOT, NATIVE_DIR, step, bold, red, green } from './util.mjs';
+
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+
+/** Runs a command, streaming its output and keeping it for parsing. */
+function runTee(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+      process.stdout.write(b);
+    });
+    child.stderr.on('data', (b) => {
+      out += b;
+      process.stderr.write(b);
+    });
+    child.on('error', (e) => resolve({ code: 127, out: String(e) }));
+    child.on('exit', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function lastMatch(text, re) {
+  const all = [...text.matchAll(re)];
+  return all.length ? all[all.length - 1] : null;
+}
+
+const results = [];
+
+async function suite(name, cmd, args, parse) {
+  step(name);
+  const t0 = performance.now();
+  const { code, out } = await runTee(cmd, args);
+  const counts = parse(out);
+  const seconds = (performance.now() - t0) / 1000;
+  // A runner that exits non-zero failed, whatever it counted.
+  const failed = code !== 0 ? Math.max(counts.failed, 1) : counts.failed;
+  results.push({ name, passed: counts.passed, failed, seconds, code });
+}
+
+function parseDoctest(out) {
+  const m = lastMatch(out, /test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/g);
+  return m ? { passed: +m[2], failed: +m[3] } : { passed: 0, failed: 0 };
+}
+
+function parseNodeTest(out) {
+  const pass = lastMatch(out, /^# pass (\d+)/gm);
+  const fail = lastMatch(out, /^# fail (\d+)/gm);
+  return { passed: pass ? +pass[1] : 0, failed: fail ? +fail[1] : 0 };
+}
+
+function testFiles(dir) {
+  const full = path.join(ROOT, 'tests', dir);
+  return readdirSync(full)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .sort()
+    .map((f) => path.join('tests', dir, f));
+}
+
+await ensureToolchain(only === 'native' ? ['native'] : ['native', 'wasm', 'browser']);
+const built = await buildAll();
+if (built !== 0) {
+  console.error(red('build failed'));
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+if (!only || only === 'native') {
+  await suite('Native tests (doctest via CTest)', 'ctest', ['--test-dir', NATIVE_DIR, '-V'], parseDoctest);
+}
+if (!only || only === 'node') {
+  await suite('Node tests of the WASM build (st and mt)', process.execPath,
+    ['--test', '--test-reporter=tap', '--test-concurrency=1', ...testFiles('node')], parseNodeTest);
+}
+if (!only || only === 'browser') {
+  await suite('Browser tests (headless Chromium)', process.execPath,
+    ['--test', '--test-reporter=tap', '--test-concurrency=1', ...testFiles('browser')], parseNodeTest);
+}
+
+step('Summary');
+let passed = 0;
+let failed = 0;
+for (const r of results) {
+  passed += r.passed;
+  failed += r.failed;
+  const mark = r.failed ? red('FAIL') : green('ok  ');
+  console.log(`  ${mark} ${r.name}: ${r.passed} passed, ${r.failed} failed (${r.seconds.toFixed(1)} s)`);
+}
+if (passed === 0 && failed === 0) failed = 1;  // running no test is a failure
+console.log(bold(failed ? red('\nSOME TESTS FAILED') : green('\nALL TESTS PASSED')));
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,324 @@
+// subquad's one JS entry point, for Node (CommonJS/ESM) and browsers (a Web
+// Worker via importScripts, or a page via <script>).
+//
+//   const { createSubquad } = require('subquad');          // or import
+//   const sq = await createSubquad({ flavour: 'auto', threads: 0 });
+//   sq.info();   // { flavour, simd, threads, crossOriginIsolated, version, ... }
+//   const { O, ms } = sq.attention('exact', { Q, K, V, n, d });
+//   sq.measure({ suite: 'attention', method: 'exact', n: 4096, d: 64 });
+//   sq.dispose();
+//
+// Two builds of the same C++ sources: `mt` (SIMD + pthreads, needs
+// SharedArrayBuffer, i.e. cross-origin isolation in browsers) and `st` (SIMD
+// only, runs everywhere). 'auto' picks mt when it can run.
+(function (root, factory) {
+  const api = factory();
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  else root.subquad = api;
+})(typeof globalThis !== 'undefined' ? globalThis : this, function () {
+  'use strict';
+
+  const isNode =
+    typeof process === 'object' && !!(process.versions && process.versions.node) &&
+    typeof window === 'undefined' && typeof importScripts !== 'function';
+  const isWorker = !isNode && typeof importScripts === 'function';
+
+  // The smallest module using a SIMD opcode (from wasm-feature-detect).
+  const SIMD_PROBE = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0,
+    253, 15, 253, 98, 11,
+  ]);
+
+  function simdSupported() {
+    try {
+      return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // Threads need SharedArrayBuffer, which browsers give only to cross-origin
+  // isolated pages; a shared WebAssembly.Memory must also be creatable.
+  function crossOriginIsolated() {
+    if (isNode) return true;
+    return typeof globalThis.crossOriginIsolated === 'boolean' && globalThis.crossOriginIsolated;
+  }
+  function threadsSupported() {
+    if (!crossOriginIsolated() || typeof SharedArrayBuffer !== 'function') return false;
+    try {
+      const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+      return m.buffer instanceof SharedArrayBuffer;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function hardwareThreads() {
+    if (isNode) {
+      const os = require('os');
+      return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+    }
+    return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2;
+  }
+
+  // Timer resolution: the smallest step performance.now() takes (5 µs when
+  // isolated, 100 µs when not in Chromium); measured, not assumed.
+  function timerResolutionMs() {
+    let best = Infinity;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      let t1 = t0;
+      while (t1 === t0) t1 = performance.now();
+      best = Math.min(best, t1 - t0);
+    }
+    return best;
+  }
+
+  class SubquadError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = 'SubquadError';
+      const colon = message.indexOf(':');
+      this.param = colon > 0 ? message.slice(0, colon) : undefined;
+    }
+  }
+
+  function fail(message) {
+    throw new SubquadError(message);
+  }
+
+  // Embind results are objects; {error} means the C++ side refused.
+  function unwrap(result) {
+    if (result && typeof result.error === 'string') fail(result.error);
+    return result;
+  }
+
+  function loadScript(url, globalName) {
+    if (isWorker) {
+      importScripts(url);
+      return Promise.resolve(globalThis[globalName]);
+    }
+    return new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = url;
+      s.onload = () => resolve(globalThis[globalName]);
+      s.onerror = () => reject(new SubquadError(`load: could not load ${url}`));
+      document.head.appendChild(s);
+    });
+  }
+
+  function defaultWasmBase() {
+    if (isNode) return require('path').join(__dirname, '..', 'wasm');
+    if (typeof document === 'object' && document.currentScript) {
+      return new URL('../wasm/', document.currentScript.src).href;
+    }
+    return new URL('wasm/', globalThis.location.href).href;
+  }
+
+  async function instantiate(flavour, base, poolSize) {
+    const name = `subquad-${flavour}`;
+    const globalName = flavour === 'mt' ? 'SubquadMT' : 'SubquadST';
+    const options = {};
+    if (flavour === 'mt') options.pthreadPoolSize = poolSize;
+    let factory;
+    if (isNode) {
+      const path = require('path');
+      const fs = require('fs');
+      const js = path.join(base, `${name}.js`);
+      if (!fs.existsSync(js)) fail(`load: ${js} is missing; run "npm run build" first`);
+      factory = require(js);
+      // Emscripten 3.1.6 calls fetch() on a file path under Node 20: hand it the bytes.
+      options.wasmBinary = fs.readFileSync(path.join(base, `${name}.wasm`));
+    } else {
+      const baseUrl = base.endsWith('/') ? base : base + '/';
+      const jsUrl = new URL(`${name}.js`, baseUrl).href;
+      factory = await loadScript(jsUrl, globalName);
+      if (typeof factory !== 'function') fail(`load: ${jsUrl} did not define ${globalName}`);
+      // A pthread build in a worker needs absolute URLs for its own threads.
+      options.mainScriptUrlOrBlob = jsUrl;
+      options.locateFile = (file) => new URL(file, baseUrl).href;
+    }
+    return factory(options);
+  }
+
+  /**
+   * Loads the WASM library.
+   * @param {object} [opts]
+   * @param {'auto'|'mt'|'st'} [opts.flavour='auto']
+   * @param {number} [opts.threads=0]  pool size for mt; 0 = min(8, hardware threads)
+   * @param {string} [opts.wasmBase]   folder (path or URL) holding subquad-{st,mt}.{js,wasm}
+   */
+  async function createSubquad(opts = {}) {
+    const requested = opts.flavour || 'auto';
+    if (!['auto', 'mt', 'st'].includes(requested)) {
+      fail(`flavour: got '${requested}', must be auto, mt or st`);
+    }
+    const threadsOk = Number.isInteger(opts.threads || 0) && (opts.threads || 0) >= 0;
+    if (!threadsOk) fail(`threads: got ${opts.threads}, must be an integer >= 0 (0 = all cores)`);
+    const simd = simdSupported();
+    if (!simd) fail('simd: this runtime has no WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
+    const isolated = crossOriginIsolated();
+    const canThread = threadsSupported();
+    let flavour = requested === 'auto' ? (canThread ? 'mt' : 'st') : requested;
+    if (flavour === 'mt' && !canThread) {
+      fail('flavour: mt needs cross-origin isolation (COOP/COEP headers) and SharedArrayBuffer; use st');
+    }
+    const poolSize = Math.max(1, Math.min(64, opts.threads || Math.min(8, hardwareThreads())));
+    const base = opts.wasmBase || defaultWasmBase();
+    const Module = await instantiate(flavour, base, poolSize);
+    if (flavour === 'mt') Module.setMaxThreads(poolSize);
+    const version = Module.version();
+    const timerMs = timerResolutionMs();
+    let disposed = false;
+
+    function check() {
+      if (disposed) fail('module: this instance was disposed');
+    }
+
+    // Copies typed arrays into the WASM heap, runs fn with their addresses and
+    // frees them whatever happens. `outputs` are allocated (not copied in) and
+    // copied out afterwards.
+    function withHeap(inputs, outputs, fn) {
+      const ptrs = {};
+      const all = [];
+      try {
+        for (const [name, arr] of Object.entries(inputs)) {
+          const p = Module._malloc(Math.max(4, arr.byteLength));
+          if (!p) fail(`${name}: could not allocate ${(arr.byteLength / 1048576).toFixed(1)} MiB in the WASM heap`);
+          all.push(p);
+          ptrs[name] = p;
+          Module.HEAPU8.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), p);
+        }
+        for (const [name, bytes] of Object.entries(outputs)) {
+          const p = Module._malloc(Math.max(4, bytes));
+          if (!p) fail(`${name}: could not allocate ${(bytes / 1048576).toFixed(1)} MiB in the WASM heap`);
+          all.push(p);
+          ptrs[name] = p;
+        }
+        const result = fn(ptrs);
+        // Take views only now: growing memory detaches earlier ones.
+        const copies = {};
+        for (const [name, bytes] of Object.entries(outputs)) {
+          copies[name] = new Float32Array(Module.HEAPU8.buffer.slice(ptrs[name], ptrs[name] + bytes));
+        }
+        return { result, copies };
+      } finally {
+        for (const p of all) Module._free(p);
+      }
+    }
+
+    // Option values travel as strings; booleans as 1/0.
+    function stringify(options) {
+      const out = {};
+      for (const [k, v] of Object.entries(options || {})) {
+        if (v === undefined || v === null) continue;
+        out[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+      }
+      return out;
+    }
+
+    function floatArray(name, value, expected, shape) {
+      if (!(value instanceof Float32Array)) {
+        if (Array.isArray(value) || ArrayBuffer.isView(value)) value = Float32Array.from(value);
+        else fail(`${name}: must be a Float32Array (or an array of numbers)`);
+      }
+      if (value.length !== expected) {
+        fail(`${name}: length ${value.length} does not match ${shape} = ${expected}`);
+      }
+      return value;
+    }
+
+    function positiveInt(name, v, max) {
+      if (!Number.isInteger(v) || v < 1 || v > max) fail(`${name}: got ${v}, must be an integer in [1, ${max}]`);
+      return v;
+    }
+
+    const api = {
+      SubquadError,
+      module: Module,
+
+      info() {
+        check();
+        return {
+          flavour,
+          simd,
+          threads: Module.maxThreads(),
+          poolSize: flavour === 'mt' ? poolSize : 1,
+          hardwareThreads: hardwareThreads(),
+          crossOriginIsolated: isolated,
+          timerResolutionMs: timerMs,
+          memoryBudgetMB: Module.memoryBudget() / 1048576,
+          version,
+        };
+      },
+
+      methods() {
+        check();
+        return { attention: Module.attentionMethods() };
+      },
+
+      /** Runs an attention method; returns { O, ms, threads, scale, flops, stats }. */
+      attention(method, { Q, K, V, n, d }, options = {}) {
+        check();
+        positiveInt('n', n, 1 << 24);
+        positiveInt('d', d, 4096);
+        const count = n * d;
+        Q = floatArray('Q', Q, count, 'n·d');
+        K = floatArray('K', K, count, 'n·d');
+        V = floatArray('V', V, count, 'n·d');
+        const needed = 16 * count;
+        const budget = Module.memoryBudget();
+        if (needed > budget) {
+          fail(`n, d: inputs and output need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+        }
+        const { result, copies } = withHeap({ Q, K, V }, { O: 4 * count }, (p) =>
+          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, n, d, stringify(options))),
+        );
+        return { ...result, O: copies.O };
+      },
+
+      /** One benchmark record (timed in C++): see cpp/bench/measure.hpp. */
+      measure(options) {
+        check();
+        const r = unwrap(Module.measure(stringify(options)));
+        return JSON.parse(r.json);
+      },
+
+      setMemoryBudget(bytes) {
+        check();
+        Module.setMemoryBudget(bytes);
+      },
+
+      /** Asks running kernels to stop at their next block (they throw 'cancelled'). */
+      cancel() {
+        check();
+        Module.setCancel(1);
+      },
+      resetCancel() {
+        check();
+        Module.setCancel(0);
+      },
+      /**
+       * In mt the heap is a SharedArrayBuffer: another thread (the page) can set
+       * the flag while a kernel runs. Returns { buffer, index } for Atomics.store,
+       * or null in st (cancel between calls instead).
+       */
+      cancelHandle() {
+        check();
+        const buffer = Module.HEAP32.buffer;
+        if (typeof SharedArrayBuffer !== 'function' || !(buffer instanceof SharedArrayBuffer)) return null;
+        return { buffer, index: Module.cancelFlagAddress() >> 2 };
+      },
+
+      /** Stops the pthread pool (Node keeps the process alive otherwise). */
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        if (Module.PThread) Module.PThread.terminateAllThreads();
+      },
+    };
+    return api;
+  }
+
+  return { createSubquad, SubquadError, simdSupported, threadsSupported };
+});
