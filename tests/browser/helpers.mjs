@@ -1,0 +1,49 @@
+// Browser-test plumbing: Debian's Chromium through playwright-core, and the
+// project's own server, isolated (COOP/COEP) or not, on a free local port.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startServer } from '../../build/serve.mjs';
+import { ROOT } from '../../build/util.mjs';
+
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ],
+  });
+}
+
+export async function serve(isolate) {
+  return startServer({ port: 0, isolate, quiet: true });
+}
+
+/**
+ * Opens a page that records console errors, uncaught exceptions and any request
+ * leaving 127.0.0.1 (the page must be self-contained).
+ */
+export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  const external = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) external.push(r.url());
+  });
+  await page.goto(url);
+  return { context, page, problems, external };
+}
+
+export async function waitReady(page) {
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+}

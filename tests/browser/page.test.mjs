@@ -1,0 +1,102 @@
+// The page in real Chromium, served with and without cross-origin isolation:
+// it loads mt or st accordingly, runs the attention slice in its worker, and
+// says why threads are off when they are.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+
+let browser;
+const servers = {};
+
+before(async () => {
+  browser = await launch();
+  servers.isolated = await serve(true);
+  servers.plain = await serve(false);
+});
+
+after(async () => {
+  await browser?.close();
+  for (const s of Object.values(servers)) s.server.close();
+});
+
+async function runSlice(page, { n, d }) {
+  await page.fill('input[name=n]', String(n));
+  await page.fill('input[name=d]', String(d));
+  const before = Number((await page.getAttribute('#attention-result', 'data-count')) || 0);
+  await page.click('#attention-run');
+  await page.waitForFunction((b) => Number(document.querySelector('#attention-result').dataset.count || 0) > b, before, { timeout: 60000 });
+  return JSON.parse(await page.getAttribute('#attention-result', 'data-record'));
+}
+
+for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
+  test(`served ${mode}: loads ${expect}, runs the attention slice in the worker`, async () => {
+    const t0 = Date.now();
+    const { context, page, problems, external } = await openPage(browser, servers[mode].url);
+    await waitReady(page);
+    const readyMs = Date.now() - t0;
+    const badge = await page.textContent('#badge');
+    assert.equal(await page.getAttribute('#badge', 'data-flavour'), expect, badge);
+    const isolated = await page.evaluate(() => self.crossOriginIsolated);
+    assert.equal(isolated, mode === 'isolated');
+
+    const r = await runSlice(page, { n: 512, d: 32 });
+    assert.equal(r.flavour, expect);
+    assert.equal(r.n, 512);
+    assert.ok(r.error <= 1e-5, `error ${r.error}`);
+    assert.ok(r.median_ms > 0 && r.gflops > 0);
+    if (expect === 'mt') assert.ok(r.threads > 1, `threads ${r.threads}`);
+    else assert.equal(r.threads, 1);
+
+    const note = page.locator('#isolation-note');
+    if (mode === 'plain') {
+      assert.ok(await note.isVisible());
+      assert.match(await note.textContent(), /Threads are off/);
+    } else {
+      assert.equal(await note.isVisible(), false);
+    }
+    // The history table got the row and the URL carries the state.
+    assert.equal(await page.locator('#attention-history tbody tr').count(), 1);
+    assert.match(page.url(), /n=512/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `attention-${mode}.png`), fullPage: true });
+    console.log(`# page ready in ${readyMs} ms (${mode}); slice n=512 d=32: ${r.median_ms} ms on ${r.flavour}/${r.threads}`);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(external, []);
+    await context.close();
+  });
+}
+
+test('a state URL reproduces the controls and autorun runs it', async () => {
+  const url = `${servers.isolated.url}?n=300&d=16&B=2&causal=1&autorun=1`;
+  const { context, page, problems } = await openPage(browser, url);
+  await waitReady(page);
+  assert.equal(await page.inputValue('input[name=n]'), '300');
+  assert.equal(await page.inputValue('input[name=d]'), '16');
+  assert.equal(await page.isChecked('input[name=causal]'), true);
+  await page.waitForFunction(() => document.querySelector('#attention-result')?.dataset.record, null, { timeout: 60000 });
+  const r = JSON.parse(await page.getAttribute('#attention-result', 'data-record'));
+  assert.equal(r.n, 300);
+  assert.equal(r.causal, true);
+  assert.equal(r.B, 2);
+  assert.ok(r.error <= 1e-5);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a kernel error is shown, earlier results stay, and the next run works', async () => {
+  const { context, page, problems } = await openPage(browser, servers.plain.url);
+  await waitReady(page);
+  await runSlice(page, { n: 64, d: 8 });
+  // 1M tokens at d = 4096 needs 16 GiB: refused before allocating, with the numbers.
+  await page.fill('input[name=n]', '1048576');
+  await page.fill('input[name=d]', '4096');
+  await page.click('#attention-run');
+  await page.waitForSelector('#attention-error:not([hidden])');
+  assert.match(await page.textContent('#attention-error'), /needs .* MiB, memory budget is .* MiB/);
+  assert.equal(await page.locator('#attention-history tbody tr').count(), 1);
+  const r = await runSlice(page, { n: 100, d: 8 });
+  assert.equal(r.n, 100);
+  assert.equal(await page.locator('#attention-history tbody tr').count(), 2);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

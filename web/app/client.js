@@ -1,0 +1,71 @@
+// Main-thread side of the worker protocol (web/app/worker.js). All kernel
+// work happens in the worker; this only sends requests and routes replies.
+export class LabClient {
+  constructor(workerUrl = new URL('./worker.js', import.meta.url)) {
+    this.worker = new Worker(workerUrl);
+    this.nextId = 1;
+    this.runs = new Map();
+    this.cancelView = null;
+    this.worker.onmessage = (e) => this.onMessage(e.data);
+    this.worker.onerror = (e) => {
+      const err = new Error(`worker: ${e.message || 'failed to start'}`);
+      if (this.pendingInit) this.pendingInit.reject(err);
+      for (const run of this.runs.values()) run.reject(err);
+      this.runs.clear();
+    };
+  }
+
+  /** Loads the WASM module in the worker; resolves to { info, methods }. */
+  init({ flavour = 'auto', threads = 0 } = {}) {
+    return new Promise((resolve, reject) => {
+      this.pendingInit = { resolve, reject };
+      this.worker.postMessage({ type: 'init', flavour, threads });
+    });
+  }
+
+  /**
+   * Runs measurement requests one after another in the worker.
+   * onRecord(record, index) is called as each arrives; onError(message, index);
+   * onProgress({ done, total, elapsedMs }). Resolves to { cancelled, done, total }.
+   */
+  run(requests, { onRecord, onError, onProgress } = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.runs.set(id, { resolve, reject, onRecord, onError, onProgress });
+      this.worker.postMessage({ type: 'run', id, requests });
+      this.active = id;
+    });
+  }
+
+  /** Stops the current run: between calls always; inside a kernel in mt (shared flag). */
+  cancel() {
+    if (!this.active) return;
+    this.worker.postMessage({ type: 'cancel', id: this.active });
+    if (this.cancelView) Atomics.store(this.cancelView.array, this.cancelView.index, 1);
+  }
+
+  onMessage(msg) {
+    if (msg.type === 'ready') {
+      if (msg.cancel) this.cancelView = { array: new Int32Array(msg.cancel.buffer), index: msg.cancel.index };
+      this.pendingInit?.resolve({ info: msg.info, methods: msg.methods });
+      this.pendingInit = null;
+      return;
+    }
+    if (msg.type === 'fatal' && this.pendingInit) {
+      this.pendingInit.reject(new Error(msg.error));
+      this.pendingInit = null;
+      return;
+    }
+    const run = this.runs.get(msg.id);
+    if (!run) return;
+    if (msg.type === 'record') run.onRecord?.(msg.record, msg.index);
+    else if (msg.type === 'record-error') run.onError?.(msg.error, msg.index, msg.request);
+    else if (msg.type === 'progress') run.onProgress?.(msg);
+    else if (msg.type === 'done' || msg.type === 'fatal') {
+      this.runs.delete(msg.id);
+      if (this.active === msg.id) this.active = null;
+      if (msg.type === 'done') run.resolve(msg);
+      else run.reject(new Error(msg.error));
+    }
+  }
+}

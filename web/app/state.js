@@ -1,0 +1,65 @@
+// The whole UI state is one object that round-trips through the query string,
+// so every view is a shareable link (as in TensorFlow Playground's state.ts).
+// A schema gives each key its type, default and allowed range; anything
+// invalid in a URL falls back to the default instead of breaking the page.
+
+export const SCHEMA = {
+  panel: { type: 'enum', values: ['attention', 'environment'], default: 'attention' },
+  flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
+  embed: { type: 'bool', default: false },
+  autorun: { type: 'bool', default: false },
+  theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
+  fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
+  // attention panel
+  method: { type: 'string', default: 'exact' },
+  n: { type: 'int', min: 1, max: 1 << 20, default: 1024 },
+  d: { type: 'int', min: 1, max: 4096, default: 64 },
+  threads: { type: 'int', min: 0, max: 64, default: 0 },
+  scale: { type: 'enum', values: ['sqrt', 'inv_d'], default: 'sqrt' },
+  B: { type: 'number', min: 0.01, max: 100, default: 1 },
+  causal: { type: 'bool', default: false },
+};
+
+function parseValue(spec, text) {
+  switch (spec.type) {
+    case 'bool':
+      return text === '1' || text === 'true';
+    case 'int': {
+      const v = Number(text);
+      return Number.isInteger(v) && v >= spec.min && v <= spec.max ? v : spec.default;
+    }
+    case 'number': {
+      const v = Number(text);
+      return Number.isFinite(v) && v >= spec.min && v <= spec.max ? v : spec.default;
+    }
+    case 'enum':
+      return spec.values.includes(text) ? text : spec.default;
+    default:
+      return /^[\w.-]{1,40}$/.test(text) ? text : spec.default;
+  }
+}
+
+export function defaults() {
+  return Object.fromEntries(Object.entries(SCHEMA).map(([k, s]) => [k, s.default]));
+}
+
+export function fromQuery(search) {
+  const params = new URLSearchParams(search);
+  const state = defaults();
+  for (const [key, spec] of Object.entries(SCHEMA)) {
+    if (params.has(key)) state[key] = parseValue(spec, params.get(key));
+  }
+  return state;
+}
+
+/** Only non-default values go into the URL, so links stay short. */
+export function toQuery(state) {
+  const params = new URLSearchParams();
+  for (const [key, spec] of Object.entries(SCHEMA)) {
+    const v = state[key];
+    if (v === spec.default || v === undefined) continue;
+    params.set(key, spec.type === 'bool' ? (v ? '1' : '0') : String(v));
+  }
+  const q = params.toString();
+  return q ? `?${q}` : '';
+}

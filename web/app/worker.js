@@ -1,0 +1,62 @@
+// The one owner of the WASM module: the page never calls kernels on its main
+// thread. Messages in: init, run (a list of measurement requests), cancel.
+// Messages out: ready, record, record-error, progress, done, fatal.
+/* global subquad */
+'use strict';
+importScripts('../lib/subquad.js');
+
+let sq = null;
+let current = null; // { id, cancelled }
+
+function post(msg) {
+  self.postMessage(msg);
+}
+
+async function init({ flavour = 'auto', threads = 0 }) {
+  const wasmBase = new URL('../wasm/', self.location.href).href;
+  sq = await subquad.createSubquad({ flavour, threads, wasmBase });
+  post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
+}
+
+// Lets queued messages (cancel) in between two kernel calls.
+const yieldToEvents = () => new Promise((r) => setTimeout(r, 0));
+
+async function run({ id, requests }) {
+  current = { id, cancelled: false };
+  sq.resetCancel();
+  const t0 = performance.now();
+  let done = 0;
+  for (let i = 0; i < requests.length; i++) {
+    await yieldToEvents();
+    if (current.cancelled) break;
+    try {
+      const record = sq.measure(requests[i]);
+      post({ type: 'record', id, index: i, record });
+    } catch (e) {
+      if (/^cancelled/.test(e.message)) {
+        current.cancelled = true;
+        break;
+      }
+      post({ type: 'record-error', id, index: i, error: e.message, request: requests[i] });
+    }
+    done++;
+    const elapsed = performance.now() - t0;
+    post({ type: 'progress', id, done, total: requests.length, elapsedMs: elapsed });
+  }
+  sq.resetCancel();
+  post({ type: 'done', id, cancelled: current.cancelled, done, total: requests.length });
+  current = null;
+}
+
+self.onmessage = async (e) => {
+  const msg = e.data;
+  try {
+    if (msg.type === 'init') await init(msg);
+    else if (msg.type === 'run') await run(msg);
+    else if (msg.type === 'cancel') {
+      if (current && current.id === msg.id) current.cancelled = true;
+    }
+  } catch (err) {
+    post({ type: 'fatal', id: msg.id, error: err && err.message ? err.message : String(err) });
+  }
+};
