@@ -1,0 +1,121 @@
+// Benchmark runner: sweeps a suite over the cartesian product of its options
+// and measures each point in C++ (WASM through the JS API, or the native
+// measure CLI for the WASM/native ratio). Prints a table, or JSON lines.
+//
+//   npm run bench -- <suite> [--n 1024,4096] [--threads 1,2] [--flavour mt,st,native]
+//                    [--method exact,...] [--d 64] [--<option> v1,v2] [--json]
+//
+// Suites and their default sweeps live in SUITES below; every option not named
+// there passes through to the C++ measure (cpp/bench/measure.cpp).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { NATIVE_DIR, capture } from './util.mjs';
+
+const require = createRequire(import.meta.url);
+const { createSubquad } = require('../web/lib/subquad.js');
+
+export const SUITES = {
+  attention: { method: ['exact'], n: [1024, 4096], d: [64], threads: [1, 2] },
+  peak: { threads: [1] },
+};
+
+function parseArgs(argv) {
+  const suite = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'attention';
+  const opts = {};
+  let json = false;
+  let flavours = ['mt'];
+  for (let i = suite === argv[0] ? 1 : 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a.startsWith('--') && i + 1 < argv.length) {
+      const key = a.slice(2);
+      const values = argv[++i].split(',').filter(Boolean);
+      if (key === 'flavour') flavours = values;
+      else opts[key] = values;
+    } else {
+      console.error(`bench: cannot read argument '${a}' (options are --key value[,value...])`);
+      process.exit(2);
+    }
+  }
+  if (!SUITES[suite]) {
+    console.error(`bench: unknown suite '${suite}', known: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  for (const f of flavours) {
+    if (!['mt', 'st', 'native'].includes(f)) {
+      console.error(`bench: flavour '${f}' must be mt, st or native`);
+      process.exit(2);
+    }
+  }
+  return { suite, opts: { ...SUITES[suite], ...opts }, json, flavours };
+}
+
+function* product(opts) {
+  const keys = Object.keys(opts);
+  const lists = keys.map((k) => (Array.isArray(opts[k]) ? opts[k] : [opts[k]]));
+  const idx = new Array(keys.length).fill(0);
+  if (lists.some((l) => l.length === 0)) return;
+  for (;;) {
+    yield Object.fromEntries(keys.map((k, i) => [k, lists[i][idx[i]]]));
+    let j = keys.length - 1;
+    while (j >= 0 && ++idx[j] === lists[j].length) idx[j--] = 0;
+    if (j < 0) return;
+  }
+}
+
+function nativeMeasure(point) {
+  const exe = path.join(NATIVE_DIR, 'subquad_measure');
+  if (!existsSync(exe)) throw new Error(`native: ${exe} is missing; run "npm run build" first`);
+  const args = Object.entries(point).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const r = capture(exe, args);
+  if (r.code !== 0) throw new Error(r.stderr.trim().replace(/^error: /, ''));
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const COLUMNS = ['suite', 'method', 'n', 'd', 'flavour', 'threads', 'median_ms', 'gflops', 'error'];
+
+function printRow(r, widths) {
+  const cells = COLUMNS.map((c, i) => {
+    const v = r[c];
+    const s = typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v ?? '—');
+    return i < 2 || c === 'flavour' ? s.padEnd(widths[i]) : s.padStart(widths[i]);
+  });
+  console.log(cells.join('  '));
+}
+
+export async function main(argv) {
+  const { suite, opts, json, flavours } = parseArgs(argv);
+  const widths = [9, 16, 7, 5, 7, 7, 10, 8, 9];
+  if (!json) {
+    console.log(COLUMNS.map((c, i) => (i < 2 || c === 'flavour' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  }
+  let failures = 0;
+  for (const flavour of flavours) {
+    const maxThreads = Math.max(1, ...(opts.threads || [1]).map(Number));
+    const sq = flavour === 'native' ? null : await createSubquad({ flavour, threads: flavour === 'mt' ? maxThreads : 0 });
+    try {
+      for (const point of product(opts)) {
+        const request = { suite, ...point };
+        if (flavour === 'st' && Number(request.threads) > 1) continue; // st has one thread
+        try {
+          const r = flavour === 'native' ? nativeMeasure(request) : sq.measure(request);
+          if (json) console.log(JSON.stringify(r));
+          else printRow(r, widths);
+        } catch (e) {
+          failures++;
+          const line = { suite, ...point, flavour, error_message: e.message };
+          if (json) console.log(JSON.stringify(line));
+          else console.log(`${suite} ${JSON.stringify(point)} on ${flavour}: ${e.message}`);
+        }
+      }
+    } finally {
+      sq?.dispose();
+    }
+  }
+  return failures ? 1 : 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}
