@@ -1,7 +1,7 @@
 // Builds what is stale: the native library + doctest suite + measure CLI
 // (build-native/), and both WASM flavours (build-wasm/ → web/wasm/), then
 // copies the page's npm assets into web/vendor/. Ninja makes reruns incremental.
-import { existsSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, NATIVE_DIR, WASM_DIR, WEB_DIR, run, step, timed, red } from './util.mjs';
 
@@ -35,19 +35,43 @@ export async function buildWasm() {
 }
 
 // Page assets from npm, copied (not bundled) so the site is self-contained.
+// A folder entry copies the files in it whose names match.
 const VENDOR = [
-  ['uplot/dist/uPlot.iife.min.js', 'uPlot.iife.min.js'],
+  ['uplot/dist/uPlot.esm.js', 'uPlot.esm.js'],
   ['uplot/dist/uPlot.min.css', 'uPlot.min.css'],
+  ['katex/dist/katex.mjs', 'katex.mjs'],
+  ['katex/dist/katex.min.css', 'katex.min.css'],
+  ['katex/dist/fonts', 'fonts', /\.woff2$/],
+  ['reveal.js/dist/reveal.js', 'reveal.js'],
+  ['reveal.js/dist/reveal.css', 'reveal.css'],
+  ['reveal.js/dist/theme/white.css', 'reveal-white.css'],
+  ['coi-serviceworker/coi-serviceworker.min.js', 'coi-serviceworker.min.js'],
 ];
+
+function copyIfNewer(src, dst) {
+  if (!existsSync(dst) || statSync(dst).mtimeMs < statSync(src).mtimeMs) copyFileSync(src, dst);
+}
 
 export function copyVendor() {
   const out = path.join(WEB_DIR, 'vendor');
   mkdirSync(out, { recursive: true });
-  for (const [from, to] of VENDOR) {
+  const missing = [];
+  for (const [from, to, filter] of VENDOR) {
     const src = path.join(ROOT, 'node_modules', from);
-    const dst = path.join(out, to);
-    if (!existsSync(src)) continue;  // optional until the dependency is installed
-    if (!existsSync(dst) || statSync(dst).mtimeMs < statSync(src).mtimeMs) copyFileSync(src, dst);
+    if (!existsSync(src)) {
+      missing.push(from);
+      continue;
+    }
+    if (filter) {
+      mkdirSync(path.join(out, to), { recursive: true });
+      for (const f of readdirSync(src)) if (filter.test(f)) copyIfNewer(path.join(src, f), path.join(out, to, f));
+    } else {
+      copyIfNewer(src, path.join(out, to));
+    }
+  }
+  if (missing.length) {
+    console.error(red(`missing npm assets (run npm install): ${missing.join(', ')}`));
+    return 1;
   }
   return 0;
 }

@@ -53,10 +53,28 @@ val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k,
   });
 }
 
+// The cost model, so the page can warn before a run that would be too slow
+// or too big: { flops, bytes, memory_bytes }.
+val attention_cost(const std::string& method, double n, double d, const val& opts) {
+  return guarded([&] {
+    require(n >= 1 && n <= (1 << 24), "n", n, "in [1, 16777216]");
+    require(d >= 1 && d <= 4096, "d", d, "in [1, 4096]");
+    const auto nn = static_cast<std::size_t>(n), dd = static_cast<std::size_t>(d);
+    const attention::Cost c =
+        attention::find_method(method).cost(nn, dd, attention::params_from(options_from(opts), dd));
+    val r = val::object();
+    r.set("flops", c.flops);
+    r.set("bytes", c.bytes);
+    r.set("memory_bytes", c.memory_bytes);
+    return r;
+  });
+}
+
 }  // namespace
 }  // namespace subquad
 
 EMSCRIPTEN_BINDINGS(subquad_attention) {
+  emscripten::function("attentionCost", &subquad::attention_cost);
   emscripten::function("attentionMethods", &subquad::attention_methods);
   emscripten::function("attentionRun", &subquad::attention_run);
 }

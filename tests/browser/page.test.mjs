@@ -21,8 +21,8 @@ after(async () => {
 });
 
 async function runSlice(page, { n, d }) {
-  await page.fill('input[name=n]', String(n));
-  await page.fill('input[name=d]', String(d));
+  await page.fill('#attention-form input[name=n]', String(n));
+  await page.fill('#attention-form input[name=d]', String(d));
   const before = Number((await page.getAttribute('#attention-result', 'data-count')) || 0);
   await page.click('#attention-run');
   await page.waitForFunction((b) => Number(document.querySelector('#attention-result').dataset.count || 0) > b, before, { timeout: 60000 });
@@ -70,9 +70,9 @@ test('a state URL reproduces the controls and autorun runs it', async () => {
   const url = `${servers.isolated.url}?n=300&d=16&B=2&causal=1&autorun=1`;
   const { context, page, problems } = await openPage(browser, url);
   await waitReady(page);
-  assert.equal(await page.inputValue('input[name=n]'), '300');
-  assert.equal(await page.inputValue('input[name=d]'), '16');
-  assert.equal(await page.isChecked('input[name=causal]'), true);
+  assert.equal(await page.inputValue('#attention-form input[name=n]'), '300');
+  assert.equal(await page.inputValue('#attention-form input[name=d]'), '16');
+  assert.equal(await page.isChecked('#attention-form input[name=causal]'), true);
   await page.waitForFunction(() => document.querySelector('#attention-result')?.dataset.record, null, { timeout: 60000 });
   const r = JSON.parse(await page.getAttribute('#attention-result', 'data-record'));
   assert.equal(r.n, 300);
@@ -88,8 +88,8 @@ test('a kernel error is shown, earlier results stay, and the next run works', as
   await waitReady(page);
   await runSlice(page, { n: 64, d: 8 });
   // 1M tokens at d = 4096 needs 16 GiB: refused before allocating, with the numbers.
-  await page.fill('input[name=n]', '1048576');
-  await page.fill('input[name=d]', '4096');
+  await page.fill('#attention-form input[name=n]', '1048576');
+  await page.fill('#attention-form input[name=d]', '4096');
   await page.click('#attention-run');
   await page.waitForSelector('#attention-error:not([hidden])');
   assert.match(await page.textContent('#attention-error'), /needs .* MiB, memory budget is .* MiB/);

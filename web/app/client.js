@@ -37,6 +37,16 @@ export class LabClient {
     });
   }
 
+  /** A quick library call in the worker (e.g. attentionCost); resolves to its value. */
+  call(fn, ...args) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls = this.calls || new Map();
+      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'call', id, fn, args });
+    });
+  }
+
   /** Stops the current run: between calls always; inside a kernel in mt (shared flag). */
   cancel() {
     if (!this.active) return;
@@ -54,6 +64,12 @@ export class LabClient {
     if (msg.type === 'fatal' && this.pendingInit) {
       this.pendingInit.reject(new Error(msg.error));
       this.pendingInit = null;
+      return;
+    }
+    if (msg.type === 'result') {
+      const c = this.calls?.get(msg.id);
+      this.calls?.delete(msg.id);
+      if (c) (msg.error ? c.reject(new Error(msg.error)) : c.resolve(msg.value));
       return;
     }
     const run = this.runs.get(msg.id);

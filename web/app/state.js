@@ -8,6 +8,7 @@ export const SCHEMA = {
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
+  run: { type: 'enum', values: ['single', 'sweep'], default: 'single' }, // what autorun runs
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -18,6 +19,9 @@ export const SCHEMA = {
   scale: { type: 'enum', values: ['sqrt', 'inv_d'], default: 'sqrt' },
   B: { type: 'number', min: 0.01, max: 100, default: 1 },
   causal: { type: 'bool', default: false },
+  methods: { type: 'list', default: 'exact' }, // time-vs-n sweep
+  nmin: { type: 'int', min: 16, max: 1 << 20, default: 256 },
+  nmax: { type: 'int', min: 16, max: 1 << 20, default: 4096 },
 };
 
 function parseValue(spec, text) {
@@ -34,6 +38,8 @@ function parseValue(spec, text) {
     }
     case 'enum':
       return spec.values.includes(text) ? text : spec.default;
+    case 'list':
+      return /^[\w.-]{1,40}(,[\w.-]{1,40}){0,15}$/.test(text) ? text : spec.default;
     default:
       return /^[\w.-]{1,40}$/.test(text) ? text : spec.default;
   }

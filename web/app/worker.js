@@ -48,10 +48,23 @@ async function run({ id, requests }) {
   current = null;
 }
 
+// Quick synchronous library calls (cost models, method lists), never kernels.
+const CALLABLE = new Set(['attentionCost', 'info', 'methods']);
+
+function call({ id, fn, args }) {
+  if (!CALLABLE.has(fn)) throw new Error(`worker: '${fn}' cannot be called`);
+  try {
+    post({ type: 'result', id, value: sq[fn](...(args || [])) });
+  } catch (e) {
+    post({ type: 'result', id, error: e.message });
+  }
+}
+
 self.onmessage = async (e) => {
   const msg = e.data;
   try {
     if (msg.type === 'init') await init(msg);
+    else if (msg.type === 'call') call(msg);
     else if (msg.type === 'run') await run(msg);
     else if (msg.type === 'cancel') {
       if (current && current.id === msg.id) current.cancelled = true;

@@ -277,6 +277,12 @@
         return { ...result, O: copies.O };
       },
 
+      /** The method's cost model at a shape: { flops, bytes, memory_bytes }. */
+      attentionCost(method, n, d, options = {}) {
+        check();
+        return unwrap(Module.attentionCost(String(method), n, d, stringify(options)));
+      },
+
       /** One benchmark record (timed in C++): see cpp/bench/measure.hpp. */
       measure(options) {
         check();

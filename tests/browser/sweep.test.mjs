@@ -1,0 +1,67 @@
+// The time-vs-n sweep: records stream into the chart, slopes are fitted from
+// them, exports parse, and cancel stops a long sweep promptly.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = await serve(true);
+});
+after(async () => {
+  await browser?.close();
+  server?.server.close();
+});
+
+test('a sweep draws one point per record and fits a slope near 2 for exact', async () => {
+  const { context, page, problems, external } = await openPage(browser, `${server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
+  await waitReady(page);
+  await page.click('#sweep-run');
+  await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) === 5, null, { timeout: 120000 });
+  await page.waitForSelector('#sweep-run:not([disabled])');
+  const caption = await page.textContent('#sweep-caption');
+  const m = caption.match(/exact (\d+\.\d+)/);
+  assert.ok(m, caption);
+  const slope = Number(m[1]);
+  // Exact attention is Θ(n²); small n carry fixed costs, so accept a broad band.
+  assert.ok(slope > 1.4 && slope < 2.4, `slope ${slope}`);
+  assert.ok(await page.locator('.u-legend').isVisible());
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=csv]')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 6);
+  const header = csv[0].split(',');
+  for (const k of ['method', 'n', 'median_ms', 'gflops', 'error']) assert.ok(header.includes(k), k);
+  const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=json]')]);
+  const lines = readFileSync(await jsonDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((r) => r.n), [128, 256, 512, 1024, 2048]);
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=png]')]);
+  assert.deepEqual([...readFileSync(await pngDl.path()).subarray(1, 4)], [80, 78, 71]); // "PNG"
+
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'attention-sweep.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+  await context.close();
+});
+
+test('cancel stops a long sweep within a second and keeps the results so far', async () => {
+  const { context, page, problems } = await openPage(browser, `${server.url}?methods=exact&nmin=1024&nmax=131072&d=64`);
+  await waitReady(page);
+  page.on('dialog', (d) => d.accept()); // "this will take long — run anyway?"
+  await page.click('#sweep-run');
+  await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 1, null, { timeout: 60000 });
+  const t0 = Date.now();
+  await page.click('#sweep-cancel');
+  await page.waitForSelector('#sweep-run:not([disabled])', { timeout: 5000 });
+  const stopMs = Date.now() - t0;
+  console.log(`# cancel took ${stopMs} ms`);
+  assert.ok(stopMs < 1000, `cancel took ${stopMs} ms`);
+  assert.match(await page.textContent('#sweep-error'), /Cancelled after \d+ of \d+/);
+  assert.ok(Number(await page.getAttribute('#sweep-chart', 'data-count')) >= 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,128 @@
+// Small UI helpers shared by the panels: formatting, element building, a
+// sweep runner with progress/ETA/cancel, and exports (CSV, JSON, PNG).
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+export function fmt(x, digits = 3) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (typeof x !== 'number') return String(x);
+  if (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5)) return x.toExponential(2);
+  return Number(x.toPrecision(digits)).toString();
+}
+
+export function fmtSeconds(s) {
+  if (!Number.isFinite(s)) return '—';
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 90) return `${s.toFixed(1)} s`;
+  return `${Math.round(s / 60)} min`;
+}
+
+/** el('button', { type: 'button', onclick }, 'text', child…) */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (v === true) node.setAttribute(k, '');
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+export function showError(box, message) {
+  box.hidden = !message;
+  box.textContent = message || '';
+}
+
+/**
+ * Runs requests in the worker with a progress bar, an ETA and a cancel
+ * button. `weights` (e.g. estimated flops per request) make the ETA honest
+ * for sweeps whose points differ in cost.
+ */
+export async function runWithProgress(client, requests, { ui, weights, onRecord, onError }) {
+  const { runButton, cancelButton, progress, errorBox } = ui;
+  const bar = progress.querySelector('progress');
+  const label = progress.querySelector('span');
+  const w = weights || requests.map(() => 1);
+  const total = w.reduce((a, b) => a + b, 0);
+  let doneWeight = 0;
+  runButton.disabled = true;
+  cancelButton.disabled = false;
+  progress.hidden = false;
+  bar.value = 0;
+  label.textContent = `0 / ${requests.length}`;
+  const errors = [];
+  const cancel = () => client.cancel();
+  cancelButton.addEventListener('click', cancel);
+  try {
+    const done = await client.run(requests, {
+      onRecord: (r, i) => onRecord(r, i, requests[i]),
+      onError: (message, i) => {
+        errors.push(message);
+        onError?.(message, i, requests[i]);
+      },
+      onProgress: ({ done: n, total: count, elapsedMs }) => {
+        doneWeight += w[n - 1] || 0;
+        bar.value = doneWeight / total;
+        const eta = doneWeight > 0 ? (elapsedMs / 1000) * (total / doneWeight - 1) : NaN;
+        label.textContent = `${n} / ${count} · ${fmtSeconds(elapsedMs / 1000)} elapsed · about ${fmtSeconds(eta)} left`;
+      },
+    });
+    if (done.cancelled) showError(errorBox, `Cancelled after ${done.done} of ${done.total} measurements; the results so far stay.`);
+    else if (errors.length) showError(errorBox, [...new Set(errors)].join('\n'));
+    return done;
+  } catch (e) {
+    showError(errorBox, e.message);
+    return { cancelled: false, failed: true };
+  } finally {
+    cancelButton.removeEventListener('click', cancel);
+    runButton.disabled = false;
+    cancelButton.disabled = true;
+    progress.hidden = true;
+  }
+}
+
+function download(name, blob) {
+  const a = el('a', { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+export function recordsToCSV(records) {
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const cell = (v) => {
+    const s = v === undefined || v === null ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return [keys.join(','), ...records.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n') + '\n';
+}
+
+export function exportCSV(name, records) {
+  download(`${name}.csv`, new Blob([recordsToCSV(records)], { type: 'text/csv' }));
+}
+
+export function exportJSON(name, records) {
+  download(`${name}.json`, new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n'], { type: 'application/x-ndjson' }));
+}
+
+export function exportPNG(name, dataUrl) {
+  if (!dataUrl) return;
+  const a = el('a', { href: dataUrl, download: `${name}.png` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/** The standard block of run controls every experiment uses. */
+export function runControls(prefix) {
+  const runButton = el('button', { type: 'submit', id: `${prefix}-run`, disabled: true }, 'Run');
+  const cancelButton = el('button', { type: 'button', id: `${prefix}-cancel`, disabled: true }, 'Cancel');
+  const progress = el('div', { class: 'progress', id: `${prefix}-progress`, hidden: true, role: 'status' },
+    el('progress', { max: '1', value: '0' }), el('span'));
+  const errorBox = el('div', { class: 'error', id: `${prefix}-error`, role: 'alert', hidden: true });
+  return { runButton, cancelButton, progress, errorBox };
+}
