@@ -2,12 +2,12 @@
 // the native doctest suite (CTest), the Node tests of both WASM flavours and
 // the browser tests (headless Chromium). Prints each runner's summary and a
 // closing "N passed, M failed" line; exits non-zero if anything failed.
-//   npm test [-- --only native|node|browser]
+//   npm test [-- --only native|sanitize|node|browser]
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureToolchain } from './toolchain.mjs';
-import { buildAll } from './build.mjs';
+import { buildAll, buildNative } from './build.mjs';
 import { ROOT, NATIVE_DIR, step, bold, red, green } from './util.mjs';
 
 const argv = process.argv.slice(2);
@@ -78,6 +78,14 @@ if (built !== 0) {
 
 if (!only || only === 'native') {
   await suite('Native tests (doctest via CTest)', 'ctest', ['--test-dir', NATIVE_DIR, '-V'], parseDoctest);
+}
+if (!only || only === 'native' || only === 'sanitize') {
+  // The same doctest suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+  if ((await buildNative({ sanitize: true })) !== 0) {
+    results.push({ name: 'Native tests under ASan + UBSan', passed: 0, failed: 1, seconds: 0, code: 1 });
+  } else {
+    await suite('Native tests under ASan + UBSan', 'ctest', ['--test-dir', `${NATIVE_DIR}-sanitize`, '-V'], parseDoctest);
+  }
 }
 if (!only || only === 'node') {
   await suite('Node tests of the WASM build (st and mt)', process.execPath,

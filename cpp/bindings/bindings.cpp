@@ -5,7 +5,9 @@
 // Arrays travel as heap offsets: the JS wrapper copies Float32Arrays into
 // malloc'ed buffers and passes their addresses, so kernels never see JS.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <new>
@@ -43,6 +45,16 @@ val set_threads(int n) {
   return val(max_threads());
 }
 
+// Bytes malloc has handed out, and the heap's current and maximum size: the
+// soak test checks that repeated calls leak nothing.
+val heap_stats() {
+  val r = val::object();
+  r.set("used", static_cast<double>(mallinfo().uordblks));
+  r.set("heapSize", static_cast<double>(emscripten_get_heap_size()));
+  r.set("heapMax", static_cast<double>(emscripten_get_heap_max()));
+  return r;
+}
+
 std::uintptr_t cancel_flag_address() { return reinterpret_cast<std::uintptr_t>(&cancel_flag()); }
 void set_cancel(int value) { cancel_flag().store(value); }
 
@@ -60,4 +72,5 @@ EMSCRIPTEN_BINDINGS(subquad) {
   function("cancelFlagAddress", &subquad::cancel_flag_address);
   function("setCancel", &subquad::set_cancel);
   function("measure", &subquad::measure);
+  function("heapStats", &subquad::heap_stats);
 }

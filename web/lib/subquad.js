@@ -290,6 +290,12 @@
         return JSON.parse(r.json);
       },
 
+      /** { used, heapSize, heapMax } in bytes: what malloc holds and the heap's size. */
+      heapStats() {
+        check();
+        return Module.heapStats();
+      },
+
       setMemoryBudget(bytes) {
         check();
         Module.setMemoryBudget(bytes);

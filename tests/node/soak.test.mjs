@@ -1,0 +1,75 @@
+// Soak: 1,000 mixed calls, valid and invalid, on one module instance per
+// flavour. Valid results stay correct, errors stay clean, and the heap in use
+// returns to its warmed-up size (nothing leaks across errors).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeError } from './helpers.mjs';
+
+after(disposeAll);
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+for (const flavour of FLAVOURS) {
+  test(`${flavour}: 1,000 mixed calls keep results correct and the heap stable`, async () => {
+    const sq = await load(flavour);
+    const methods = sq.methods().attention.map((m) => m.name);
+    const rand = rng(42);
+    const pick = (list) => list[Math.floor(rand() * list.length)];
+    let ok = 0;
+    let refused = 0;
+    let baseline = null;
+    for (let i = 0; i < 1000; i++) {
+      if (i === 100) baseline = sq.heapStats().used; // after warm-up
+      const kind = rand();
+      const n = 1 + Math.floor(rand() * 40);
+      const d = 1 + Math.floor(rand() * 12);
+      if (kind < 0.45) {
+        // Valid call, checked against the JS reference.
+        const Q = randomMatrix(n, d, 1, i);
+        const K = randomMatrix(n, d, 1, i + 1);
+        const V = randomMatrix(n, d, 1, i + 2);
+        const method = pick(methods.filter((m) => m.startsWith('exact')));
+        const causal = rand() < 0.3;
+        const { O } = sq.attention(method, { Q, K, V, n, d }, { causal });
+        assert.ok(relativeError(O, attentionReference(Q, K, V, n, d, { causal })) <= 1e-5, `call ${i}`);
+        ok++;
+      } else if (kind < 0.6) {
+        // Valid call of any method: finite output of the right size.
+        const Q = randomMatrix(n, d, 1, i);
+        const { O } = sq.attention(pick(methods), { Q, K: Q, V: Q, n, d });
+        assert.equal(O.length, n * d);
+        assert.ok(O.every(Number.isFinite));
+        ok++;
+      } else if (kind < 0.7) {
+        const r = sq.measure({ suite: 'attention', method: 'exact', n: 8 + n, d, min_ms: 0 });
+        assert.ok(r.error <= 1e-5);
+        ok++;
+      } else {
+        // Invalid calls of every kind; each must throw a named error.
+        const Q = randomMatrix(n, d, 1, i);
+        const bad = [
+          () => sq.attention('exact', { Q, K: Q, V: Q, n: n + 1, d }),
+          () => sq.attention('exact', { Q, K: Q.map(() => NaN), V: Q, n, d }),
+          () => sq.attention(`nope${i}`, { Q, K: Q, V: Q, n, d }),
+          () => sq.attention('exact', { Q, K: Q, V: Q, n, d }, { threads: 1000 }),
+          () => sq.attention('exact', { Q, K: Q, V: Q, n: -n, d }),
+          () => sq.measure({ suite: 'attention', n: 'many' }),
+          () => sq.measure({ suite: 'attention', n: 1 << 24, d: 4096 }),
+        ];
+        assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
+        refused++;
+      }
+    }
+    const used = sq.heapStats().used;
+    console.log(`# soak ${flavour}: ${ok} valid, ${refused} refused; heap in use ${baseline} → ${used} bytes`);
+    assert.ok(ok > 500 && refused > 200);
+    // Allocator bookkeeping may move a little; a leak of even one buffer per call would not fit.
+    assert.ok(Math.abs(used - baseline) <= 64 * 1024, `heap in use grew from ${baseline} to ${used}`);
+  });
+}
