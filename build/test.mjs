@@ -2,12 +2,13 @@
 // the native doctest suite (CTest), the Node tests of both WASM flavours and
 // the browser tests (headless Chromium). Prints each runner's summary and a
 // closing "N passed, M failed" line; exits non-zero if anything failed.
-//   npm test [-- --only native|sanitize|node|browser]
+//   npm test [-- --only native|sanitize|fuzz|node|browser]
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureToolchain } from './toolchain.mjs';
 import { buildAll, buildNative } from './build.mjs';
+import { buildFuzzers, fuzzAll } from './fuzz.mjs';
 import { ROOT, NATIVE_DIR, step, bold, red, green } from './util.mjs';
 
 const argv = process.argv.slice(2);
@@ -68,7 +69,7 @@ function testFiles(dir) {
     .map((f) => path.join('tests', dir, f));
 }
 
-await ensureToolchain(only === 'native' ? ['native'] : ['native', 'wasm', 'browser']);
+await ensureToolchain(only === 'native' ? ['native'] : ['native', 'wasm', 'browser', 'fuzz']);
 const built = await buildAll();
 if (built !== 0) {
   console.error(red('build failed'));
@@ -85,6 +86,20 @@ if (!only || only === 'native' || only === 'sanitize') {
     results.push({ name: 'Native tests under ASan + UBSan', passed: 0, failed: 1, seconds: 0, code: 1 });
   } else {
     await suite('Native tests under ASan + UBSan', 'ctest', ['--test-dir', `${NATIVE_DIR}-sanitize`, '-V'], parseDoctest);
+  }
+}
+if (!only || only === 'fuzz') {
+  // A short libFuzzer smoke run per target (npm run fuzz -- <target> <s> for longer).
+  step('Fuzz smoke (libFuzzer + ASan + UBSan)');
+  const t0 = performance.now();
+  const seconds = Number(process.env.SUBQUAD_FUZZ_SECONDS) || 20;
+  if ((await buildFuzzers()) !== 0) {
+    results.push({ name: 'Fuzz smoke', passed: 0, failed: 1, seconds: 0, code: 1 });
+  } else {
+    const r = await fuzzAll('all', seconds);
+    const failed = r.filter((x) => x.findings).length;
+    results.push({ name: `Fuzz smoke (${seconds} s per target)`, passed: r.length - failed, failed,
+      seconds: (performance.now() - t0) / 1000, code: failed ? 1 : 0 });
   }
 }
 if (!only || only === 'node') {

@@ -1,7 +1,7 @@
 // Checks the toolchain and, on Debian/Ubuntu, installs what is missing with
 // apt (through sudo when not root); elsewhere prints exactly what to install.
 // Also runs `npm install` when node_modules lacks the dev dependencies.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, run, which, step, red, green } from './util.mjs';
 
@@ -14,13 +14,21 @@ const REQUIREMENTS = [
   { what: 'doctest', pkg: 'doctest-dev', ok: () => existsSync('/usr/include/doctest/doctest.h'), parts: ['native'] },
   { what: 'Emscripten (emcc)', pkg: 'emscripten', ok: () => which('emcc') && which('emcmake'), parts: ['wasm'] },
   { what: 'Chromium', pkg: 'chromium', ok: () => existsSync('/usr/bin/chromium'), parts: ['browser'] },
+  { what: 'clang (for libFuzzer)', pkg: 'clang', ok: () => which('clang++'), parts: ['fuzz'] },
+  { what: "clang's libFuzzer runtime", pkg: 'libclang-rt-14-dev', ok: hasLibFuzzer, parts: ['fuzz'] },
 ];
+
+function hasLibFuzzer() {
+  const base = '/usr/lib/llvm-14/lib/clang';
+  if (!existsSync(base)) return false;
+  return readdirSync(base).some((v) => existsSync(`${base}/${v}/lib/linux/libclang_rt.fuzzer-x86_64.a`));
+}
 
 function isDebianLike() {
   return existsSync('/etc/debian_version') && which('apt-get');
 }
 
-export async function ensureToolchain(parts = ['native', 'wasm', 'browser']) {
+export async function ensureToolchain(parts = ['native', 'wasm', 'browser', 'fuzz']) {
   const missing = REQUIREMENTS.filter((r) => r.parts.some((p) => parts.includes(p)) && !r.ok());
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))];

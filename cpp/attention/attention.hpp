@@ -31,6 +31,10 @@ struct Problem {
   const float *Q = nullptr, *K = nullptr, *V = nullptr;
 };
 
+// Largest |entry| of Q, K, V accepted: keeps every float32 score q·k·scale and
+// every sum Σ p·v finite for d ≤ 4096 and n ≤ 2^24 (1e15² · 4096 < 3.4e38).
+constexpr double kMaxEntry = 1e15;
+
 struct Cost {
   double flops = 0;         // floating-point operations of the method
   double bytes = 0;         // bytes it must read and write at least

@@ -72,9 +72,10 @@ void run(const std::string& name, const Problem& p, const Params& params, float*
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
   const std::size_t count = p.n * p.d;
-  require_finite("Q", p.Q, count);
-  require_finite("K", p.K, count);
-  require_finite("V", p.V, count);
+  const char* why = "larger entries overflow float32 scores";
+  require_bounded("Q", p.Q, count, kMaxEntry, why);
+  require_bounded("K", p.K, count, kMaxEntry, why);
+  require_bounded("V", p.V, count, kMaxEntry, why);
   require_memory(m.name, m.cost(p.n, p.d, params).memory_bytes);
   m.run(p, params, O, stats);
 }

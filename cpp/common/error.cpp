@@ -53,6 +53,17 @@ void require_finite(const char* param, const float* x, std::size_t count) {
   }
 }
 
+void require_bounded(const char* param, const float* x, std::size_t count, double bound,
+                     const char* why) {
+  require_finite(param, x, count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (std::fabs(x[i]) > bound) {
+      throw Error(param, "entry " + std::to_string(i) + " is " + detail::to_text(x[i]) +
+                             ", must satisfy |x| <= " + detail::to_text(bound) + " (" + why + ")");
+    }
+  }
+}
+
 void require_length(const char* param, std::size_t got, std::size_t expected, const char* shape) {
   if (got != expected) {
     throw Error(param, "length " + std::to_string(got) + " does not match " + shape + " = " +

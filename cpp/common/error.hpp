@@ -40,6 +40,10 @@ void require_memory(const char* what, double needed_bytes);
 // Every entry of a float array must be finite; names the first bad index.
 void require_finite(const char* param, const float* x, std::size_t count);
 
+// Every entry finite and |x| <= bound; names the first bad index and the reason.
+void require_bounded(const char* param, const float* x, std::size_t count, double bound,
+                     const char* why);
+
 // Length of a user array must equal the shape it claims.
 void require_length(const char* param, std::size_t got, std::size_t expected,
                     const char* shape);

@@ -1,0 +1,81 @@
+// Attention under fuzzing: any method, any small shape, any values. Invalid
+// input must raise subquad::Error (nothing else); valid input must give a
+// finite output, and the exact methods must agree with the reference.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "common/error.hpp"
+#include "fuzz/harness.hpp"
+
+namespace subquad::fuzz {
+
+int attention(const std::uint8_t* data, std::size_t size) {
+  Bytes in(data, size);
+  const auto& list = attention::methods();
+  const attention::Method& method = list[in.u8() % list.size()];
+  const std::size_t n = 1 + in.u8() % 48, d = 1 + in.u8() % 12;
+  attention::Params params;
+  params.causal = in.u8() & 1;
+  params.threads = in.u8() % 3;  // 0 = all, 1, 2 (2 may exceed the pool: must be an Error)
+  params.seed = in.u8();
+  const float scale = 0.5f + static_cast<float>(in.u8() % 16);
+  std::vector<float> Q(n * d), K(n * d), V(n * d);
+  for (auto* m : {&Q, &K, &V})
+    for (auto& x : *m) x = in.value(scale);
+
+  std::vector<float> out(n * d), ref(n * d);
+  attention::Stats stats;
+  try {
+    attention::run(method.name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+  } catch (const Error&) {
+    return 0;  // refused with a named error: fine
+  }
+  for (float x : out) {
+    if (!std::isfinite(x) && std::string(method.name).rfind("exact", 0) == 0) {
+      std::fprintf(stderr, "%s produced a non-finite output\n", method.name);
+      std::abort();
+    }
+  }
+  if (std::string(method.name) == "exact") {
+    params.threads = 1;
+    attention::run("exact_reference", {n, d, Q.data(), K.data(), V.data()}, params, ref.data(), stats);
+    // Outputs are convex combinations of V's rows, so errors are measured
+    // against max |V| (relative to max |output| they blow up when rows of V
+    // cancel). Each float score is uncertain by ~eps32·Σ|q_k k_k|·scale; a
+    // difference of two scores by twice that; allow 8×.
+    double maxdot = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (std::size_t k = 0; k < d; ++k) s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
+        maxdot = std::max(maxdot, s);
+      }
+    const double tol = 1e-5 + 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
+    double vmax = 0, diff = 0;
+    for (std::size_t i = 0; i < n * d; ++i) {
+      vmax = std::max(vmax, std::fabs(double(V[i])));
+      diff = std::max(diff, std::fabs(double(out[i]) - double(ref[i])));
+    }
+    // Below FLT_MIN floats are subnormal and carry few bits: an absolute floor.
+    const double err = diff / std::max(vmax, 1e-30);
+    if (!(diff <= tol * vmax + 1e-36)) {
+      std::fprintf(stderr, "exact vs reference: error %g > %g (n=%zu d=%zu causal=%d)\n", err, tol, n, d,
+                   int(params.causal));
+      for (std::size_t i = 0; i < n * d; ++i)
+        std::fprintf(stderr, "  [%zu] q=%g k=%g v=%g out=%.9g ref=%.9g\n", i, Q[i], K[i], V[i], out[i], ref[i]);
+      std::abort();
+    }
+  }
+  return 0;
+}
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> list = {{"attention", attention}};
+  return list;
+}
+
+}  // namespace subquad::fuzz
