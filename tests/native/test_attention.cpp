@@ -110,6 +110,10 @@ TEST_CASE("bad input gets an Error naming the parameter") {
   bad[5] = NAN;
   CHECK_THROWS_WITH_AS(run("exact", {4, 3, x.data(), bad.data(), x.data()}, params, out.data(), stats),
                        doctest::Contains("K: entry 5"), Error);
+  std::vector<float> huge = x;
+  huge[2] = 3e38f;
+  CHECK_THROWS_WITH_AS(run("exact", {4, 3, huge.data(), x.data(), x.data()}, params, out.data(), stats),
+                       doctest::Contains("Q: entry 2 is 3e+38, must satisfy |x| <= 1e+15"), Error);
   Params neg;
   neg.scale = -1;
   CHECK_THROWS_WITH_AS(run("exact", {4, 3, x.data(), x.data(), x.data()}, neg, out.data(), stats),

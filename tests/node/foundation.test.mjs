@@ -47,6 +47,9 @@ for (const flavour of FLAVOURS) {
     const withInf = Float32Array.from(V);
     withInf[23] = -Infinity;
     cases.push([() => sq.attention('exact', { Q, K, V: withInf, n, d }), /^V: entry 23 is -inf, must be finite/]);
+    const huge = Float32Array.from(Q);
+    huge[0] = 1e30;
+    cases.push([() => sq.attention('exact', { Q: huge, K, V, n, d }), /^Q: entry 0 is 1e\+30, must satisfy \|x\| <= 1e\+15/]);
     for (const [call, message] of cases) {
       assert.throws(call, (e) => e instanceof sq.SubquadError && message.test(e.message), String(message));
     }
