@@ -103,6 +103,7 @@ export class LogLogChart {
       ...axis(this.o.xLabel),
       // Ticks at the measured x values (powers of two in the sweeps), compactly labelled.
       splits: (u) => u.data[0],
+      filter: (u, splits) => splits, // uPlot keeps only 1-2-5 labels on log axes by default
       values: (u, splits) => splits.map((v) => (v == null ? "" : v >= 1024 && v % 1024 === 0 ? `${v / 1024}k` : String(Number(v.toPrecision(3))))),
     };
     const self = this;

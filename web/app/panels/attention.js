@@ -23,6 +23,13 @@ function fillThreads(select, info, value) {
   select.value = String(value && value <= info.threads ? value : info.threads);
 }
 
+// In embed mode the chart takes what the 16:9 frame leaves (no scroll bars).
+function chartHeight(state) {
+  if (!state.embed) return 320;
+  const top = document.querySelector('#sweep-chart').getBoundingClientRect().top;
+  return Math.max(160, Math.round(window.innerHeight - top - 140 * state.fontscale));
+}
+
 // ---- time vs n -------------------------------------------------------------
 
 function mountSweep({ client, info, methods, state, saveState }) {
@@ -48,7 +55,7 @@ function mountSweep({ client, info, methods, state, saveState }) {
   $('#sweep-status').append(ui.progress, ui.errorBox);
   ui.runButton.disabled = false;
 
-  const chart = new LogLogChart($('#sweep-chart'), { xLabel: 'n (tokens)', yLabel: 'median time (ms)', fitLast: 4 });
+  const chart = new LogLogChart($('#sweep-chart'), { xLabel: 'n (tokens)', yLabel: 'median time (ms)', fitLast: 4, height: chartHeight(state) });
   let records = [];
 
   function read() {

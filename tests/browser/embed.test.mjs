@@ -1,0 +1,67 @@
+// Slide embedding: a panel in the reveal.js deck runs mt when the deck is
+// isolated and st (with the "open in full page" note) when it is not; embed
+// mode fits 1280×720 and 1920×1080 without scroll bars.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+
+let browser;
+const servers = {};
+before(async () => {
+  browser = await launch();
+  servers.isolated = await serve(true);
+  servers.plain = await serve(false);
+});
+after(async () => {
+  await browser?.close();
+  for (const s of Object.values(servers)) s.server.close();
+});
+
+for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
+  test(`deck served ${mode}: the embedded panel runs ${expect}`, async () => {
+    const { context, page, problems, external } = await openPage(browser, `${servers[mode].url}deck.html#/1`, { width: 1280, height: 720 });
+    const frameEl = await page.waitForSelector('iframe[title="attention panel"][src]', { timeout: 15000 });
+    const frame = await frameEl.contentFrame();
+    await frame.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    assert.equal(await frame.getAttribute('#badge', 'data-flavour'), expect);
+    const note = frame.locator('#isolation-note');
+    if (expect === 'st') {
+      assert.match(await note.textContent(), /single-threaded because the slides are not isolated — open in full page for threads/);
+      const href = await frame.getAttribute('#isolation-note a', 'href');
+      assert.ok(href && !/embed=1/.test(href), href);
+    } else {
+      assert.equal(await note.isVisible(), false);
+    }
+    // A quick sweep inside the slide.
+    await frame.click('#sweep-run');
+    await frame.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 5, null, { timeout: 60000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `deck-${mode}.png`) });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(external, []);
+    await context.close();
+  });
+}
+
+for (const [w, h] of [[1280, 720], [1920, 1080]]) {
+  test(`embed mode fits ${w}×${h} with no scroll bars`, async () => {
+    const url = `${servers.isolated.url}?embed=1&panel=attention&methods=exact&nmin=128&nmax=1024&theme=dark&fontscale=1.2`;
+    const { context, page, problems } = await openPage(browser, url, { width: w, height: h });
+    await waitReady(page);
+    await page.click('#sweep-run');
+    await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 4, null, { timeout: 60000 });
+    const size = await page.evaluate(() => ({
+      scrollH: document.documentElement.scrollHeight, innerH: innerHeight,
+      scrollW: document.documentElement.scrollWidth, innerW: innerWidth,
+    }));
+    assert.ok(size.scrollH <= size.innerH, `content ${size.scrollH}px taller than ${size.innerH}px`);
+    assert.ok(size.scrollW <= size.innerW, `content ${size.scrollW}px wider than ${size.innerW}px`);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    // Keyboard: Tab reaches the Run button and Enter starts a run.
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => document.activeElement && document.activeElement !== document.body));
+    await page.screenshot({ path: path.join(SCREENSHOTS, `embed-attention-${w}x${h}.png`) });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
