@@ -30,6 +30,15 @@ export async function serve(isolate) {
 export async function openPage(browser, url, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  // Long main-thread tasks (> 50 ms), recorded from the start.
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {}
+  });
   const problems = [];
   const external = [];
   page.on('console', (m) => {
@@ -46,4 +55,9 @@ export async function openPage(browser, url, viewport = { width: 1280, height: 8
 
 export async function waitReady(page) {
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+}
+
+/** The longest main-thread task (ms) that started after `since` (page time). */
+export function longestTaskSince(page, since) {
+  return page.evaluate((t) => Math.max(0, ...window.__longTasks.filter((e) => e.start >= t).map((e) => e.duration)), since);
 }

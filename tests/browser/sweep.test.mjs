@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { launch, serve, openPage, waitReady, longestTaskSince, SCREENSHOTS } from './helpers.mjs';
 
 let browser;
 let server;
@@ -20,9 +20,13 @@ after(async () => {
 test('a sweep draws one point per record and fits a slope near 2 for exact', async () => {
   const { context, page, problems, external } = await openPage(browser, `${server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
   await waitReady(page);
+  const sweepStart = await page.evaluate(() => performance.now());
   await page.click('#sweep-run');
   await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) === 5, null, { timeout: 120000 });
   await page.waitForSelector('#sweep-run:not([disabled])');
+  const longest = await longestTaskSince(page, sweepStart);
+  console.log(`# longest main-thread task during the sweep: ${longest.toFixed(0)} ms`);
+  assert.ok(longest <= 50, `main thread blocked ${longest} ms`);
   const caption = await page.textContent('#sweep-caption');
   const m = caption.match(/exact (\d+\.\d+)/);
   assert.ok(m, caption);
