@@ -45,8 +45,6 @@ const VENDOR = [
   ['reveal.js/dist/reveal.js', 'reveal.js'],
   ['reveal.js/dist/reveal.css', 'reveal.css'],
   ['reveal.js/dist/theme/white.css', 'reveal-white.css'],
-  // A service worker controls only its own folder and below: it must sit at the site root.
-  ['coi-serviceworker/coi-serviceworker.min.js', '../coi-serviceworker.js'],
 ];
 
 function copyIfNewer(src, dst) {

@@ -1,0 +1,55 @@
+// Offline once loaded, and isolation through the service worker on a host
+// that sends no COOP/COEP headers (?coi=1).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, serve, openPage, waitReady } from './helpers.mjs';
+
+let browser;
+const servers = {};
+before(async () => {
+  browser = await launch();
+  servers.isolated = await serve(true);
+  servers.plain = await serve(false);
+});
+after(async () => {
+  await browser?.close();
+  for (const s of Object.values(servers)) s.server.close();
+});
+
+async function runQuick(page) {
+  const before = Number((await page.getAttribute('#attention-result', 'data-count')) || 0);
+  await page.fill('#attention-form input[name=n]', '128');
+  await page.fill('#attention-form input[name=d]', '16');
+  await page.click('#attention-run');
+  await page.waitForFunction((b) => Number(document.querySelector('#attention-result').dataset.count || 0) > b, before, { timeout: 30000 });
+  return JSON.parse(await page.getAttribute('#attention-result', 'data-record'));
+}
+
+test('after one visit the page loads and runs offline', async () => {
+  const { context, page, problems } = await openPage(browser, servers.isolated.url);
+  await waitReady(page);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready, null, { timeout: 10000 });
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload(); // now controlled: every file passes through the worker's cache
+  await waitReady(page);
+  await runQuick(page);
+  await context.setOffline(true);
+  await page.reload();
+  await waitReady(page);
+  const r = await runQuick(page);
+  assert.equal(r.n, 128);
+  assert.ok(r.error <= 1e-5);
+  assert.deepEqual(problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)), []);
+  await context.close();
+});
+
+test('?coi=1 on a host without COOP/COEP becomes isolated after one reload and runs mt', async () => {
+  const { context, page, problems } = await openPage(browser, `${servers.plain.url}?coi=1`);
+  await page.waitForFunction(() => self.crossOriginIsolated === true, null, { timeout: 20000 });
+  await waitReady(page);
+  assert.equal(await page.getAttribute('#badge', 'data-flavour'), 'mt');
+  const r = await runQuick(page);
+  assert.equal(r.flavour, 'mt');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
