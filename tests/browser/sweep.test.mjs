@@ -35,15 +35,15 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
   assert.ok(slope > 1.4 && slope < 2.4, `slope ${slope}`);
   assert.ok(await page.locator('.u-legend').isVisible());
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=csv]')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=csv]')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv.length, 6);
   const header = csv[0].split(',');
   for (const k of ['method', 'n', 'median_ms', 'gflops', 'error']) assert.ok(header.includes(k), k);
-  const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=json]')]);
+  const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=json]')]);
   const lines = readFileSync(await jsonDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((r) => r.n), [128, 256, 512, 1024, 2048]);
-  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-export=png]')]);
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=png]')]);
   assert.deepEqual([...readFileSync(await pngDl.path()).subarray(1, 4)], [80, 78, 71]); // "PNG"
 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'attention-sweep.png'), fullPage: true });

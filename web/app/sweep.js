@@ -1,0 +1,185 @@
+// A generic sweep experiment: methods × values of one x parameter, measured
+// in the worker, streamed into a log-log chart with fitted slopes. Panels
+// describe their experiment (suite, x, y, fixed controls) and get the form,
+// progress/ETA/cancel, chart, caption and exports.
+import { LogLogChart } from './chart.js';
+import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG } from './ui.js';
+
+/**
+ * @param {object} cfg
+ *   id          prefix for element ids (e.g. 'sweep' → #sweep-run, #sweep-chart)
+ *   mount       element to build into
+ *   client, info, state, saveState
+ *   suite       measure suite name
+ *   methods     [{ name, summary }] to choose from; stateKeys.methods holds the choice
+ *   x           { key, label, choices: [numbers], minKey, maxKey }  (state keys for the range)
+ *   y           { key: 'median_ms', label }
+ *   controls    [{ key, label, type: 'number'|'select'|'threads', min, max, step, options, stateKey }]
+ *   request(method, x, state) → the measure request for one point (or null to skip, with a reason)
+ *   estimate(request) → Promise<{ seconds, memory }> (optional)
+ *   caption(chart, records) → text (optional), refLines(chart, state) → [{x, label}] (optional)
+ *   fitLast     fit slopes over this many largest x (0 = all)
+ *   logY        default true
+ */
+export function mountSweep(cfg) {
+  const { id, mount, client, info, state, saveState } = cfg;
+  const form = el('form', { id: `${id}-form`, class: 'controls', autocomplete: 'off' });
+  const methodBox = el('div', { id: `${id}-methods` });
+  const chosen = new Set(String(state[cfg.methodsKey] || '').split(',').filter((m) => cfg.methods.some((x) => x.name === m)));
+  if (!chosen.size && cfg.methods.length) chosen.add(cfg.methods[0].name);
+  for (const m of cfg.methods) {
+    methodBox.append(el('label', { class: 'check', title: m.summary },
+      el('input', { type: 'checkbox', name: 'method', value: m.name, checked: chosen.has(m.name) }), ` ${m.name}`));
+  }
+  form.append(el('fieldset', { class: 'methods' }, el('legend', {}, 'methods'), methodBox));
+
+  const rangeSelect = (name, key) => {
+    const sel = el('select', { name, id: `${id}-${name}` });
+    for (const v of cfg.x.choices) sel.append(el('option', { value: String(v) }, cfg.x.format ? cfg.x.format(v) : v.toLocaleString('en')));
+    const value = Number(state[key]);
+    sel.value = String(cfg.x.choices.includes(value) ? value : cfg.x.choices[0]);
+    return sel;
+  };
+  form.append(el('label', {}, `${cfg.x.label} from `, rangeSelect('xmin', cfg.x.minKey)));
+  form.append(el('label', {}, 'to ', rangeSelect('xmax', cfg.x.maxKey)));
+
+  for (const c of cfg.controls) {
+    let input;
+    if (c.type === 'threads') {
+      input = el('select', { name: c.stateKey, class: 'threads-select' });
+      for (let t = info.threads; t >= 1; t--) input.append(el('option', { value: String(t) }, t === info.threads ? `${t} (all)` : String(t)));
+      const v = Number(state[c.stateKey]);
+      input.value = String(v && v <= info.threads ? v : info.threads);
+    } else if (c.type === 'select') {
+      input = el('select', { name: c.stateKey });
+      for (const [value, label] of c.options) input.append(el('option', { value }, label));
+      input.value = String(state[c.stateKey]);
+    } else {
+      input = el('input', { name: c.stateKey, type: 'number', min: c.min, max: c.max, step: c.step || 'any', required: true });
+      input.value = String(state[c.stateKey]);
+    }
+    form.append(el('label', { title: c.title }, `${c.label} `, input));
+  }
+  const ui = runControls(id);
+  form.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton));
+  const chartEl = el('div', { id: `${id}-chart`, 'aria-label': `${cfg.y.label} vs ${cfg.x.label}, log-log, one series per method` });
+  const captionEl = el('p', { id: `${id}-caption`, class: 'caption', 'aria-live': 'polite' });
+  const exports = el('div', { class: 'exports', id: `${id}-exports`, hidden: true },
+    el('button', { type: 'button', 'data-export': 'csv' }, 'Export CSV'),
+    el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON'),
+    el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'));
+  mount.append(form, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), chartEl, captionEl, exports);
+  ui.runButton.disabled = false;
+
+  const height = () => {
+    if (!state.embed) return 320;
+    const top = chartEl.getBoundingClientRect().top;
+    return Math.max(160, Math.round(window.innerHeight - top - 140 * state.fontscale));
+  };
+  const chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
+    logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height() });
+  let records = [];
+
+  function read() {
+    state[cfg.methodsKey] = [...form.querySelectorAll('input[name=method]:checked')].map((i) => i.value).join(',');
+    state[cfg.x.minKey] = Number(form.xmin.value);
+    state[cfg.x.maxKey] = Number(form.xmax.value);
+    for (const c of cfg.controls) {
+      const v = form.elements[c.stateKey].value;
+      if (c.type === 'threads') state[c.stateKey] = Number(v) === info.threads ? 0 : Number(v);
+      else if (c.type === 'select') state[c.stateKey] = v;
+      else state[c.stateKey] = Number(v);
+    }
+    saveState();
+  }
+  form.addEventListener('change', read);
+
+  function plan() {
+    const methods = String(state[cfg.methodsKey]).split(',').filter(Boolean);
+    const lo = Math.min(state[cfg.x.minKey], state[cfg.x.maxKey]);
+    const hi = Math.max(state[cfg.x.minKey], state[cfg.x.maxKey]);
+    const xs = cfg.x.choices.filter((v) => v >= lo && v <= hi);
+    const requests = [];
+    const skipped = [];
+    for (const x of xs) {
+      for (const m of methods) {
+        const r = cfg.request(m, x, state);
+        if (r && r.skip) skipped.push(r.skip);
+        else if (r) requests.push(r);
+      }
+    }
+    return { requests, skipped };
+  }
+
+  function update() {
+    const extra = cfg.caption ? cfg.caption(chart, records) : '';
+    const fits = chart.fits();
+    const parts = [];
+    for (const [name, f] of fits) if (f) parts.push(`${name} ${f.slope.toFixed(2)}`);
+    const slopes = cfg.fit !== false && parts.length
+      ? `Measured log-log slopes${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join(', ')}. `
+      : '';
+    captionEl.textContent = `${slopes}${extra || ''}`.trim();
+    chart.setRefLines(cfg.refLines ? cfg.refLines(chart, state, records) : []);
+  }
+
+  async function run() {
+    read();
+    showError(ui.errorBox, '');
+    if (!form.reportValidity()) return;
+    const { requests, skipped } = plan();
+    if (!requests.length) {
+      showError(ui.errorBox, skipped.length ? `Nothing to run: ${skipped.join('; ')}` : 'Choose at least one method.');
+      return;
+    }
+    let weights;
+    if (cfg.estimate) {
+      let seconds = 0;
+      let memory = 0;
+      weights = [];
+      for (const r of requests) {
+        const e = await cfg.estimate(r);
+        seconds += e.seconds;
+        memory = Math.max(memory, e.memory);
+        weights.push(e.seconds);
+      }
+      const budget = info.memoryBudgetMB * 1048576;
+      if (memory > budget) {
+        showError(ui.errorBox, `The largest point needs ${fmt(memory / 1048576)} MiB, more than the memory budget of ${fmt(info.memoryBudgetMB)} MiB. Lower "to".`);
+        return;
+      }
+      if (seconds > 120 && !confirm(`This sweep will take about ${fmtSeconds(seconds)} on this machine. Run it anyway? (Cancel, then lower "to" for a quicker one.)`)) {
+        return;
+      }
+    }
+    chart.clear();
+    records = [];
+    exports.hidden = true;
+    if (skipped.length) showError(ui.errorBox, `Skipped: ${skipped.join('; ')}.`);
+    await runWithProgress(client, requests, {
+      ui,
+      weights,
+      onRecord: (r) => {
+        records.push(r);
+        const y = r[cfg.y.key];
+        if (Number.isFinite(y)) chart.add(r.method, r[cfg.x.recordKey || cfg.x.key], y, r);
+        update();
+        exports.hidden = false;
+        chartEl.dataset.count = String(records.length);
+      },
+    });
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    run();
+  });
+  exports.addEventListener('click', (e) => {
+    const kind = e.target.dataset.export;
+    const name = `subquad-${id}`;
+    if (kind === 'csv') exportCSV(name, records);
+    if (kind === 'json') exportJSON(name, records);
+    if (kind === 'png') exportPNG(name, chart.toPNG());
+  });
+  return { run, chart, records: () => records };
+}
