@@ -24,10 +24,12 @@ function parseArgs(argv) {
   const suite = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'attention';
   const opts = {};
   let json = false;
+  let peers = suite === 'attention';
   let flavours = ['mt'];
   for (let i = suite === argv[0] ? 1 : 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') json = true;
+    else if (a === '--no-peers') peers = false;
     else if (a.startsWith('--') && i + 1 < argv.length) {
       const key = a.slice(2);
       const values = argv[++i].split(',').filter(Boolean);
@@ -48,7 +50,7 @@ function parseArgs(argv) {
       process.exit(2);
     }
   }
-  return { suite, opts: { ...SUITES[suite], ...opts }, json, flavours };
+  return { suite, opts: { ...SUITES[suite], ...opts }, json, flavours, peers };
 }
 
 function* product(opts) {
@@ -62,6 +64,13 @@ function* product(opts) {
     while (j >= 0 && ++idx[j] === lists[j].length) idx[j--] = 0;
     if (j < 0) return;
   }
+}
+
+// Peers (onnxruntime-web, tfjs-backend-wasm) for the attention suite, one process each.
+function peerMeasure(peer, n, d, threads) {
+  const r = capture(process.execPath, [path.join(NATIVE_DIR, '..', 'build', 'peers.mjs'), peer, String(n), String(d), String(threads)]);
+  if (r.code !== 0) throw new Error(`${peer}: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) || r.stderr.trim()).slice(0, 300)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
 function nativeMeasure(point) {
@@ -85,7 +94,7 @@ function printRow(r, widths) {
 }
 
 export async function main(argv) {
-  const { suite, opts, json, flavours } = parseArgs(argv);
+  const { suite, opts, json, flavours, peers } = parseArgs(argv);
   const widths = [9, 16, 7, 5, 7, 7, 10, 8, 9];
   if (!json) {
     console.log(COLUMNS.map((c, i) => (i < 2 || c === 'flavour' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
@@ -111,6 +120,27 @@ export async function main(argv) {
       }
     } finally {
       sq?.dispose();
+    }
+  }
+  if (peers) {
+    const ns = (opts.n || []).map(Number);
+    const ds = (opts.d || [64]).map(Number);
+    const threadList = (opts.threads || [1]).map(Number);
+    for (const n of ns) {
+      for (const d of ds) {
+        const runs = [...threadList.map((t) => ['onnxruntime', t]), ['tfjs', 1]];
+        for (const [peer, t] of runs) {
+          try {
+            const r = peerMeasure(peer, n, d, t);
+            if (json) console.log(JSON.stringify(r));
+            else printRow(r, widths);
+          } catch (e) {
+            const line = { suite, method: peer, n, d, flavour: 'peer', threads: t, error_message: e.message };
+            if (json) console.log(JSON.stringify(line));
+            else console.log(`${peer} n=${n} d=${d} threads=${t}: ${e.message}`);
+          }
+        }
+      }
     }
   }
   return failures ? 1 : 0;
