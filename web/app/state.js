@@ -8,7 +8,7 @@ export const SCHEMA = {
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
-  run: { type: 'enum', values: ['single', 'sweep'], default: 'single' }, // what autorun runs
+  run: { type: 'enum', values: ['single', 'sweep', 'errors'], default: 'single' }, // what autorun runs
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -22,6 +22,14 @@ export const SCHEMA = {
   methods: { type: 'list', default: 'exact' }, // time-vs-n sweep
   nmin: { type: 'int', min: 16, max: 1 << 20, default: 256 },
   nmax: { type: 'int', min: 16, max: 1 << 20, default: 4096 },
+  // attention panel: error vs B (the polynomial method and the heuristics)
+  emethods: { type: 'list', default: 'polynomial' },
+  Bmin: { type: 'number', min: 0.01, max: 100, default: 0.25 },
+  Bmax: { type: 'number', min: 0.01, max: 100, default: 4 },
+  en: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
+  ed: { type: 'int', min: 1, max: 64, default: 8 },
+  degree: { type: 'int', min: 0, max: 12, default: 4 },
+  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'taylor' },
 };
 
 function parseValue(spec, text) {

@@ -18,6 +18,7 @@ import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV
  *   request(method, x, state) → the measure request for one point (or null to skip, with a reason)
  *   estimate(request) → Promise<{ seconds, memory }> (optional)
  *   caption(chart, records) → text (optional), refLines(chart, state) → [{x, label}] (optional)
+ *   seriesName(record) → the series a record belongs to (default: its method)
  *   fitLast     fit slopes over this many largest x (0 = all)
  *   logY        default true
  */
@@ -162,7 +163,8 @@ export function mountSweep(cfg) {
       onRecord: (r) => {
         records.push(r);
         const y = r[cfg.y.key];
-        if (Number.isFinite(y)) chart.add(r.method, r[cfg.x.recordKey || cfg.x.key], y, r);
+        const series = cfg.seriesName ? cfg.seriesName(r) : r.method;
+        if (Number.isFinite(y) && y > 0) chart.add(series, r[cfg.x.recordKey || cfg.x.key], y, r);
         update();
         exports.hidden = false;
         chartEl.dataset.count = String(records.length);

@@ -12,7 +12,58 @@ const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with 
 
 export function mountAttention(ctx) {
   mountTimeSweep(ctx);
+  mountErrorSweep(ctx);
   mountSingleRun(ctx);
+}
+
+// ---- error vs B --------------------------------------------------------------
+
+const B_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6];
+
+function mountErrorSweep({ client, info, methods, state, saveState }) {
+  const approximate = methods.attention.filter((m) => !m.name.startsWith('exact') && m.name !== 'flash');
+  if (!approximate.length) {
+    const note = $('#errors-missing');
+    note.hidden = false;
+    note.textContent = 'This build has no approximate attention method yet (the polynomial method and the heuristics land with the attention kernels), so there is nothing to measure here.';
+    return;
+  }
+  const sweep = mountSweep({
+    id: 'errors',
+    mount: $('#attention-error-sweep'),
+    client, info, state, saveState,
+    suite: 'attention',
+    methods: approximate,
+    methodsKey: 'emethods',
+    x: { key: 'B', label: 'B (entries in [−B, B])', choices: B_CHOICES, minKey: 'Bmin', maxKey: 'Bmax', format: (v) => String(v) },
+    y: { key: 'error', label: 'relative error vs exact' },
+    fit: false,
+    fitLast: 0,
+    seriesName: (r) => (r.method === 'polynomial' ? `polynomial g=${r.degree ?? state.degree}${r.poly ? ` (${r.poly})` : ''}` : r.method),
+    controls: [
+      { stateKey: 'en', label: 'n', type: 'number', min: 16, max: 65536, step: 1 },
+      { stateKey: 'ed', label: 'd', type: 'number', min: 1, max: 64, step: 1 },
+      { stateKey: 'degree', label: 'degree g', type: 'number', min: 0, max: 12, step: 1 },
+      { stateKey: 'poly', label: 'polynomial', type: 'select', options: [['taylor', 'Taylor'], ['chebyshev', 'Chebyshev on [−R, R]']] },
+      { stateKey: 'threads', label: 'threads', type: 'threads' },
+    ],
+    request: (method, B, s) => ({ suite: 'attention', method, n: s.en, d: s.ed, B, scale: 'inv_d',
+      degree: s.degree, poly: s.poly, threads: s.threads, min_ms: 0, check_rows: 64 }),
+    refLines: (chart, s) => [{ x: Math.sqrt(Math.log(s.en)), label: `B = √ln n = ${Math.sqrt(Math.log(s.en)).toFixed(2)}` }],
+    caption: (chart, records) => {
+      const poly = records.filter((r) => r.method === 'polynomial').sort((a, b) => a.B - b.B);
+      if (!poly.length) return '';
+      const good = poly.filter((r) => r.error <= 1e-3).map((r) => r.B);
+      const bad = poly.filter((r) => r.error >= 0.1).map((r) => r.B);
+      const neg = poly.filter((r) => r.negative_denominators > 0).map((r) => r.B);
+      let text = `Polynomial method (g = ${state.degree}): `;
+      text += good.length ? `error ≤ 1e-3 up to B = ${Math.max(...good)}` : 'error above 1e-3 everywhere measured';
+      text += bad.length ? `, ≥ 0.1 from B = ${Math.min(...bad)}.` : '.';
+      if (neg.length) text += ` Its denominator turned negative at B = ${Math.min(...neg)} — the output there is meaningless, and is reported, not hidden.`;
+      return text;
+    },
+  });
+  if (state.autorun && state.panel === 'attention' && state.run === 'errors') sweep.run();
 }
 
 function fillThreads(select, info, value) {
