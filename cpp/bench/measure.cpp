@@ -67,8 +67,9 @@ std::string measure(const Options& o) {
   const std::string suite = o.str("suite", "attention");
   // One line per family; each family's measure lives in <family>_measure.cpp.
   if (suite == "attention") return measure_attention(o);
+  if (suite == "construction") return measure_construction(o);
   if (suite == "peak") return measure_peak(o);
-  throw Error("suite", "got '" + suite + "', must be attention or peak");
+  throw Error("suite", "got '" + suite + "', must be attention, construction or peak");
 }
 
 }  // namespace subquad::bench

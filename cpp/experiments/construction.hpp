@@ -1,0 +1,63 @@
+// The central experiment (Alman–Yu, arXiv 2410.04271; THEORY.md §3): one
+// attention layer solves bichromatic Max-IP over 0/1 documents exactly, with
+// scores β·⟨a_i, b_j⟩ and β of order log n; the same construction with a
+// subquadratic attention substitute, or a reader with a fixed-size state,
+// fails as n grows.
+//
+// The construction, for sets A (queries) and B (keys), each n documents in ℓ
+// dimensions:
+//   Q = β·A, K = B, scale 1  → row i's softmax weights ∝ exp(β⟨a_i, b_j⟩);
+//   V_j = the bits of j as ±1 in ⌈log₂ n⌉ coordinates (position codes);
+//   the output row O_i ≈ V_{j*(i)} when β·(gap) ≫ ln n, and its signs name
+//   i's best partner; an output step (per row, O(ℓ)) reads each named pair's
+//   inner product and returns the best row. Inner products of 0/1 vectors are
+//   integers, so the gap is ≥ 1 and β = c·ln n with c ≈ 2 concentrates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace subquad::experiments {
+
+// Two sets of n 0/1 documents in ℓ dimensions (row-major, entries 0 or 1).
+struct Bichromatic {
+  std::size_t n = 0, l = 0;
+  std::vector<float> A, B;
+};
+
+// Random documents with word density p, plus one planted pair (i*, j*) whose
+// inner product beats every other pair by at least one (so the optimum is
+// unique): b_{j*} copies a_{i*} on `overlap` of a_{i*}'s words.
+Bichromatic planted_maxip(std::size_t n, std::size_t l, double density, std::uint64_t seed);
+
+struct Pair {
+  std::size_t i = 0, j = 0;
+  double value = 0;  // ⟨a_i, b_j⟩
+};
+
+// Brute force in double precision: the largest ⟨a_i, b_j⟩, ties → smallest (i, j).
+Pair maxip_brute_force(const Bichromatic& x);
+
+struct Outcome {
+  Pair pair;             // the pair the method returned
+  bool exact = false;    // its value equals the optimum
+  double ratio = 0;      // its value / the optimum
+  double decoded = 0;    // among rows with a unique best partner, the fraction naming it
+  double ms = 0;         // time of the method (attention call or reader), no set-up
+};
+
+// The attention construction with any registered attention method.
+// beta_c: β = beta_c · ln n. `extra` holds method options (degree, features, …).
+Outcome maxip_by_attention(const Bichromatic& x, const std::string& method, double beta_c,
+                           int threads, const std::vector<std::pair<std::string, std::string>>& extra);
+
+// A recurrent reader with a state of `state_floats` numbers (32 bits each),
+// fed A then B once: it keeps a k-bit random-hyperplane sketch of every A
+// document, k = ⌊32·state / n⌋ (the best use of a fixed budget we know without
+// storing documents), and for each b in B compares its sketch against all
+// stored ones, remembering the best estimate. Its memory is the state only.
+Outcome maxip_by_sketch_reader(const Bichromatic& x, std::size_t state_floats, std::uint64_t seed);
+
+}  // namespace subquad::experiments
