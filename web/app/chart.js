@@ -118,7 +118,7 @@ export class LogLogChart {
           log: 10,
           range: (u) => this.xRange(u.data[0]),
         },
-        y: { distr: this.o.logY ? 3 : 1, log: 10 },
+        y: this.o.yRange ? { distr: this.o.logY ? 3 : 1, log: 10, range: () => this.o.yRange } : { distr: this.o.logY ? 3 : 1, log: 10 },
       },
       axes: [this.o.logX ? xAxis : axis(this.o.xLabel), axis(this.o.yLabel)],
       series: [

@@ -4,6 +4,7 @@ import { LabClient } from './client.js';
 import { fromQuery, toQuery } from './state.js';
 import { $, el, fmt, showError, runWithProgress } from './ui.js';
 import { mountAttention } from './panels/attention.js';
+import { mountVersus } from './panels/versus.js';
 
 const state = fromQuery(location.search);
 
@@ -115,6 +116,7 @@ async function boot() {
     renderEnvironment(info);
     mountCalibrate(client);
     mountAttention({ client, info, methods, state, saveState });
+    mountVersus({ client, info, methods, state, saveState });
     document.body.dataset.ready = 'true';
   } catch (e) {
     $('#badge').textContent = 'WebAssembly failed to load';

@@ -4,11 +4,11 @@
 // invalid in a URL falls back to the default instead of breaking the page.
 
 export const SCHEMA = {
-  panel: { type: 'enum', values: ['attention', 'environment'], default: 'attention' },
+  panel: { type: 'enum', values: ['attention', 'versus', 'environment'], default: 'attention' },
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
-  run: { type: 'enum', values: ['single', 'sweep', 'errors'], default: 'single' }, // what autorun runs
+  run: { type: 'enum', values: ['single', 'sweep', 'errors', 'versus'], default: 'single' }, // what autorun runs
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -30,6 +30,14 @@ export const SCHEMA = {
   ed: { type: 'int', min: 1, max: 64, default: 8 },
   degree: { type: 'int', min: 0, max: 12, default: 4 },
   poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'taylor' },
+  // attention vs subquadratic (the construction)
+  vmethods: { type: 'list', default: 'exact,sketch_reader' },
+  vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
+  vnmax: { type: 'int', min: 16, max: 65536, default: 2048 },
+  vl: { type: 'int', min: 4, max: 4096, default: 64 },
+  vbeta: { type: 'number', min: 0.01, max: 100, default: 2 },
+  vstate: { type: 'int', min: 1, max: 1 << 24, default: 2048 },
+  vseeds: { type: 'int', min: 1, max: 100, default: 5 },
 };
 
 function parseValue(spec, text) {

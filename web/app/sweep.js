@@ -13,7 +13,8 @@ import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV
  *   suite       measure suite name
  *   methods     [{ name, summary }] to choose from; stateKeys.methods holds the choice
  *   x           { key, label, choices: [numbers], minKey, maxKey }  (state keys for the range)
- *   y           { key: 'median_ms', label }
+ *   y           { key: 'median_ms', label, range: [min, max] (optional, fixed) }
+ *   y2          an optional second chart from the same records: { key, label, logY, fit, range }
  *   controls    [{ key, label, type: 'number'|'select'|'threads', min, max, step, options, stateKey }]
  *   request(method, x, state) → the measure request for one point (or null to skip, with a reason)
  *   estimate(request) → Promise<{ seconds, memory }> (optional)
@@ -78,7 +79,15 @@ export function mountSweep(cfg) {
     return Math.max(160, Math.round(window.innerHeight - top - 140 * state.fontscale));
   };
   const chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
-    logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height() });
+    logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range });
+  // An optional second chart from the same records (e.g. time beside accuracy).
+  let chart2 = null;
+  if (cfg.y2) {
+    const el2 = el('div', { id: `${id}-chart2`, 'aria-label': `${cfg.y2.label} vs ${cfg.x.label}` });
+    chartEl.after(el2);
+    chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
+      logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range });
+  }
   let records = [];
 
   function read() {
@@ -154,6 +163,7 @@ export function mountSweep(cfg) {
       }
     }
     chart.clear();
+    chart2?.clear();
     records = [];
     exports.hidden = true;
     if (skipped.length) showError(ui.errorBox, `Skipped: ${skipped.join('; ')}.`);
@@ -164,7 +174,10 @@ export function mountSweep(cfg) {
         records.push(r);
         const y = r[cfg.y.key];
         const series = cfg.seriesName ? cfg.seriesName(r) : r.method;
-        if (Number.isFinite(y) && y > 0) chart.add(series, r[cfg.x.recordKey || cfg.x.key], y, r);
+        const x = r[cfg.x.recordKey || cfg.x.key];
+        if (Number.isFinite(y) && (y > 0 || cfg.logY === false)) chart.add(series, x, y, r);
+        const y2 = cfg.y2 ? r[cfg.y2.key] : NaN;
+        if (chart2 && Number.isFinite(y2) && (y2 > 0 || cfg.y2.logY === false)) chart2.add(series, x, y2, r);
         update();
         exports.hidden = false;
         chartEl.dataset.count = String(records.length);
@@ -183,5 +196,5 @@ export function mountSweep(cfg) {
     if (kind === 'json') exportJSON(name, records);
     if (kind === 'png') exportPNG(name, chart.toPNG());
   });
-  return { run, chart, records: () => records };
+  return { run, chart, chart2, records: () => records };
 }
