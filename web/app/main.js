@@ -5,6 +5,7 @@ import { fromQuery, toQuery } from './state.js';
 import { $, el, fmt, showError, runWithProgress } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
+import { mountSsm } from './panels/ssm.js';
 
 const state = fromQuery(location.search);
 
@@ -116,6 +117,7 @@ async function boot() {
     renderEnvironment(info);
     mountCalibrate(client);
     mountAttention({ client, info, methods, state, saveState });
+    mountSsm({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });
     document.body.dataset.ready = 'true';
   } catch (e) {

@@ -4,7 +4,7 @@
 // invalid in a URL falls back to the default instead of breaking the page.
 
 export const SCHEMA = {
-  panel: { type: 'enum', values: ['attention', 'versus', 'environment'], default: 'attention' },
+  panel: { type: 'enum', values: ['attention', 'ssm', 'pairs', 'documents', 'versus', 'environment'], default: 'attention' },
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
@@ -30,6 +30,12 @@ export const SCHEMA = {
   ed: { type: 'int', min: 1, max: 64, default: 8 },
   degree: { type: 'int', min: 0, max: 12, default: 4 },
   poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'taylor' },
+  // SSM vs attention
+  smethods: { type: 'list', default: 'mamba_block,attention_block' },
+  Lmin: { type: 'int', min: 1, max: 1 << 20, default: 512 },
+  Lmax: { type: 'int', min: 1, max: 1 << 20, default: 8192 },
+  sD: { type: 'int', min: 1, max: 4096, default: 256 },
+  sN: { type: 'int', min: 1, max: 256, default: 16 },
   // attention vs subquadratic (the construction)
   vmethods: { type: 'list', default: 'exact,sketch_reader' },
   vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
