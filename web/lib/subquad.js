@@ -254,7 +254,14 @@
 
       methods() {
         check();
-        return { attention: Module.attentionMethods() };
+        // One list per family the build has (attention, ssm, pairs): each
+        // family's bindings export <family>Methods().
+        const out = {};
+        for (const family of ['attention', 'ssm', 'pairs']) {
+          const fn = Module[`${family}Methods`];
+          if (typeof fn === 'function') out[family] = fn();
+        }
+        return out;
       },
 
       /** Runs an attention method; returns { O, ms, threads, scale, flops, stats }. */
