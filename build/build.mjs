@@ -28,7 +28,11 @@ export async function buildWasm() {
   step('WebAssembly build (st: SIMD, mt: SIMD + threads) → web/wasm/');
   return timed('wasm build', async () => {
     let code = await configure(WASM_DIR, 'emcmake');
-    if (code === 0) code = await run('ninja', ['-C', WASM_DIR, '-j', jobs]);
+    // SUBQUAD_WASM_LOCK=<file> serialises WASM builds across checkouts on one
+    // machine (emcc links are memory- and CPU-hungry; two at once thrash).
+    const ninja = ['ninja', '-C', WASM_DIR, '-j', jobs];
+    const lock = process.env.SUBQUAD_WASM_LOCK;
+    if (code === 0) code = lock ? await run('flock', [lock, ...ninja]) : await run(ninja[0], ninja.slice(1));
     if (code !== 0) console.error(red('wasm build failed'));
     return code;
   });
