@@ -6,6 +6,8 @@ import { $, el, fmt, showError, runWithProgress } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
+import { mountPairs } from './panels/pairs.js';
+import { mountDocuments } from './panels/documents.js';
 
 const state = fromQuery(location.search);
 
@@ -118,6 +120,8 @@ async function boot() {
     mountCalibrate(client);
     mountAttention({ client, info, methods, state, saveState });
     mountSsm({ client, info, methods, state, saveState });
+    mountPairs({ client, info, methods, state, saveState });
+    mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });
     document.body.dataset.ready = 'true';
   } catch (e) {

@@ -36,6 +36,21 @@ export const SCHEMA = {
   Lmax: { type: 'int', min: 1, max: 1 << 20, default: 8192 },
   sD: { type: 'int', min: 1, max: 4096, default: 256 },
   sN: { type: 'int', min: 1, max: 256, default: 16 },
+  // pair search
+  pmethods: { type: 'list', default: 'gram,simhash' },
+  pnmin: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
+  pnmax: { type: 'int', min: 16, max: 1 << 20, default: 8192 },
+  pgen: { type: 'enum', values: ['planted', 'planted_sparse', 'ovhard'], default: 'planted' },
+  prho: { type: 'number', min: 0, max: 1, default: 0.9 },
+  pd: { type: 'int', min: 1, max: 4096, default: 128 },
+  pseeds: { type: 'int', min: 1, max: 20, default: 3 },
+  // documents
+  dsource: { type: 'enum', values: ['corpus', 'own'], default: 'corpus' },
+  dcount: { type: 'int', min: 2, max: 1500, default: 1500 },
+  dvocab: { type: 'int', min: 2, max: 8192, default: 1000 },
+  dweight: { type: 'enum', values: ['tfidf', 'binary'], default: 'tfidf' },
+  dproblem: { type: 'enum', values: ['msd', 'lsd'], default: 'msd' },
+  dmethod: { type: 'string', default: 'gram' },
   // attention vs subquadratic (the construction)
   vmethods: { type: 'list', default: 'exact,sketch_reader' },
   vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
