@@ -173,7 +173,7 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
   struct Scratch {
     std::vector<float> psiT, Vb, phi, out, A, KV;
     double min_den = INFINITY;
-    double negative = 0;
+    double negative = 0, nonfinite = 0;
   };
   std::vector<Scratch> scratch(threads);
   for (auto& w : scratch) {
@@ -207,8 +207,12 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
     for (std::size_t r2 = 0; r2 < bq; ++r2) {
       const float den = w.out[r2 * e + d];
       w.min_den = std::min<double>(w.min_den, den);
-      if (!(den > 0)) w.negative += 1;
-      for (std::size_t k = 0; k < d; ++k) O[(i0 + r2) * d + k] = w.out[r2 * e + k] / den;
+      if (!(den > 0 && std::isfinite(den))) w.negative += 1;
+      for (std::size_t k = 0; k < d; ++k) {
+        const float o = w.out[r2 * e + k] / den;
+        O[(i0 + r2) * d + k] = o;
+        if (!std::isfinite(o)) w.nonfinite += 1;
+      }
     }
   };
 
@@ -247,10 +251,11 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
     }
   }
 
-  double min_den = INFINITY, negative = 0;
+  double min_den = INFINITY, negative = 0, nonfinite = 0;
   for (const auto& w : scratch) {
     min_den = std::min(min_den, w.min_den);
     negative += w.negative;
+    nonfinite += w.nonfinite;
   }
   stats.push_back({"degree", params.degree});
   stats.push_back({"rank", rank});
@@ -259,7 +264,8 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
   stats.push_back({"poly_max_rel_error", eps});
   stats.push_back({"error_bound", eps < 1 && R >= score_range ? 2 * eps / (1 - eps) : INFINITY});
   stats.push_back({"min_denominator", min_den});
-  stats.push_back({"negative_denominators", negative});
+  stats.push_back({"negative_denominators", negative});  // ≤ 0 or not finite
+  stats.push_back({"nonfinite_outputs", nonfinite});  // float overflow of P's terms
 }
 
 }  // namespace subquad::attention
