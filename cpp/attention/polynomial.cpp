@@ -155,7 +155,9 @@ double poly_rank(std::size_t d, int degree) {
 }
 
 void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) {
-  const std::size_t n = p.n, d = p.d, e = d + 1;
+  // [V 1] padded with zero columns to a multiple of 4, so the products with it
+  // stay on the full-vector micro-kernel tiles.
+  const std::size_t n = p.n, d = p.d, e = (d + 1 + 3) / 4 * 4;
   const double s = resolved_scale(params, d);
   const double score_range = s * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
   const double R = params.R > 0 ? params.R : score_range;

@@ -37,7 +37,7 @@ Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
 
 Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
   const double r = poly_rank(d, p.degree), threads = resolve_threads(p.threads);
-  const double e = double(d) + 1;  // V with a column of ones (the denominator)
+  const double e = std::ceil((d + 1.0) / 4) * 4;  // [V 1] (the denominator), padded to 4
   // Feature maps (one multiply per monomial per row, twice), ψᵀ[V 1] and
   // φ·(ψᵀ[V 1]); causal adds the exact-in-P 64×64 diagonal blocks.
   double flops = 2.0 * n * r + 4.0 * n * r * e;
