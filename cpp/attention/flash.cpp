@@ -3,10 +3,10 @@
 // and an unnormalised output, rescaling both by 2^(m_old − m_new) when the
 // max grows (online softmax). Scores are in base 2 — Q is pre-multiplied by
 // scale·log2(e) when its block is copied — so the softmax uses simd::exp2.
-// QKᵀ runs on the 4×8 micro-kernel against Kᵀ packed per tile, PV on the 6×8
-// gemm. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
-// is masked with −inf. Extra memory O(n·d): packed Kᵀ, plus per thread one
-// query block, one 64×64 score tile and one output block.
+// QKᵀ and PV both run on the 4×8 micro-kernel, against Kᵀ packed per tile and
+// V packed with rows padded to a multiple of 8. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
+// is masked with −inf. Extra memory O(n·d): packed Kᵀ and V, plus per thread
+// one query block, one 64×64 score tile and two output blocks.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -60,21 +60,26 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
   const int threads = resolve_threads(params.threads);
   const std::size_t tiles = (n + kTile - 1) / kTile;
 
-  // Kᵀ packed per tile: tile t holds d rows of 64 keys, zero past n.
-  std::vector<float> Kt(tiles * d * kTile, 0.0f);
+  // Kᵀ packed per tile: tile t holds d rows of 64 keys, zero past n. V packed
+  // with rows padded to d8 = a multiple of 8 columns, so PV also runs on the
+  // 4×8 kernel.
+  const std::size_t d8 = round_up(d, 8);
+  std::vector<float> Kt(tiles * d * kTile, 0.0f), Vp(tiles * kTile * d8, 0.0f);
   for (std::size_t j = 0; j < n; ++j) {
     float* tile = Kt.data() + (j / kTile) * d * kTile + j % kTile;
     for (std::size_t k = 0; k < d; ++k) tile[k * kTile] = p.K[j * d + k];
+    std::copy(p.V + j * d, p.V + (j + 1) * d, Vp.data() + j * d8);
   }
 
   struct Scratch {
-    std::vector<float> Qs, S, acc, m, l, alpha;
+    std::vector<float> Qs, S, acc, pv, m, l, alpha;
   };
   std::vector<Scratch> scratch(threads);
   for (auto& s : scratch) {
     s.Qs.assign(kTile * d, 0.0f);
     s.S.assign(kTile * kTile, 0.0f);
-    s.acc.assign(kTile * d, 0.0f);
+    s.acc.assign(kTile * d8, 0.0f);
+    s.pv.assign(kTile * d8, 0.0f);
     s.m.resize(kTile);
     s.l.resize(kTile);
     s.alpha.resize(kTile);
@@ -89,7 +94,7 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
       for (std::size_t k = 0; k < d; ++k) s.Qs[r * d + k] = p.Q[(i0 + r) * d + k] * c;
     std::fill(s.m.begin(), s.m.end(), -INFINITY);
     std::fill(s.l.begin(), s.l.end(), 0.0f);
-    std::fill(s.acc.begin(), s.acc.begin() + bq * d, 0.0f);
+    std::fill(s.acc.begin(), s.acc.begin() + bq * d8, 0.0f);
 
     const std::size_t last = params.causal ? (end - 1) / kTile : tiles - 1;
     for (std::size_t t = 0; t <= last; ++t) {
@@ -104,19 +109,19 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
       for (std::size_t r = 0; r < bq; ++r) {
         const float sum = online_row(s.S.data() + r * kTile, bk, &s.m[r], &s.alpha[r]);
         s.l[r] = s.l[r] * s.alpha[r] + sum;
-        if (s.alpha[r] != 1.0f) {
-          const simd::f32x4 a = simd::splat(s.alpha[r]);
-          float* o = s.acc.data() + r * d;
-          std::size_t k = 0;
-          for (; k + 4 <= d; k += 4) simd::store(o + k, simd::load(o + k) * a);
-          for (; k < d; ++k) o[k] *= s.alpha[r];
-        }
       }
-      simd::gemm(bq, d, bk, s.S.data(), kTile, p.V + j0 * d, d, s.acc.data(), d, true);
+      // acc ← diag(α)·acc + P·V_tile (the rescale fused into the add).
+      simd::gemm_4x8(rows4, d8, bk, s.S.data(), kTile, Vp.data() + j0 * d8, d8, s.pv.data(), d8);
+      for (std::size_t r = 0; r < bq; ++r) {
+        const simd::f32x4 a = simd::splat(s.alpha[r]);
+        float* o = s.acc.data() + r * d8;
+        const float* x = s.pv.data() + r * d8;
+        for (std::size_t k = 0; k < d8; k += 4) simd::store(o + k, simd::load(o + k) * a + simd::load(x + k));
+      }
     }
     for (std::size_t r = 0; r < bq; ++r) {
       const float inv = 1.0f / s.l[r];
-      for (std::size_t k = 0; k < d; ++k) O[(i0 + r) * d + k] = s.acc[r * d + k] * inv;
+      for (std::size_t k = 0; k < d; ++k) O[(i0 + r) * d + k] = s.acc[r * d8 + k] * inv;
     }
   });
 }

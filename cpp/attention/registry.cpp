@@ -30,9 +30,10 @@ Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
   const double nn = double(n) * n * causal_fraction(p, n);
   const double threads = resolve_threads(p.threads);
   const double tiles = std::ceil(n / 64.0);
-  // Packed Kᵀ; per thread a query block, an output block and a score tile.
+  const double d8 = std::ceil(d / 8.0) * 8;
+  // Packed Kᵀ and V; per thread a query block, two output blocks, a score tile.
   return {4.0 * nn * d, 16.0 * n * d,
-          4.0 * (tiles * 64 * d + threads * (2.0 * 64 * d + 64 * 64 + 192))};
+          4.0 * (tiles * 64 * (d + d8) + threads * (64.0 * d + 2 * 64 * d8 + 64 * 64 + 192))};
 }
 
 Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
