@@ -29,7 +29,7 @@ export const SCHEMA = {
   en: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
   ed: { type: 'int', min: 1, max: 64, default: 8 },
   degree: { type: 'int', min: 0, max: 12, default: 4 },
-  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'taylor' },
+  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'chebyshev' },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { type: 'int', min: 1, max: 1 << 20, default: 512 },
