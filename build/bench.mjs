@@ -18,6 +18,8 @@ const { createSubquad } = require('../web/lib/subquad.js');
 export const SUITES = {
   attention: { method: ['exact'], n: [1024, 4096], d: [64], threads: [1, 2] },
   peak: { threads: [1] },
+  ssm: { method: ['scan', 'mamba_block', 'attention_block'], L: [1024, 4096, 16384], D: [256], N: [16], threads: [1, 2] },
+  triad: { threads: [1, 2] },
 };
 
 function parseArgs(argv) {
@@ -86,7 +88,7 @@ const COLUMNS = ['suite', 'method', 'n', 'd', 'flavour', 'threads', 'median_ms',
 
 function printRow(r, widths) {
   const cells = COLUMNS.map((c, i) => {
-    const v = r[c];
+    const v = r[c] ?? (c === 'n' ? r.L : c === 'd' ? r.D : undefined); // the ssm suite says L, D
     const s = typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v ?? '—');
     return i < 2 || c === 'flavour' ? s.padEnd(widths[i]) : s.padStart(widths[i]);
   });

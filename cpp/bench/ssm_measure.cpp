@@ -122,6 +122,10 @@ std::string measure_ssm(const Options& o) {
   j.add("gbytes_per_s", cost.bytes / (t.median_ms * 1e6));
   j.add("memory_mb", cost.memory_bytes / 1048576.0);
   j.add("error", err);
+  // Σ|y|: lets native, st and mt runs of the same seed be compared.
+  double checksum = 0;
+  for (float v : y) checksum += std::fabs(double(v));
+  j.add("checksum", checksum);
   return j.str();
 }
 
