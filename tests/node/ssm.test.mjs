@@ -108,7 +108,7 @@ for (const flavour of FLAVOURS) {
     const ref = scanReference(inputs);
     const nan = Float32Array.from(inputs.delta);
     nan[5] = NaN;
-    assert.throws(() => sq.ssmScan('scan', { ...inputs, delta: nan }), { message: /^delta: entry 5 is NaN/ });
+    assert.throws(() => sq.ssmScan('scan', { ...inputs, delta: nan }), { message: /^delta: entry 5 is nan, must be finite/i });
     assert.throws(() => sq.ssmScan('scan', { ...inputs, N: 0 }), { message: /^N: got 0/ });
     assert.throws(() => sq.ssmScan('scan', { ...inputs, x: inputs.x.subarray(1) }), { message: /^x: length 79 does not match L·D = 80/ });
     assert.throws(() => sq.ssmScan('scan_chunked', inputs, { chunk: 0 }), { message: /^chunk: got 0/ });
