@@ -4,7 +4,8 @@
 // no horizontal sums. A block of 16 channels (four vectors, one 64-byte line of
 // x and of Δ per step) keeps its N·4 state vectors in L1; threads take blocks
 // of channels. Memory: the D×N state only. The cost is dominated by the
-// L·D·N exponentials exp(Δ·A), computed with the vectorised exp of simd.hpp.
+// L·D·N decay factors exp(Δ·A) = 2^(Δ·A·log2 e): A·log2 e is folded in once per
+// block and the factor is simd::exp2_nonpositive (Δ ≥ 0, A ≤ 0 are validated).
 #include <algorithm>
 #include <vector>
 
@@ -24,7 +25,7 @@ constexpr std::size_t kCancelSteps = 4096;             // poll the cancel flag t
 
 // Steps t ∈ [t0, t1) of the channels [c0, c0 + width), width ≤ 16. `Full`
 // blocks load whole vectors; the last block loads partial ones (missing lanes
-// are zero: Δ = 0, x = 0 keep their state 0). h and At are N × kVectors.
+// are zero: Δ = 0, x = 0 keep their state 0). h and At (= A·log2 e) are N × kVectors.
 template <bool Full>
 void scan_block(const Problem& p, std::size_t c0, std::size_t width, std::size_t t0,
                 std::size_t t1, f32x4* h, const f32x4* At, const f32x4* Dv, float* y) {
@@ -49,7 +50,7 @@ void scan_block(const Problem& p, std::size_t c0, std::size_t width, std::size_t
       f32x4* hk = h + k * kVectors;
       const f32x4* ak = At + k * kVectors;
       for (std::size_t v = 0; v < kVectors; ++v) {
-        const f32x4 next = simd::exp(dv[v] * ak[v]) * hk[v] + du[v] * b;
+        const f32x4 next = simd::exp2_nonpositive(dv[v] * ak[v]) * hk[v] + du[v] * b;
         hk[v] = next;
         acc[v] += c * next;
       }
@@ -81,7 +82,7 @@ void scan_with_state(const Problem& p, int threads, float* state, float* y) {
           if (c >= c0 + width) break;
           Dv[v][lane] = p.Dskip[c];
           for (std::size_t k = 0; k < N; ++k) {
-            At[k * kVectors + v][lane] = p.A[c * N + k];
+            At[k * kVectors + v][lane] = p.A[c * N + k] * 1.44269504088896341f;  // log2 e
             h[k * kVectors + v][lane] = state[c * N + k];
           }
         }
