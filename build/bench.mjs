@@ -20,6 +20,8 @@ export const SUITES = {
   // Smallest polynomial degree for a target error as B grows, and its time vs flash.
   poly_degree: { n: [4096], d: [8], B: [0.25, 0.5, 1, 1.5, 2], scale: ['inv_d'], target: [1e-3], threads: [2] },
   peak: { threads: [1] },
+  ssm: { method: ['scan', 'mamba_block', 'attention_block'], L: [1024, 4096, 16384], D: [256], N: [16], threads: [1, 2] },
+  triad: { threads: [1, 2] },
 };
 
 function parseArgs(argv) {
@@ -88,7 +90,7 @@ const COLUMNS = ['suite', 'method', 'n', 'd', 'flavour', 'threads', 'median_ms',
 
 function printRow(r, widths) {
   const cells = COLUMNS.map((c, i) => {
-    const v = r[c];
+    const v = r[c] ?? (c === 'n' ? r.L : c === 'd' ? r.D : undefined); // the ssm suite says L, D
     const s = typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v ?? '—');
     return i < 2 || c === 'flavour' ? s.padEnd(widths[i]) : s.padStart(widths[i]);
   });

@@ -87,8 +87,11 @@ std::string measure(const Options& o) {
   if (suite == "attention") return measure_attention(o);
   if (suite == "construction") return measure_construction(o);
   if (suite == "poly_degree") return measure_poly_degree(o);
+  if (suite == "ssm") return measure_ssm(o);
+  if (suite == "triad") return measure_triad(o);
   if (suite == "peak") return measure_peak(o);
-  throw Error("suite", "got '" + suite + "', must be attention, poly_degree, construction or peak");
+  throw Error("suite", "got '" + suite +
+                           "', must be attention, poly_degree, construction, ssm, triad or peak");
 }
 
 }  // namespace subquad::bench

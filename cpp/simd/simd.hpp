@@ -108,4 +108,28 @@ inline f32x4 exp2(f32x4 x) {
 
 inline float exp2(float x) { return exp2(splat(x))[0]; }
 
+
+// 2^x for x ≤ 0 — decay factors, where the scan of cpp/ssm/ spends its time.
+// Cephes exp2f: x = n + r, |r| ≤ 1/2, 2^r = 1 + r·P(r) with P of degree 5.
+// Relative error ≤ 2e-7 on [−126, 0] (tests/native/test_simd.cpp); below −126
+// it returns ≈ 2^−126 instead of a smaller number (zero to float precision
+// for a factor). About two thirds of exp's operations: no upper clamp, no
+// underflow select, no Cody–Waite split (the caller folds log2(e) into its
+// constants). Callers pass finite x ≤ 0.
+inline f32x4 exp2_nonpositive(f32x4 x) {
+  x = max(x, splat(-126.0f));
+  const f32x4 magic = splat(12582912.0f);  // round to nearest by 1.5·2^23
+  const f32x4 n = (x + magic) - magic;
+  const f32x4 r = x - n;
+  f32x4 p = splat(1.535336188319500e-4f);
+  p = p * r + splat(1.339887440266574e-3f);
+  p = p * r + splat(9.618437357674640e-3f);
+  p = p * r + splat(5.550332471162809e-2f);
+  p = p * r + splat(2.402264791363012e-1f);
+  p = p * r + splat(6.931472028550421e-1f);
+  p = p * r + splat(1.0f);
+  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  return p * as_float(e);
+}
+
 }  // namespace subquad::simd

@@ -73,3 +73,16 @@ TEST_CASE("simd::gemm matches a double-precision product at awkward shapes") {
     }
   }
 }
+
+TEST_CASE("simd::exp2_nonpositive has relative error <= 2e-7 on [-126, 0]") {
+  double worst = 0;
+  for (double x = -126; x <= 0; x += 0.000731) {
+    const float xf = static_cast<float>(x);
+    const double got = simd::exp2_nonpositive(simd::splat(xf))[0];
+    const double want = std::exp2(static_cast<double>(xf));
+    worst = std::max(worst, std::fabs(got - want) / want);
+  }
+  CHECK(worst <= 2e-7);
+  CHECK(simd::exp2_nonpositive(simd::splat(0.0f))[0] == 1.0f);
+  CHECK(simd::exp2_nonpositive(simd::splat(-1000.0f))[0] <= 1.2e-38f);  // floor, not 0
+}

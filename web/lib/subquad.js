@@ -290,6 +290,63 @@
         return unwrap(Module.attentionCost(String(method), n, d, stringify(options)));
       },
 
+      // ---- SSM family (cpp/ssm/, cpp/bindings/ssm_bindings.cpp) ----
+
+      /**
+       * Runs a selective scan: x, delta (L×D), A (D×N), B, C (L×N), Dskip (D).
+       * Returns { y, ms, threads, stats }.
+       */
+      ssmScan(method, { x, delta, A, B, C, Dskip, L, D, N }, options = {}) {
+        check();
+        positiveInt('L', L, 1 << 24);
+        positiveInt('D', D, 65536);
+        positiveInt('N', N, 1024);
+        x = floatArray('x', x, L * D, 'L·D');
+        delta = floatArray('delta', delta, L * D, 'L·D');
+        A = floatArray('A', A, D * N, 'D·N');
+        B = floatArray('B', B, L * N, 'L·N');
+        C = floatArray('C', C, L * N, 'L·N');
+        Dskip = floatArray('Dskip', Dskip, D, 'D');
+        const needed = 4 * (3 * L * D + 2 * L * N + D * N + D);
+        const budget = Module.memoryBudget();
+        if (needed > budget) {
+          fail(`L, D, N: inputs and output need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+        }
+        const { result, copies } = withHeap({ x, delta, A, B, C, Dskip }, { y: 4 * L * D }, (p) =>
+          unwrap(Module.ssmScan(String(method), p.x, p.delta, p.A, p.B, p.C, p.Dskip, p.y, L, D, N, stringify(options))),
+        );
+        return { ...result, y: copies.y };
+      },
+
+      /**
+       * Runs a block (mamba_block, attention_block, …) of width D with seeded
+       * weights (options.seed) on x (L×D); without x the module generates it
+       * (options.input_seed). Returns { y, ms, threads, ... }.
+       */
+      ssmBlock(method, { x, L, D }, options = {}) {
+        check();
+        positiveInt('L', L, 1 << 24);
+        positiveInt('D', D, 4096);
+        const bytes = 4 * L * D;
+        const budget = Module.memoryBudget();
+        if (2 * bytes > budget) {
+          fail(`L, D: input and output need ${((2 * bytes) / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+        }
+        const inputs = x === undefined || x === null ? {} : { x: floatArray('x', x, L * D, 'L·D') };
+        const { result, copies } = withHeap(inputs, { y: bytes }, (p) =>
+          unwrap(Module.ssmBlock(String(method), p.x || 0, p.y, L, D, stringify(options))),
+        );
+        return { ...result, y: copies.y };
+      },
+
+      /** The SSM method's cost model at a shape: { flops, bytes, memory_bytes }. */
+      ssmCost(method, L, D, N, options = {}) {
+        check();
+        return unwrap(Module.ssmCost(String(method), L, D, N, stringify(options)));
+      },
+
+      // ---- end of the SSM family ----
+
       /** One benchmark record (timed in C++): see cpp/bench/measure.hpp. */
       measure(options) {
         check();
