@@ -17,6 +17,7 @@ const { createSubquad } = require('../web/lib/subquad.js');
 
 export const SUITES = {
   attention: { method: ['exact'], n: [1024, 4096], d: [64], threads: [1, 2] },
+  pairs: { method: ['gram', 'bitset', 'simhash'], gen: ['sparse'], n: [1024, 4096], d: [128], threads: [2] },
   peak: { threads: [1] },
 };
 

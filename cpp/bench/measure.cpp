@@ -68,8 +68,9 @@ std::string measure(const Options& o) {
   // One line per family; each family's measure lives in <family>_measure.cpp.
   if (suite == "attention") return measure_attention(o);
   if (suite == "construction") return measure_construction(o);
+  if (suite == "pairs") return measure_pairs(o);
   if (suite == "peak") return measure_peak(o);
-  throw Error("suite", "got '" + suite + "', must be attention, construction or peak");
+  throw Error("suite", "got '" + suite + "', must be attention, construction, pairs or peak");
 }
 
 }  // namespace subquad::bench

@@ -74,7 +74,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
 }
 
 const std::vector<Target>& targets() {
-  static const std::vector<Target> list = {{"attention", attention}};
+  static const std::vector<Target> list = {{"attention", attention}, {"pairs", pairs}, {"text", text}};
   return list;
 }
 

@@ -35,14 +35,40 @@ std::size_t panel_width(std::size_t d) {
   return c / 8 * 8;
 }
 
+// Cosine is scale-invariant: each row is scaled by a power of two (exact) so
+// its largest |entry| is in [1, 2), which keeps float32 products of tiny rows
+// from underflowing to zero. Integer rows with max 1 are left as they are.
+std::vector<float> scaled_rows(const float* M, std::size_t rows, std::size_t d) {
+  std::vector<float> out(M, M + rows * d);
+  for (std::size_t i = 0; i < rows; ++i) {
+    float mx = 0;
+    for (std::size_t k = 0; k < d; ++k) mx = std::max(mx, std::fabs(out[i * d + k]));
+    if (mx == 0) continue;
+    int e = 0;
+    std::frexp(mx, &e);  // mx = f·2^e, f ∈ [0.5, 1)
+    for (std::size_t k = 0; k < d; ++k) out[i * d + k] = std::ldexp(out[i * d + k], 1 - e);
+  }
+  return out;
+}
+
 }  // namespace
 
-void pairs_gram(const Data& x, const Params& p, Result& r) {
+void pairs_gram(const Data& input, const Params& p, Result& r) {
+  const bool cosine = uses_cosine(p.kind);
+  std::vector<float> sx, sy;
+  Data x = input;
+  if (cosine) {
+    sx = scaled_rows(input.X, input.n, input.d);
+    x.X = sx.data();
+    if (input.bichromatic()) {
+      sy = scaled_rows(input.Y, input.m, input.d);
+      x.Y = sy.data();
+    }
+  }
   const bool bi = x.bichromatic();
   const float* Y = bi ? x.Y : x.X;
   const std::size_t n = x.n, m = bi ? x.m : x.n, d = x.d;
   const std::vector<double> nx = norms2(x.X, n, d), ny = bi ? norms2(Y, m, d) : nx;
-  const bool cosine = uses_cosine(p.kind);
   const float sign = (p.kind == Kind::lsd || p.kind == Kind::minip) ? -1.0f : 1.0f;
   const bool ov = p.kind == Kind::ov;
   const float nan = std::numeric_limits<float>::quiet_NaN();
