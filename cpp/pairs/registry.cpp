@@ -37,7 +37,9 @@ double memory_estimate(const Method& m, const Data& x, const Params& p) {
   if (name == "bitset") return 8.0 * rows * ((x.d + 63) / 64 + 2);
   if (name == "simhash" || name == "minhash") {
     const double tables = name == "simhash" ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
-    return 32.0 * rows * tables + 8.0 * rows;
+    // Keys (two sets per table), norms; simhash also holds its d × (L·k) hyperplanes.
+    const double planes = name == "simhash" ? 4.0 * (x.d + 64) * tables * (p.bits > 0 ? p.bits : 32) : 0;
+    return 32.0 * rows * tables + 8.0 * rows + planes;
   }
   return 8.0 * rows;
 }
