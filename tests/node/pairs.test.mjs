@@ -88,6 +88,12 @@ for (const flavour of FLAVOURS) {
     assert.equal(o.found, true);
     assert.deepEqual([o.i, o.j], ov.planted);
     assert.equal(sq.pairsGenerate('gaussian', { n: 10, d: 3 }).planted, null);
+    // The OV attention construction through the construction suite.
+    const ovc = sq.measure({ suite: 'construction', problem: 'ov', n: 120, l: 12, density: 0.6, seeds: 6 });
+    assert.equal(ovc.accuracy, 1);
+    const bench = sq.measure({ suite: 'pairs', method: 'bitset', gen: 'ovhard', problem: 'ov', n: 300, d: 18, min_ms: 1 });
+    assert.equal(bench.found_best, 1);
+    assert.equal(bench.planted_found, 1);
   });
 
   test(`${flavour}: documents() and tokenize()`, async () => {
