@@ -89,9 +89,10 @@ std::string measure(const Options& o) {
   if (suite == "poly_degree") return measure_poly_degree(o);
   if (suite == "ssm") return measure_ssm(o);
   if (suite == "triad") return measure_triad(o);
+  if (suite == "pairs") return measure_pairs(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs or peak");
 }
 
 }  // namespace subquad::bench

@@ -21,6 +21,7 @@ std::string measure_poly_degree(const Options& options);
 std::string measure_construction(const Options& options);
 std::string measure_ssm(const Options& options);
 std::string measure_triad(const Options& options);
+std::string measure_pairs(const Options& options);
 
 // An n×cols input matrix from the options dist/B/std and a seed.
 std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,

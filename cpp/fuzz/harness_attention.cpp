@@ -111,7 +111,8 @@ int attention(const std::uint8_t* data, std::size_t size) {
 }
 
 const std::vector<Target>& targets() {
-  static const std::vector<Target> list = {{"attention", attention}, {"ssm", ssm}};
+  static const std::vector<Target> list = {
+      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}};
   return list;
 }
 
