@@ -157,9 +157,12 @@ export function mountDocuments({ client, methods, state, saveState }) {
       : `${what}: ${record.method} found no candidate pair.`;
     const detail = `${record.method} compared ${record.candidates.toLocaleString('en')} of ${record.totalPairs.toLocaleString('en')} pairs ` +
       `(${Number.isFinite(work) ? fmt(100 * work, 3) : '?'} %) of ${record.n.toLocaleString('en')} documents over ${record.d.toLocaleString('en')} words in ${fmt(record.ms)} ms.`;
+    const tie = Math.abs(record.value - record.best.value) <= 1e-6 * Math.max(1, Math.abs(record.best.value));
     const exactNote = record.best.i === record.i && record.best.j === record.j
       ? 'This is the exact optimum.'
-      : `The exact optimum is #${record.best.i + 1} and #${record.best.j + 1} (${fmt(record.best.value, 4)}): the heuristic missed it.`;
+      : record.found && tie
+        ? `It ties with the exact optimum (#${record.best.i + 1} and #${record.best.j + 1}, the same similarity): optimal.`
+        : `The exact optimum is #${record.best.i + 1} and #${record.best.j + 1} (${fmt(record.best.value, 4)}): the heuristic missed it.`;
     const card = (k) => el('article', { class: 'doc' },
       el('h4', {}, `#${k + 1} · ${labels[k]}`),
       el('p', { class: 'doc-text' }, ...highlighted(texts[k], shared)));
