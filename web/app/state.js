@@ -59,6 +59,7 @@ export const SCHEMA = {
   vbeta: { type: 'number', min: 0.01, max: 100, default: 2 },
   vstate: { type: 'int', min: 1, max: 1 << 24, default: 2048 },
   vseeds: { type: 'int', min: 1, max: 100, default: 5 },
+  vdegree: { type: 'int', min: 0, max: 12, default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
 };
 
 function parseValue(spec, text) {
