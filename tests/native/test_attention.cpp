@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "bench/measure.hpp"
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
@@ -400,5 +401,51 @@ TEST_CASE("every method stops with a 'cancelled' Error when a cancel is requeste
     stats.clear();
     run(name, {200, 8, Q.data(), Q.data(), Q.data()}, Params{}, out.data(), stats);
     for (float v : out) REQUIRE(std::isfinite(v));
+  }
+}
+
+TEST_CASE("bench suite poly_degree finds the smallest degree meeting the target") {
+  auto field = [](const std::string& json, const std::string& key) {
+    const auto at = json.find("\"" + key + "\":");
+    REQUIRE(at != std::string::npos);
+    return std::stod(json.substr(at + key.size() + 3));
+  };
+  double last_degree = -1;
+  for (const char* B : {"0.25", "1.5"}) {
+    Options o;
+    o.set("suite", "poly_degree");
+    o.set("n", "256");
+    o.set("d", "4");
+    o.set("B", B);
+    o.set("scale", "inv_d");
+    o.set("min_ms", "1");
+    const std::string json = bench::measure(o);
+    CAPTURE(json);
+    const double g = field(json, "degree");
+    CHECK(field(json, "error") <= 1e-3);
+    CHECK(field(json, "rank") == doctest::Approx(poly_rank(4, static_cast<int>(g))));
+    // The degree below must have missed the target: rerun it.
+    if (g > 0) {
+      Params params = params_from(o, 4);
+      params.degree = static_cast<int>(g) - 1;
+      const auto Q = bench::make_matrix(o, 256, 4, 1), K = bench::make_matrix(o, 256, 4, 2),
+                 V = bench::make_matrix(o, 256, 4, 3);
+      std::vector<float> out(256 * 4);
+      Stats stats;
+      run("polynomial", {256, 4, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+      double err = 0, ref = 0;
+      std::vector<double> r(4);
+      for (std::size_t s = 0; s < 64; ++s) {
+        const std::size_t i = s * 255 / 63;
+        exact_reference_row({256, 4, Q.data(), K.data(), V.data()}, params, i, r.data());
+        for (std::size_t k = 0; k < 4; ++k) {
+          err = std::max(err, std::fabs(double(out[i * 4 + k]) - r[k]));
+          ref = std::max(ref, std::fabs(r[k]));
+        }
+      }
+      CHECK(err / ref > 1e-3);
+    }
+    CHECK(g > last_degree);  // larger entries need a higher degree
+    last_degree = g;
   }
 }

@@ -6,7 +6,8 @@ import { mountSweep } from '../sweep.js';
 import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
-const SLOW_METHODS = { exact_reference: 0.3 }; // GFLOP/s guesses for the time estimate
+// GFLOP/s guesses (per the cost models, measured natively at n = 1024) for the time estimate.
+const SLOW_METHODS = { exact_reference: 0.3, window: 1.2, linear: 1, performer: 0.6, lsh: 0.5, polynomial: 3 };
 const DEFAULT_SPEED = 8;
 const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with no SIMD
 
