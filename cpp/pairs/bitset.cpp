@@ -59,11 +59,12 @@ struct Sweep {
 };
 
 // Rows [r0, r1) of A against every needed column of B, in register tiles of
-// RB rows × CB columns (RB, CB divide 4: rows are padded to multiples of 4).
+// 4 rows × 4 columns (rows are padded to multiples of 4).
 // Measured here (n 4096, ℓ 512, one thread): 4×4 beats 2×4 and 2×2 natively
 // (61 vs 73 ms) and ties them in WASM (109 vs 109–112 ms, V8 spills the
-// 16 accumulators); 64-bit accumulators avoid a wrap/extend per popcount.
-template <int RB, int CB>
+// 16 accumulators); 64-bit accumulators avoid a wrap/extend per popcount. The
+// epilogue converts counts through int32 vectors: unsigned 64-bit → float is
+// a long sequence on x64, and it ran once per pair.
 __attribute__((always_inline)) inline void sweep_rows(const Sweep& s, std::size_t r0, std::size_t r1,
                                                       Best& best, float& top) {
   const std::size_t W = s.a->words;
@@ -72,29 +73,28 @@ __attribute__((always_inline)) inline void sweep_rows(const Sweep& s, std::size_
   const std::size_t cols = s.b->rows;
   for (std::size_t c0 = s.bi ? 0 : r0 / 4 * 4; c0 < cols; c0 += kChunk) {
     const std::size_t c1 = std::min(cols, c0 + kChunk);
-    for (std::size_t i = r0; i < r1; i += RB) {
+    for (std::size_t i = r0; i < r1; i += 4) {
       const std::uint64_t* a = A + i * W;
-      for (std::size_t j = std::max(c0, s.bi ? 0 : i / 4 * 4); j < c1; j += CB) {
+      for (std::size_t j = std::max(c0, s.bi ? 0 : i / 4 * 4); j < c1; j += 4) {
         const std::uint64_t* b = B + j * W;
-        std::uint64_t acc[RB][CB] = {};
+        std::uint64_t acc[4][4] = {};
         for (std::size_t w = 0; w < W; ++w) {
-          std::uint64_t av[RB], bv[CB];
-          for (int r = 0; r < RB; ++r) av[r] = a[r * W + w];
-          for (int c = 0; c < CB; ++c) bv[c] = b[c * W + w];
-          for (int r = 0; r < RB; ++r)
-            for (int c = 0; c < CB; ++c) acc[r][c] += static_cast<std::uint64_t>(simd::popcount64(av[r] & bv[c]));
+          std::uint64_t av[4], bv[4];
+          for (int r = 0; r < 4; ++r) av[r] = a[r * W + w];
+          for (int c = 0; c < 4; ++c) bv[c] = b[c * W + w];
+          for (int r = 0; r < 4; ++r)
+            for (int c = 0; c < 4; ++c) acc[r][c] += static_cast<std::uint64_t>(simd::popcount64(av[r] & bv[c]));
         }
         const float slack = 4e-6f * std::fabs(top) + 1e-37f;
-        for (int r = 0; r < RB; ++r) {
-          float sc[CB];
-          bool any = false;
-          for (int c = 0; c < CB; ++c) {
-            sc[c] = float(acc[r][c]) * s.wb[j + c] * s.wa[i + r];
-            any |= sc[c] >= top - slack;  // NaN weights (padding, zero rows) never hit
-          }
-          if (!any) continue;
+        const simd::f32x4 wj = simd::load(s.wb + j), threshold = simd::splat(top - slack);
+        for (int r = 0; r < 4; ++r) {
+          // Counts ≤ ℓ fit int32; signed int → float is one instruction (unsigned 64-bit is not).
+          const simd::i32x4 ipi = {std::int32_t(acc[r][0]), std::int32_t(acc[r][1]), std::int32_t(acc[r][2]),
+                                   std::int32_t(acc[r][3])};
+          const simd::f32x4 sc = __builtin_convertvector(ipi, simd::f32x4) * wj * simd::splat(s.wa[i + r]);
+          if (!simd::any(sc >= threshold)) continue;  // NaN weights (padding, zero rows) never hit
           const std::size_t ii = i + r;
-          for (int c = 0; c < CB; ++c) {
+          for (int c = 0; c < 4; ++c) {
             const std::size_t jj = j + c;
             if (ii >= s.n || jj >= s.m || (!s.bi && jj <= ii) || !(sc[c] >= top - slack)) continue;
             const double ip = double(acc[r][c]);
@@ -111,12 +111,12 @@ __attribute__((always_inline)) inline void sweep_rows(const Sweep& s, std::size_
 }
 
 void sweep_plain(const Sweep& s, std::size_t r0, std::size_t r1, Best& best, float& top) {
-  sweep_rows<4, 4>(s, r0, r1, best, top);
+  sweep_rows(s, r0, r1, best, top);
 }
 
 #if SUBQUAD_POPCNT_DISPATCH
 SUBQUAD_POPCNT_TARGET void sweep_popcnt(const Sweep& s, std::size_t r0, std::size_t r1, Best& best, float& top) {
-  sweep_rows<4, 4>(s, r0, r1, best, top);
+  sweep_rows(s, r0, r1, best, top);
 }
 #endif
 

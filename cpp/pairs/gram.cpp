@@ -1,8 +1,8 @@
 // Exact pair search by a blocked Gram matrix (THEORY.md §5; FAISS's brute force
 // is the same idea: blocked products plus a running best per query block).
 //
-// Y (= X when monochromatic) is packed once into column panels Pᵀ of width C
-// (d × C, contiguous, so the micro-kernel streams it from L2). Each thread takes
+// Y (= X when monochromatic) is packed once as Yᵀ in strips of 8 columns
+// (d × 8 contiguous, simd/tile.hpp), so the micro-kernel streams B from L1. Each thread takes
 // row blocks of R rows, multiplies them with every panel it needs — in the
 // monochromatic case only panels right of the diagonal, i.e. i < j — into an
 // R × C tile, and scans the tile with a float "fast score" against its running
@@ -20,6 +20,7 @@
 #include "pairs/pairs.hpp"
 #include "simd/gemm.hpp"
 #include "simd/simd.hpp"
+#include "simd/tile.hpp"
 
 namespace subquad::pairs {
 
@@ -83,11 +84,12 @@ void pairs_gram(const Data& input, const Params& p, Result& r) {
 
   const std::size_t C = panel_width(d);
   const std::size_t panels = (m + C - 1) / C;
+  // Yᵀ in strips of 8 columns, each d × 8 contiguous (simd/tile.hpp); a panel is C/8 strips.
   std::vector<float> packed(panels * d * C, 0.0f);
   std::vector<float> wpanel(panels * C, nan);  // sign · w_j, NaN past the last column
   for (std::size_t j = 0; j < m; ++j) {
-    float* panel = packed.data() + (j / C) * d * C + j % C;
-    for (std::size_t k = 0; k < d; ++k) panel[k * C] = Y[j * d + k];
+    float* strip = packed.data() + (j / simd::kStrip) * simd::kStrip * d + j % simd::kStrip;
+    for (std::size_t k = 0; k < d; ++k) strip[k * simd::kStrip] = Y[j * d + k];
     wpanel[j] = sign * wy[j];
   }
 
@@ -105,7 +107,8 @@ void pairs_gram(const Data& input, const Params& p, Result& r) {
       const std::size_t first = bi ? 0 : (i0 + 1) / C;
       for (std::size_t pn = first; pn < panels; ++pn) {
         const std::size_t j0 = pn * C;
-        simd::gemm(rows, C, d, x.X + i0 * d, d, packed.data() + pn * d * C, C, tile.data(), C, false);
+        for (std::size_t s = 0; s < C; s += simd::kStrip)
+          simd::gemm_strip(rows, d, x.X + i0 * d, d, packed.data() + (j0 + s) * d, tile.data() + s, C);
         const float* wj = wpanel.data() + j0;
         for (std::size_t rr = 0; rr < rows; ++rr) {
           const std::size_t i = i0 + rr;

@@ -48,6 +48,19 @@ inline f32x4 select(i32x4 mask, f32x4 a, f32x4 b) {
 inline f32x4 max(f32x4 a, f32x4 b) { return select(a > b, a, b); }
 inline f32x4 min(f32x4 a, f32x4 b) { return select(a < b, a, b); }
 
+// True when any lane of a comparison mask (all ones / all zeros lanes) is set:
+// one instruction on each target (v128.any_true, movmskps).
+inline bool any(i32x4 mask) {
+#if defined(__wasm_simd128__)
+  typedef signed char i8x16 __attribute__((vector_size(16)));
+  return __builtin_wasm_any_true_v128(reinterpret_cast<i8x16>(mask));
+#elif defined(__SSE__)
+  return __builtin_ia32_movmskps(as_float(mask)) != 0;
+#else
+  return (mask[0] | mask[1] | mask[2] | mask[3]) != 0;
+#endif
+}
+
 inline float hsum(f32x4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
 inline float hmax(f32x4 v) {
   const float a = v[0] > v[1] ? v[0] : v[1];
