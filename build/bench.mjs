@@ -16,7 +16,10 @@ const require = createRequire(import.meta.url);
 const { createSubquad } = require('../web/lib/subquad.js');
 
 export const SUITES = {
-  attention: { method: ['exact'], n: [1024, 4096], d: [64], threads: [1, 2] },
+  attention: { method: ['exact', 'flash'], n: [1024, 4096], d: [64], threads: [1, 2] },
+  // Smallest polynomial degree for a target error as B grows, and its time vs flash.
+  poly_degree: { n: [4096], d: [8], B: [0.25, 0.5, 1, 1.5, 2], scale: ['inv_d'], target: [1e-3], threads: [2] },
+  pairs: { method: ['gram', 'bitset', 'simhash'], gen: ['sparse'], n: [1024, 4096], d: [128], threads: [2] },
   peak: { threads: [1] },
   ssm: { method: ['scan', 'mamba_block', 'attention_block'], L: [1024, 4096, 16384], D: [256], N: [16], threads: [1, 2] },
   triad: { threads: [1, 2] },

@@ -3,6 +3,7 @@
 // copies the page's npm assets into web/vendor/. Ninja makes reruns incremental.
 import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { buildCorpus } from './corpus.mjs';
 import { ROOT, NATIVE_DIR, WASM_DIR, WEB_DIR, run, step, timed, red } from './util.mjs';
 
 const jobs = String(Number(process.env.SUBQUAD_JOBS) || 2);
@@ -80,7 +81,7 @@ export function copyVendor() {
 }
 
 export async function buildAll() {
-  for (const part of [buildNative, buildWasm, copyVendor]) {
+  for (const part of [buildNative, buildWasm, copyVendor, buildCorpus]) {
     const code = await part();
     if (code !== 0) return code;
   }

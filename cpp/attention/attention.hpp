@@ -21,7 +21,22 @@ struct Params {
   bool causal = false;  // row i attends to keys j ≤ i
   int threads = 0;      // 0 → all the pool has
   std::uint64_t seed = 1;  // for randomised methods
+  // polynomial (Alman–Song): degree g of P ≈ exp, "taylor" or "chebyshev",
+  // and the half-width R of the interval it is fitted on (0 → the true score
+  // range of the inputs, scale·max‖q‖·max‖k‖).
+  int degree = 4;
+  std::string poly = "chebyshev";
+  double R = 0;
+  int features = 256;  // performer: random features m
+  std::size_t window = 256;  // window: keys with |i − j| < window
+  int buckets = 8;     // lsh: hash buckets per round (even)
+  std::size_t chunk = 64;    // lsh: chunk length after sorting by bucket
+  int rounds = 1;      // lsh: hash rounds, combined by log-sum-exp weights
 };
+
+// Limits checked by params_from (and again by the methods).
+constexpr int kMaxDegree = 12;
+constexpr double kMaxR = 700;  // e^R must stay finite in double
 
 // Extra facts a method reports with its output (rank, polynomial error, …).
 using Stats = std::vector<std::pair<std::string, double>>;
@@ -44,6 +59,7 @@ struct Cost {
 struct Method {
   const char* name;
   const char* summary;
+  bool exact;  // computes softmax attention up to float rounding
   void (*run)(const Problem&, const Params&, float* O, Stats& stats);
   Cost (*cost)(std::size_t n, std::size_t d, const Params&);
 };
@@ -61,12 +77,28 @@ double resolved_scale(const Params& params, std::size_t d);
 // Params from named options: scale ("sqrt" | "inv_d" | a number), causal,
 // threads, seed — the one parser for the bindings and the CLI.
 Params params_from(const Options& o, std::size_t d);
+// Throws Error naming the first method parameter out of range.
+void validate(const Params& p);
 
 // The methods (each in its own file beside this header).
 void exact_reference(const Problem&, const Params&, float* O, Stats&);
 // One row of the reference, for checking large problems on a sample of rows.
 void exact_reference_row(const Problem&, const Params&, std::size_t i, double* o);
 void exact(const Problem&, const Params&, float* O, Stats&);
+void flash(const Problem&, const Params&, float* O, Stats&);
+void polynomial(const Problem&, const Params&, float* O, Stats&);
+void window(const Problem&, const Params&, float* O, Stats&);
+void linear(const Problem&, const Params&, float* O, Stats&);
+void performer(const Problem&, const Params&, float* O, Stats&);
+void lsh(const Problem&, const Params&, float* O, Stats&);
+
+// The polynomial method's pieces, shared with its tests and the bench.
+// Coefficients c_0..c_g (monomial basis, double) of P ≈ exp on [−R, R].
+std::vector<double> poly_coefficients(const std::string& poly, int degree, double R);
+// max over a fine grid of [−R, R] of |P(x) − eˣ| / eˣ.
+double poly_max_rel_error(const std::vector<double>& c, double R);
+// Rank of the feature maps: C(d + g, g).
+double poly_rank(std::size_t d, int degree);
 
 // Error of an output against a reference: max |O − R| / max |R|.
 double relative_error(const float* O, const float* R, std::size_t count);

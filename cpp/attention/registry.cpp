@@ -26,10 +26,74 @@ Cost cost_exact(std::size_t n, std::size_t d, const Params& p) {
   return {4.0 * nn * d, 16.0 * n * d, 4.0 * (double(n) * d + threads * rows * n)};
 }
 
+Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
+  const double nn = double(n) * n * causal_fraction(p, n);
+  const double threads = resolve_threads(p.threads);
+  const double tiles = std::ceil(n / 64.0);
+  const double d8 = std::ceil(d / 8.0) * 8;
+  // Packed Kᵀ and V; per thread a query block, two output blocks, a score tile.
+  return {4.0 * nn * d, 16.0 * n * d,
+          4.0 * (tiles * 64 * (d + d8) + threads * (64.0 * d + 2 * 64 * d8 + 64 * 64 + 192))};
+}
+
+Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
+  const double r = poly_rank(d, p.degree), threads = resolve_threads(p.threads);
+  const double e = std::ceil((d + 1.0) / 4) * 4;  // [V 1] (the denominator), padded to 4
+  // Feature maps (one multiply per monomial per row, twice), ψᵀ[V 1] and
+  // φ·(ψᵀ[V 1]); causal adds the exact-in-P 64×64 diagonal blocks.
+  double flops = 2.0 * n * r + 4.0 * n * r * e;
+  if (p.causal) flops += 2.0 * n * 64 * r + 2.0 * n * 64 * e;
+  const double memory = 4.0 * (threads * (r * e + 2.0 * 64 * r + 64 * e + 64 * 64) + r * e);
+  return {flops, 16.0 * n * d, memory};
+}
+
+double window_keys(std::size_t n, const Params& p) {
+  const double w = static_cast<double>(std::min<std::size_t>(p.window, n));
+  return p.causal ? w : std::min<double>(2 * w - 1, n);
+}
+
+Cost cost_window(std::size_t n, std::size_t d, const Params& p) {
+  const double threads = resolve_threads(p.threads);
+  return {4.0 * n * window_keys(n, p) * d, 16.0 * n * d, 4.0 * threads * window_keys(n, p)};
+}
+
+Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {
+  const double e = double(d) + 1;
+  return {4.0 * n * d * e + 4.0 * n * d, 16.0 * n * d, 8.0 * (d * e + 2.0 * d)};
+}
+
+Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
+  const double m = p.features, e = double(d) + 1;
+  // Features of Q and K (two passes over K for the stabilising max), then the
+  // two products with the m×(d+1) summary.
+  return {6.0 * n * m * d + 4.0 * n * m * e, 16.0 * n * d,
+          8.0 * (m * d + m * e + 2.0 * m) + 4.0 * double(n)};
+}
+
+Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {
+  const double keys = std::min<double>(2.0 * p.chunk, n);
+  const double per_round = double(n) * d * p.buckets + 4.0 * n * keys * d;
+  return {p.rounds * per_round, 16.0 * n * d,
+          8.0 * n * (p.rounds * (d + 1.0) + 4) + 4.0 * d * p.buckets};
+}
+
 const std::vector<Method> kMethods = {
-    {"exact_reference", "double-precision obvious loops: the yardstick", exact_reference,
+    {"exact_reference", "double-precision obvious loops: the yardstick", true, exact_reference,
      cost_reference},
-    {"exact", "row-blocked scores, SIMD micro-kernels, threads over row blocks", exact, cost_exact},
+    {"exact", "row-blocked scores, SIMD micro-kernels, threads over row blocks", true, exact,
+     cost_exact},
+    {"flash", "fused 64×64 tiles, online base-2 softmax, 4×8 QKᵀ and 6×8 PV micro-kernels", true,
+     flash, cost_flash},
+    {"polynomial",
+     "Alman–Song (arXiv 2302.13214): degree-g polynomial for exp, rank C(d+g,g) feature maps",
+     false, polynomial, cost_polynomial},
+    {"window", "sliding window: keys with |i − j| < window", false, window, cost_window},
+    {"linear", "linear attention, feature map elu(x)+1 (Katharopoulos et al. 2020)", false, linear,
+     cost_linear},
+    {"performer", "FAVOR+ positive orthogonal random features (Choromanski et al. 2021)", false,
+     performer, cost_performer},
+    {"lsh", "Reformer-style LSH: random rotations, sort by bucket, attend within chunks", false,
+     lsh, cost_lsh},
 };
 
 }  // namespace
@@ -61,7 +125,30 @@ Params params_from(const Options& o, std::size_t d) {
   p.causal = o.flag("causal", false);
   p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
   p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  p.degree = static_cast<int>(o.integer("degree", p.degree, 0, kMaxDegree));
+  p.poly = o.str("poly", p.poly);
+  p.R = o.num("R", p.R);
+  p.features = static_cast<int>(o.integer("features", p.features, 1, 1 << 16));
+  p.window = static_cast<std::size_t>(o.integer("window", p.window, 1, 1 << 24));
+  p.buckets = static_cast<int>(o.integer("buckets", p.buckets, 2, 1024));
+  p.chunk = static_cast<std::size_t>(o.integer("chunk", p.chunk, 1, 1 << 24));
+  p.rounds = static_cast<int>(o.integer("rounds", p.rounds, 1, 16));
+  validate(p);
   return p;
+}
+
+void validate(const Params& p) {
+  require(p.degree >= 0 && p.degree <= kMaxDegree, "degree", p.degree, "in [0, 12]");
+  if (p.poly != "taylor" && p.poly != "chebyshev")
+    throw Error("poly", "got '" + p.poly + "', must be taylor or chebyshev");
+  require(std::isfinite(p.R) && p.R >= 0 && p.R <= kMaxR, "R", p.R,
+          "in [0, 700] (0 = the inputs' score range; e^R must stay finite)");
+  require(p.features >= 1 && p.features <= (1 << 16), "features", p.features, "in [1, 65536]");
+  require(p.window >= 1 && p.window <= (1u << 24), "window", p.window, "in [1, 16777216]");
+  require(p.buckets >= 2 && p.buckets <= 1024 && p.buckets % 2 == 0, "buckets", p.buckets,
+          "even, in [2, 1024]");
+  require(p.chunk >= 1 && p.chunk <= (1u << 24), "chunk", p.chunk, "in [1, 16777216]");
+  require(p.rounds >= 1 && p.rounds <= 16, "rounds", p.rounds, "in [1, 16]");
 }
 
 void run(const std::string& name, const Problem& p, const Params& params, float* O, Stats& stats) {
@@ -71,6 +158,7 @@ void run(const std::string& name, const Problem& p, const Params& params, float*
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale,
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
+  validate(params);
   const std::size_t count = p.n * p.d;
   const char* why = "larger entries overflow float32 scores";
   require_bounded("Q", p.Q, count, kMaxEntry, why);

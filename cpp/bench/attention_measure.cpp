@@ -13,6 +13,27 @@
 
 namespace subquad::bench {
 
+namespace {
+
+// Error of `out` against the double-precision reference on `check_rows`
+// evenly spread rows: max |O − R| / max |R| over those rows.
+double sampled_error(const attention::Problem& prob, const attention::Params& params,
+                     const float* out, std::size_t check_rows) {
+  const std::size_t n = prob.n, d = prob.d, rows = std::min(check_rows, n);
+  double err = 0, ref = 0;
+  std::vector<double> r(d);
+  for (std::size_t s = 0; s < rows; ++s) {
+    const std::size_t i = rows == 1 ? 0 : s * (n - 1) / (rows - 1);
+    attention::exact_reference_row(prob, params, i, r.data());
+    for (std::size_t k = 0; k < d; ++k) {
+      err = std::max(err, std::fabs(double(out[i * d + k]) - r[k]));
+      ref = std::max(ref, std::fabs(r[k]));
+    }
+  }
+  return rows ? (ref > 0 ? err / ref : err) : NAN;
+}
+
+}  // namespace
 
 std::string measure_attention(const Options& o) {
   const std::string method = o.str("method", "exact");
@@ -38,18 +59,8 @@ std::string measure_attention(const Options& o) {
       },
       1, min_ms, 200);
 
-  // Error against the double-precision reference on evenly spread rows.
-  double err = 0, ref = 0;
   const std::size_t rows = std::min(check_rows, n);
-  std::vector<double> r(d);
-  for (std::size_t s = 0; s < rows; ++s) {
-    const std::size_t i = rows == 1 ? 0 : s * (n - 1) / (rows - 1);
-    attention::exact_reference_row(prob, params, i, r.data());
-    for (std::size_t k = 0; k < d; ++k) {
-      err = std::max(err, std::fabs(double(out[i * d + k]) - r[k]));
-      ref = std::max(ref, std::fabs(r[k]));
-    }
-  }
+  const double error = sampled_error(prob, params, out.data(), rows);
   const attention::Cost cost = m.cost(n, d, params);
   JsonLine j;
   j.add("suite", "attention").add("method", method).add("n", n).add("d", d);
@@ -60,10 +71,71 @@ std::string measure_attention(const Options& o) {
   j.add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("reps", t.reps);
   j.add("gflops", cost.flops / (t.median_ms * 1e6));
   j.add("memory_mb", cost.memory_bytes / 1048576.0);
-  j.add("error", rows ? (ref > 0 ? err / ref : err) : NAN).add("error_rows", rows);
+  j.add("error", error).add("error_rows", rows);
   for (const auto& [key, value] : stats) j.add(key, value);
   return j.str();
 }
 
+
+// The degree (hence rank, hence time) the polynomial method needs for a target
+// error as B grows (THEORY.md §2(c)): the smallest g in [0, 12] whose sampled
+// error is ≤ target at this n, d, B, then its time against flash's.
+std::string measure_poly_degree(const Options& o) {
+  const auto n = static_cast<std::size_t>(o.integer("n", 4096, 1, 1 << 24));
+  const auto d = static_cast<std::size_t>(o.integer("d", 8, 1, 4096));
+  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  const double target = o.num("target", 1e-3);
+  require(std::isfinite(target) && target > 0 && target < 1, "target", target, "in (0, 1)");
+  const double min_ms = o.num("min_ms", 100);
+  const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 64, 1, 1 << 24));
+  attention::Params params = attention::params_from(o, d);
+  require_memory("n, d", 16.0 * n * d);
+  const auto Q = make_matrix(o, n, d, seed), K = make_matrix(o, n, d, seed + 1),
+             V = make_matrix(o, n, d, seed + 2);
+  std::vector<float> out(n * d);
+  const attention::Problem prob{n, d, Q.data(), K.data(), V.data()};
+  attention::Stats stats;
+  int found = -1;
+  double error = NAN, rank = NAN;
+  std::string stopped;
+  for (int g = 0; g <= attention::kMaxDegree && found < 0; ++g) {
+    params.degree = g;
+    stats.clear();
+    try {
+      attention::run("polynomial", prob, params, out.data(), stats);
+    } catch (const Error& e) {
+      stopped = e.what();  // rank beyond the memory budget, R too wide, …
+      break;
+    }
+    error = sampled_error(prob, params, out.data(), check_rows);
+    if (error <= target) found = g;
+  }
+  JsonLine j;
+  j.add("suite", "poly_degree").add("method", "polynomial").add("poly", params.poly);
+  j.add("n", n).add("d", d).add("dist", o.str("dist", "uniform"));
+  if (o.str("dist", "uniform") == "uniform") j.add("B", o.num("B", 1.0));
+  j.add("scale", attention::resolved_scale(params, d)).add("target", target);
+  j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
+  if (found < 0) {
+    j.add("degree", NAN).add("error", error);
+    if (!stopped.empty()) j.add("stopped", stopped);
+    return j.str();
+  }
+  for (const auto& [key, value] : stats)
+    if (key == "R" || key == "poly_max_rel_error") j.add(key, value);
+  rank = attention::poly_rank(d, found);
+  const Timing poly = time_median([&] {
+    stats.clear();
+    attention::run("polynomial", prob, params, out.data(), stats);
+  }, 1, min_ms, 50);
+  const Timing flash = time_median([&] {
+    stats.clear();
+    attention::run("flash", prob, params, out.data(), stats);
+  }, 1, min_ms, 50);
+  j.add("degree", found).add("rank", rank).add("error", error);
+  j.add("median_ms", poly.median_ms).add("flash_ms", flash.median_ms);
+  j.add("speedup", flash.median_ms / poly.median_ms);
+  return j.str();
+}
 
 }  // namespace subquad::bench

@@ -2,6 +2,9 @@
 // planted bichromatic Max-IP instance (cpp/experiments/construction.hpp).
 //   method = any attention method, or "sketch_reader" (fixed state)
 //   n, l (dimension), density, beta (β = beta·ln n), state (reader floats), seed
+// problem=ov runs the OV construction instead (QKᵀ = −3 ln n·⟨a,b⟩, V = 1, one
+// extra zero token; THEORY.md §3) on random 0/1 sets A, B of word density
+// `density`, and reports how often its answer equals OV brute force.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -9,11 +12,52 @@
 #include "bench/measure.hpp"
 #include "common/json.hpp"
 #include "common/threads.hpp"
+#include "common/rng.hpp"
 #include "experiments/construction.hpp"
+#include "pairs/generate.hpp"
 
 namespace subquad::bench {
 
+namespace {
+
+std::string measure_ov_construction(const Options& o) {
+  const std::string method = o.str("method", "exact");
+  const auto n = static_cast<std::size_t>(o.integer("n", 256, 2, 65535));
+  const auto l = static_cast<std::size_t>(o.integer("l", 16, 1, 4096));
+  const double density = o.num("density", 0.5);
+  require(density > 0 && density < 1, "density", density, "in (0, 1)");
+  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  const int threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
+  const auto seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
+  std::vector<double> times;
+  double agree = 0, yes = 0;
+  experiments::OvOutcome r;
+  for (int s = 0; s < seeds; ++s) {
+    throw_if_cancelled();
+    Rng rng(seed + static_cast<std::uint64_t>(s));
+    std::vector<float> A(n * l), B(n * l);
+    for (auto* m : {&A, &B})
+      for (auto& v : *m) v = rng.uniform() < density ? 1.0f : 0.0f;
+    r = experiments::ov_by_attention(A.data(), B.data(), n, l, method, threads);
+    const bool truth = pairs::ov_brute_force(A.data(), n, B.data(), n, l).first >= 0;
+    agree += r.exists == truth;
+    yes += truth;
+    times.push_back(r.ms);
+  }
+  std::sort(times.begin(), times.end());
+  JsonLine j;
+  j.add("suite", "construction").add("problem", "ov").add("method", method).add("n", n).add("l", l);
+  j.add("density", density).add("seed", static_cast<double>(seed)).add("seeds", seeds);
+  j.add("flavour", build_flavour()).add("threads", resolve_threads(threads));
+  j.add("median_ms", times[times.size() / 2]).add("accuracy", agree / seeds).add("yes_fraction", yes / seeds);
+  j.add("threshold", r.threshold).add("yes_min", r.yes_min).add("no_max", r.no_max);
+  return j.str();
+}
+
+}  // namespace
+
 std::string measure_construction(const Options& o) {
+  if (o.str("problem", "maxip") == "ov") return measure_ov_construction(o);
   const std::string method = o.str("method", "exact");
   const auto n = static_cast<std::size_t>(o.integer("n", 256, 2, 65536));
   const auto l = static_cast<std::size_t>(o.integer("l", 64, 4, 4096));
@@ -26,7 +70,7 @@ std::string measure_construction(const Options& o) {
   std::vector<std::pair<std::string, std::string>> extra;
   for (const auto& [k, v] : o.values())
     if (k != "suite" && k != "method" && k != "n" && k != "l" && k != "density" && k != "beta" &&
-        k != "state" && k != "threads" && k != "seed" && k != "seeds" && k != "min_ms")
+        k != "state" && k != "threads" && k != "seed" && k != "seeds" && k != "min_ms" && k != "problem")
       extra.emplace_back(k, v);
   // One instance per seed; accuracy is the fraction solved exactly.
   std::vector<double> times;

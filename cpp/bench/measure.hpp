@@ -17,9 +17,11 @@ std::string measure(const Options& options);
 
 // The families' measurements, one file each (<family>_measure.cpp).
 std::string measure_attention(const Options& options);
+std::string measure_poly_degree(const Options& options);
 std::string measure_construction(const Options& options);
 std::string measure_ssm(const Options& options);
 std::string measure_triad(const Options& options);
+std::string measure_pairs(const Options& options);
 
 // An n×cols input matrix from the options dist/B/std and a seed.
 std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,

@@ -19,6 +19,7 @@ val attention_methods() {
     val item = val::object();
     item.set("name", std::string(m.name));
     item.set("summary", std::string(m.summary));
+    item.set("exact", m.exact);
     list.call<void>("push", item);
   }
   return list;

@@ -204,4 +204,49 @@ Outcome maxip_by_sketch_reader(const Bichromatic& x, std::size_t state_floats, s
   return judge(x, best, now_ms() - t0, NAN);
 }
 
+OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::size_t l,
+                          const std::string& method, int threads) {
+  require(n >= 2 && n + 1 <= (1u << 16), "n", n, "in [2, 65535]");
+  require(l >= 1 && l <= 4096, "l", l, "in [1, 4096]");
+  for (std::size_t t = 0; t < n * l; ++t)
+    if ((A[t] != 0 && A[t] != 1) || (B[t] != 0 && B[t] != 1))
+      throw Error("A, B", "entry " + std::to_string(t) + " is not 0 or 1 (OV is over 0/1 vectors)");
+  const std::size_t N = n + 1, d = l;
+  const double beta = -3.0 * std::log(double(n));
+  std::vector<float> Q(N * d, 0.0f), K(N * d, 0.0f), V(N * d, 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t k = 0; k < l; ++k) {
+      Q[i * d + k] = static_cast<float>(beta * A[i * l + k]);
+      K[i * d + k] = B[i * l + k];
+    }
+    V[i * d] = 1.0f;  // the extra token (row n) keeps key 0 and value 0
+  }
+  Options o;
+  o.set("scale", "1");
+  o.set("threads", std::to_string(threads));
+  std::vector<float> O(N * d);
+  attention::Stats stats;
+  const double t0 = now_ms();
+  attention::run(method, {N, d, Q.data(), K.data(), V.data()}, attention::params_from(o, d), O.data(), stats);
+  OvOutcome r;
+  r.ms = now_ms() - t0;
+  r.threshold = std::pow(double(N), -1.25);
+  r.yes_min = NAN;
+  r.no_max = NAN;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double out = O[i * d];
+    bool partner = false;
+    for (std::size_t j = 0; j < n && !partner; ++j) partner = dot(&A[i * l], &B[j * l], l) == 0;
+    if (partner) r.yes_min = std::isnan(r.yes_min) ? out : std::min(r.yes_min, out);
+    else r.no_max = std::isnan(r.no_max) ? out : std::max(r.no_max, out);
+    if (!r.exists && out > r.threshold) {
+      r.exists = true;
+      r.i = std::int64_t(i);
+      for (std::size_t j = 0; j < n && r.j < 0; ++j)
+        if (dot(&A[i * l], &B[j * l], l) == 0) r.j = std::int64_t(j);
+    }
+  }
+  return r;
+}
+
 }  // namespace subquad::experiments

@@ -60,4 +60,23 @@ Outcome maxip_by_attention(const Bichromatic& x, const std::string& method, doub
 // stored ones, remembering the best estimate. Its memory is the state only.
 Outcome maxip_by_sketch_reader(const Bichromatic& x, std::size_t state_floats, std::uint64_t seed);
 
+// Orthogonal vectors by one attention layer (THEORY.md §3, the paper's OV
+// example): tokens are B's rows plus one all-zero token; Q = −3 ln n · A, K = B,
+// scale 1; V = 1 for B's rows and 0 for the extra token. Row i's output is
+//   Σ_j e^{−3 ln n ⟨a_i,b_j⟩} / (Σ_j e^{…} + 1),
+// which is ≥ 1/(n+1) when a_i has an orthogonal partner (that term is e⁰ = 1)
+// and ≤ n·n⁻³ otherwise (0/1 vectors: ⟨a,b⟩ ≥ 1 unless orthogonal). The output
+// step thresholds at τ = (n+1)^−1.25, between the two, and for the first row
+// above it scans B for the partner (O(n·ℓ)).
+struct OvOutcome {
+  bool exists = false;
+  std::int64_t i = -1, j = -1;  // the first row above τ and its first orthogonal partner
+  double yes_min = 0;           // smallest output among rows with a partner (NaN if none)
+  double no_max = 0;            // largest output among rows without one (NaN if none)
+  double threshold = 0;         // τ
+  double ms = 0;                // the attention call
+};
+OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::size_t l,
+                          const std::string& method, int threads);
+
 }  // namespace subquad::experiments

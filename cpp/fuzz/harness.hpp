@@ -14,6 +14,8 @@ namespace subquad::fuzz {
 
 int attention(const std::uint8_t* data, std::size_t size);
 int ssm(const std::uint8_t* data, std::size_t size);
+int pairs(const std::uint8_t* data, std::size_t size);
+int text(const std::uint8_t* data, std::size_t size);
 
 // name → harness, for the replay test and the runner script.
 struct Target {

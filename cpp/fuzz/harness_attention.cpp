@@ -1,6 +1,9 @@
-// Attention under fuzzing: any method, any small shape, any values. Invalid
-// input must raise subquad::Error (nothing else); valid input must give a
-// finite output, and the exact methods must agree with the reference.
+// Attention under fuzzing: every registry method, any small shape, any values
+// and method parameters. Invalid input must raise subquad::Error (nothing
+// else). Valid input: exact methods — and window with window ≥ n, lsh with
+// chunk ≥ n, which are exact too — must agree with the reference; the other
+// approximate methods must give a finite output or report why not (bad
+// denominators / non-finite outputs counted in their stats).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,10 +16,21 @@
 
 namespace subquad::fuzz {
 
+namespace {
+
+double stat(const attention::Stats& stats, const char* key) {
+  for (const auto& [k, v] : stats)
+    if (k == key) return v;
+  return 0;
+}
+
+}  // namespace
+
 int attention(const std::uint8_t* data, std::size_t size) {
   Bytes in(data, size);
   const auto& list = attention::methods();
   const attention::Method& method = list[in.u8() % list.size()];
+  const std::string name = method.name;
   const std::size_t n = 1 + in.u8() % 48, d = 1 + in.u8() % 12;
   attention::Params params;
   params.causal = in.u8() & 1;
@@ -26,23 +40,46 @@ int attention(const std::uint8_t* data, std::size_t size) {
   std::vector<float> Q(n * d), K(n * d), V(n * d);
   for (auto* m : {&Q, &K, &V})
     for (auto& x : *m) x = in.value(scale);
+  // Method parameters after the values (so older saved inputs decode as they
+  // did); a zero byte means a valid default, 255 an out-of-range value.
+  auto pick = [&] { return static_cast<int>(in.u8()); };
+  int b = pick();
+  params.degree = b == 255 ? 13 : b % 13;
+  params.poly = (pick() & 1) ? "taylor" : "chebyshev";
+  b = pick();
+  params.R = b == 255 ? 701 : (b < 128 ? 0 : (b - 127) * 0.1);
+  b = pick();
+  params.features = b == 255 ? 0 : 1 + b % 40;
+  b = pick();
+  params.window = b == 255 ? 0 : 1 + b % 56;
+  b = pick();
+  params.buckets = b == 255 ? 3 : 2 + 2 * (b % 8);
+  b = pick();
+  params.chunk = b == 255 ? 0 : 1 + b % 56;
+  params.rounds = 1 + pick() % 3;
 
   std::vector<float> out(n * d), ref(n * d);
   attention::Stats stats;
   try {
-    attention::run(method.name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+    attention::run(name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
   } catch (const Error&) {
     return 0;  // refused with a named error: fine
   }
+  const bool behaves_exactly = (method.exact && name != "exact_reference") ||
+                               (name == "window" && params.window >= n) ||
+                               (name == "lsh" && params.chunk >= n);
+  const bool reported = stat(stats, "negative_denominators") > 0 || stat(stats, "nonfinite_outputs") > 0;
   for (float x : out) {
-    if (!std::isfinite(x) && std::string(method.name).rfind("exact", 0) == 0) {
-      std::fprintf(stderr, "%s produced a non-finite output\n", method.name);
+    if (!std::isfinite(x) && (method.exact || !reported)) {
+      std::fprintf(stderr, "%s produced a non-finite output without reporting it\n", name.c_str());
       std::abort();
     }
   }
-  if (std::string(method.name) == "exact") {
-    params.threads = 1;
-    attention::run("exact_reference", {n, d, Q.data(), K.data(), V.data()}, params, ref.data(), stats);
+  if (behaves_exactly) {
+    attention::Params ref_params = params;
+    ref_params.threads = 1;
+    attention::run("exact_reference", {n, d, Q.data(), K.data(), V.data()}, ref_params, ref.data(),
+                   stats);
     // Outputs are convex combinations of V's rows, so errors are measured
     // against max |V| (relative to max |output| they blow up when rows of V
     // cancel). Each float score is uncertain by ~eps32·Σ|q_k k_k|·scale; a
@@ -63,8 +100,8 @@ int attention(const std::uint8_t* data, std::size_t size) {
     // Below FLT_MIN floats are subnormal and carry few bits: an absolute floor.
     const double err = diff / std::max(vmax, 1e-30);
     if (!(diff <= tol * vmax + 1e-36)) {
-      std::fprintf(stderr, "exact vs reference: error %g > %g (n=%zu d=%zu causal=%d)\n", err, tol, n, d,
-                   int(params.causal));
+      std::fprintf(stderr, "%s vs reference: error %g > %g (n=%zu d=%zu causal=%d)\n", name.c_str(),
+                   err, tol, n, d, int(params.causal));
       for (std::size_t i = 0; i < n * d; ++i)
         std::fprintf(stderr, "  [%zu] q=%g k=%g v=%g out=%.9g ref=%.9g\n", i, Q[i], K[i], V[i], out[i], ref[i]);
       std::abort();
@@ -74,7 +111,8 @@ int attention(const std::uint8_t* data, std::size_t size) {
 }
 
 const std::vector<Target>& targets() {
-  static const std::vector<Target> list = {{"attention", attention}, {"ssm", ssm}};
+  static const std::vector<Target> list = {
+      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}};
   return list;
 }
 

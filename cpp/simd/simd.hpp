@@ -83,6 +83,32 @@ inline f32x4 exp(f32x4 x) {
 
 inline float exp(float x) { return exp(splat(x))[0]; }
 
+// 2^x for float lanes, the base of the fused kernels' softmax (scores are
+// pre-multiplied by log2 e, so no range reduction by ln 2 is needed):
+// x = n + f, n = round(x), |f| ≤ 1/2, 2^f by its degree-6 Taylor polynomial in
+// f·ln2 (truncation ≤ (ln2/2)^7/7! ≈ 1.2e-7). Relative error ≤ 3e-7 on
+// [-126, 127] (checked against std::exp2 in tests/native/test_simd.cpp); below
+// -126 (including -inf) the result is exactly 0, above 127 it saturates at 2^127.
+inline f32x4 exp2(f32x4 x) {
+  const i32x4 underflow = x < splat(-126.0f);
+  x = min(max(x, splat(-126.0f)), splat(127.0f));
+  const f32x4 magic = splat(12582912.0f);
+  const f32x4 n = (x + magic) - magic;
+  const f32x4 f = x - n;
+  f32x4 p = splat(1.5403530393381609e-4f);  // ln2^6/6!
+  p = p * f + splat(1.3333558146428443e-3f);  // ln2^5/5!
+  p = p * f + splat(9.6181291076284772e-3f);  // ln2^4/4!
+  p = p * f + splat(5.5504108664821580e-2f);  // ln2^3/3!
+  p = p * f + splat(2.4022650695910071e-1f);  // ln2^2/2!
+  p = p * f + splat(6.9314718055994531e-1f);  // ln2
+  p = p * f + splat(1.0f);
+  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  return select(underflow, splat(0.0f), p * as_float(e));
+}
+
+inline float exp2(float x) { return exp2(splat(x))[0]; }
+
+
 // 2^x for x ≤ 0 — decay factors, where the scan of cpp/ssm/ spends its time.
 // Cephes exp2f: x = n + r, |r| ≤ 1/2, 2^r = 1 + r·P(r) with P of degree 5.
 // Relative error ≤ 2e-7 on [−126, 0] (tests/native/test_simd.cpp); below −126

@@ -23,6 +23,21 @@ TEST_CASE("simd::exp has relative error <= 2e-7 on [-87, 88]") {
   CHECK(simd::exp(0.0f) == doctest::Approx(1.0).epsilon(1e-7));
 }
 
+TEST_CASE("simd::exp2 has relative error <= 3e-7 on [-126, 127]") {
+  double worst = 0;
+  for (double x = -126.0; x <= 127.0; x += 0.00731) {
+    const float xf = static_cast<float>(x);
+    const double got = simd::exp2(xf);
+    const double want = std::exp2(static_cast<double>(xf));
+    worst = std::max(worst, std::fabs(got - want) / want);
+  }
+  CHECK(worst <= 3e-7);
+  CHECK(simd::exp2(-127.0f) == 0.0f);
+  CHECK(simd::exp2(-INFINITY) == 0.0f);  // masked scores vanish
+  CHECK(std::isfinite(simd::exp2(1000.0f)));
+  CHECK(simd::exp2(0.0f) == 1.0f);
+}
+
 TEST_CASE("simd::max/min/hsum/hmax lane-wise") {
   const simd::f32x4 a{1, -2, 3, -4}, b{-1, 2, -3, 4};
   const simd::f32x4 mx = simd::max(a, b), mn = simd::min(a, b);

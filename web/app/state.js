@@ -29,13 +29,28 @@ export const SCHEMA = {
   en: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
   ed: { type: 'int', min: 1, max: 64, default: 8 },
   degree: { type: 'int', min: 0, max: 12, default: 4 },
-  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'taylor' },
+  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'chebyshev' },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { type: 'int', min: 1, max: 1 << 20, default: 512 },
   Lmax: { type: 'int', min: 1, max: 1 << 20, default: 8192 },
   sD: { type: 'int', min: 1, max: 4096, default: 256 },
   sN: { type: 'int', min: 1, max: 256, default: 16 },
+  // pair search
+  pmethods: { type: 'list', default: 'gram,simhash' },
+  pnmin: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
+  pnmax: { type: 'int', min: 16, max: 1 << 20, default: 8192 },
+  pgen: { type: 'enum', values: ['planted', 'planted_sparse', 'ovhard'], default: 'planted' },
+  prho: { type: 'number', min: 0, max: 1, default: 0.9 },
+  pd: { type: 'int', min: 1, max: 4096, default: 128 },
+  pseeds: { type: 'int', min: 1, max: 20, default: 3 },
+  // documents
+  dsource: { type: 'enum', values: ['corpus', 'own'], default: 'corpus' },
+  dcount: { type: 'int', min: 2, max: 1500, default: 1500 },
+  dvocab: { type: 'int', min: 2, max: 8192, default: 1000 },
+  dweight: { type: 'enum', values: ['tfidf', 'binary'], default: 'tfidf' },
+  dproblem: { type: 'enum', values: ['msd', 'lsd'], default: 'msd' },
+  dmethod: { type: 'string', default: 'gram' },
   // attention vs subquadratic (the construction)
   vmethods: { type: 'list', default: 'exact,sketch_reader' },
   vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
@@ -44,6 +59,7 @@ export const SCHEMA = {
   vbeta: { type: 'number', min: 0.01, max: 100, default: 2 },
   vstate: { type: 'int', min: 1, max: 1 << 24, default: 2048 },
   vseeds: { type: 'int', min: 1, max: 100, default: 5 },
+  vdegree: { type: 'int', min: 0, max: 12, default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
 };
 
 function parseValue(spec, text) {

@@ -56,6 +56,15 @@ export function mountSweep(cfg) {
       input = el('select', { name: c.stateKey });
       for (const [value, label] of c.options) input.append(el('option', { value }, label));
       input.value = String(state[c.stateKey]);
+    } else if (c.type === 'range') {
+      // A slider with its value beside it (e.g. the planted pair's correlation ρ).
+      input = el('input', { name: c.stateKey, type: 'range', min: c.min, max: c.max, step: c.step || 'any' });
+      input.value = String(state[c.stateKey]);
+      const shown = el('output', { for: `${id}-${c.stateKey}` }, input.value);
+      input.id = `${id}-${c.stateKey}`;
+      input.addEventListener('input', () => { shown.textContent = input.value; });
+      form.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
+      continue;
     } else {
       input = el('input', { name: c.stateKey, type: 'number', min: c.min, max: c.max, step: c.step || 'any', required: true });
       input.value = String(state[c.stateKey]);

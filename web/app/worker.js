@@ -30,7 +30,8 @@ async function run({ id, requests }) {
     await yieldToEvents();
     if (current.cancelled) break;
     try {
-      const record = sq.measure(requests[i]);
+      const req = requests[i];
+      const record = req.op ? OPS[req.op](req) : sq.measure(req);
       post({ type: 'record', id, index: i, record });
     } catch (e) {
       if (/^cancelled/.test(e.message)) {
@@ -47,6 +48,30 @@ async function run({ id, requests }) {
   post({ type: 'done', id, cancelled: current.cancelled, done, total: requests.length });
   current = null;
 }
+
+// Requests that are not bench measurements: { op, ... } → a record.
+const OPS = {
+  // The documents panel: texts → vectors → the most (or least) similar pair,
+  // plus the exact answer when the chosen method is a heuristic, and the
+  // vocabulary words the two documents share (for highlighting).
+  similarPair({ texts, vocab, weighting, problem, method, threads }) {
+    const docs = sq.documents(texts, { vocab, weighting });
+    const data = { X: docs.X, n: docs.n, d: docs.d };
+    const r = sq.pairs(method, data, { problem, threads });
+    const exact = sq.methods().pairs.find((m) => m.name === method)?.exact;
+    const best = exact ? r : sq.pairs('gram', data, { problem, threads });
+    const shared = [];
+    if (r.found) {
+      const inI = new Set(docs.tokens[r.i]);
+      for (const t of docs.tokens[r.j]) if (inI.has(t)) shared.push(docs.vocab[t]);
+    }
+    return {
+      op: 'similarPair', method, problem, weighting, n: docs.n, d: docs.d, i: r.i, j: r.j, value: r.value,
+      found: r.found, ms: r.ms, candidates: r.candidates, totalPairs: r.totalPairs, notes: docs.notes, shared,
+      best: { i: best.i, j: best.j, value: best.value },
+    };
+  },
+};
 
 // Quick synchronous library calls (cost models, method lists), never kernels.
 const CALLABLE = new Set(['attentionCost', 'info', 'methods']);

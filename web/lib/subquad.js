@@ -233,6 +233,25 @@
       return v;
     }
 
+    // Pair search inputs: X (n×d) and optional Y (m×d), checked against their shapes.
+    function pairsData({ X, n, d, Y, m }) {
+      positiveInt('n', n, 1 << 24);
+      positiveInt('d', d, 65536);
+      const inputs = { X: floatArray('X', X, n * d, 'n·d') };
+      let rows = n;
+      if (Y !== undefined && Y !== null) {
+        positiveInt('m', m, 1 << 24);
+        inputs.Y = floatArray('Y', Y, m * d, 'm·d');
+        rows += m;
+      } else if (m !== undefined && m !== null) {
+        fail('m: given without Y (pass both for a bichromatic problem)');
+      }
+      const needed = 4 * rows * d;
+      const budget = Module.memoryBudget();
+      if (needed > budget) fail(`n, d: inputs need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+      return { inputs, m: inputs.Y ? m : 0 };
+    }
+
     const api = {
       SubquadError,
       module: Module,
@@ -346,6 +365,86 @@
       },
 
       // ---- end of the SSM family ----
+
+      // ---- Pair search (cpp/pairs/; THEORY.md §3, §5) ---------------------
+      // Vectors are row-major Float32Arrays: X is n×d; Y (m×d) makes the
+      // problem bichromatic. Problems: msd, lsd (cosine), maxip, minip
+      // (inner product, optional threshold), ov. Ties: smallest (i, j).
+
+      /**
+       * Runs a pair-search method; returns { i, j, value, found, candidates,
+       * totalPairs, ms, threads, stats } (i = j = -1 when no valid pair exists).
+       * options: problem, threshold, tables, bits, bands, rows, seed, threads;
+       * gamma (≥ 1) also checks the pair against the exact optimum → result.check.
+       */
+      pairs(method, { X, n, d, Y, m } = {}, options = {}) {
+        check();
+        const data = pairsData({ X, n, d, Y, m });
+        const { gamma, ...rest } = options || {};
+        const { result } = withHeap(data.inputs, {}, (p) =>
+          unwrap(Module.pairsRun(String(method), p.X, n, d, p.Y || 0, data.m, stringify(rest))),
+        );
+        if (gamma !== undefined && gamma !== null && result.i >= 0) {
+          result.check = api.pairsCheck(rest.problem || 'msd', { X, n, d, Y, m }, result, gamma);
+        }
+        return result;
+      },
+
+      /** γ-checker: { ok, optimum, value, ratio } for the pair (i, j) against the exact optimum. */
+      pairsCheck(problem, { X, n, d, Y, m } = {}, { i, j } = {}, gamma = 1) {
+        check();
+        const data = pairsData({ X, n, d, Y, m });
+        if (!Number.isInteger(i) || !Number.isInteger(j)) fail(`i, j: got ${i}, ${j}, must be integers`);
+        if (typeof gamma !== 'number' || !(gamma >= 1)) fail(`gamma: got ${gamma}, must be a number >= 1`);
+        const { result } = withHeap(data.inputs, {}, (p) =>
+          unwrap(Module.pairsCheck(String(problem), p.X, n, d, p.Y || 0, data.m, i, j, gamma)),
+        );
+        return result;
+      },
+
+      /**
+       * A seeded instance: gen = gaussian | sparse | planted | planted_sparse | ovhard;
+       * returns { X, n, d, planted: [i, j] or null }.
+       */
+      pairsGenerate(gen, options = {}) {
+        check();
+        const { n = 1024, d = 128 } = options || {};
+        positiveInt('n', n, 1 << 20);
+        positiveInt('d', d, 65536);
+        const budget = Module.memoryBudget();
+        if (8 * n * d > budget) fail(`n, d: ${(8 * n * d / 1048576).toFixed(1)} MiB needed, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+        return unwrap(Module.pairsGenerate(String(gen), stringify(options)));
+      },
+
+      /**
+       * Documents → vectors: texts is an array of strings (one per document);
+       * options: vocab (words kept, by document frequency), weighting
+       * ('binary' | 'tfidf'), stopwords (true: drop English stop-words).
+       * Returns { X, n, d, vocab, tokens (vocab ids per document), notes }.
+       */
+      documents(texts, options = {}) {
+        check();
+        if (!Array.isArray(texts)) fail('texts: must be an array of strings (one per document)');
+        if (texts.length < 1 || texts.length > 20000) fail(`texts: got ${texts.length} documents, must be between 1 and 20000`);
+        let chars = 0;
+        for (let k = 0; k < texts.length; k++) {
+          if (typeof texts[k] !== 'string') fail(`texts: entry ${k} is not a string`);
+          chars += texts[k].length;
+          if (chars > 16 * 1048576) fail('texts: more than 16777216 characters in all (limit 16 MiB)');
+        }
+        const { weighting = 'binary' } = options || {};
+        if (weighting !== 'binary' && weighting !== 'tfidf') fail(`weighting: got '${weighting}', must be binary or tfidf`);
+        return unwrap(Module.pairsDocuments(texts, stringify(options)));
+      },
+
+      /** The tokeniser documents() uses: lowercase words of any script, in order. */
+      tokenize(text) {
+        check();
+        if (typeof text !== 'string') fail('text: must be a string');
+        if (text.length > 16 * 1048576) fail('text: more than 16777216 characters (limit 16 MiB)');
+        return unwrap(Module.pairsTokenize(text)).tokens;
+      },
+      // ---- end of pair search ----------------------------------------------
 
       /** One benchmark record (timed in C++): see cpp/bench/measure.hpp. */
       measure(options) {

@@ -6,7 +6,8 @@ import { mountSweep } from '../sweep.js';
 import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
-const SLOW_METHODS = { exact_reference: 0.3 }; // GFLOP/s guesses for the time estimate
+// GFLOP/s guesses (per the cost models, measured natively at n = 1024) for the time estimate.
+const SLOW_METHODS = { exact_reference: 0.3, window: 1.2, linear: 1, performer: 0.6, lsh: 0.5, polynomial: 3 };
 const DEFAULT_SPEED = 8;
 const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with no SIMD
 
@@ -21,7 +22,9 @@ export function mountAttention(ctx) {
 const B_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6];
 
 function mountErrorSweep({ client, info, methods, state, saveState }) {
-  const approximate = methods.attention.filter((m) => !m.name.startsWith('exact') && m.name !== 'flash');
+  // attentionMethods() marks each method exact or not; older builds lack the flag.
+  const approximate = methods.attention.filter((m) => (m.exact === undefined
+    ? !m.name.startsWith('exact') && m.name !== 'flash' : !m.exact));
   if (!approximate.length) {
     const note = $('#errors-missing');
     note.hidden = false;
@@ -94,9 +97,10 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
     ],
     request: (method, n, s) => (method === 'exact_reference' && n > REFERENCE_MAX_N
       ? { skip: `${method} at n = ${n} (the O(n²d) double-precision reference would take too long)` }
-      : { suite: 'attention', method, n, d: s.d, B: s.B, scale: s.scale, threads: s.threads, min_ms: 100, check_rows: 8 }),
+      : { suite: 'attention', method, n, d: s.d, B: s.B, scale: s.scale, threads: s.threads, min_ms: 100, check_rows: 8,
+        degree: s.degree, poly: s.poly }),
     estimate: async (r) => {
-      const c = await client.call('attentionCost', r.method, r.n, r.d, { threads: r.threads });
+      const c = await client.call('attentionCost', r.method, r.n, r.d, { threads: r.threads, degree: r.degree, poly: r.poly });
       const one = c.flops / (speed(r.method) * 1e9);
       return { seconds: Math.max(0.1, one) + one, memory: c.memory_bytes + 16 * r.n * r.d };
     },

@@ -28,10 +28,12 @@ export function mountVersus({ client, info, methods, state, saveState }) {
       { stateKey: 'vbeta', label: 'β / ln n', type: 'number', min: 0.01, max: 100, title: 'the construction uses β = c·ln n; try 0.05 to see it fail' },
       { stateKey: 'vstate', label: 'reader state N', type: 'number', min: 1, max: 16777216, step: 1 },
       { stateKey: 'vseeds', label: 'instances', type: 'number', min: 1, max: 100, step: 1 },
+      { stateKey: 'vdegree', label: 'polynomial degree g', type: 'number', min: 0, max: 12, step: 1,
+        title: 'the polynomial method has rank C(ℓ+g, g): at ℓ = 64, g = 2 gives 2,145 features, g = 4 gives 814,385' },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => ({ suite: 'construction', method, n, l: s.vl, beta: s.vbeta, state: s.vstate,
-      seeds: s.vseeds, threads: s.threads, degree: s.degree }),
+      seeds: s.vseeds, threads: s.threads, degree: s.vdegree }),
     caption: (chart, records) => {
       const byMethod = new Map();
       for (const r of records) {
@@ -41,7 +43,8 @@ export function mountVersus({ client, info, methods, state, saveState }) {
       const parts = [];
       for (const [m, rs] of byMethod) {
         const last = rs.reduce((a, b) => (b.n > a.n ? b : a));
-        parts.push(`${m} solves ${Math.round(100 * last.accuracy)} % at n = ${last.n.toLocaleString('en')}`);
+        const ratio = Number.isFinite(last.ratio) ? ` (its pairs reach ${last.ratio.toFixed(2)} of the optimum on average)` : '';
+        parts.push(`${m} solves ${Math.round(100 * last.accuracy)} % at n = ${last.n.toLocaleString('en')}${ratio}`);
       }
       return parts.length ? `${parts.join('; ')}.` : '';
     },

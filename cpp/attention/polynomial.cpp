@@ -1,0 +1,273 @@
+// The polynomial method of Alman & Song (arXiv 2302.13214; THEORY.md §2).
+//
+// 1. P(t) = Σ_{k≤g} c_k t^k ≈ eᵗ on [−R, R]: Taylor (c_k = 1/k!) or Chebyshev
+//    interpolation on [−R, R] (fitted in double, converted to monomials).
+// 2. Multinomial feature maps over all multi-indices |α| ≤ g, rank r = C(d+g, g):
+//      φ(q)_α = c_|α| · √(|α|!/α!) · (√s q)^α,   ψ(k)_α = √(|α|!/α!) · (√s k)^α,
+//    so ⟨φ(q), ψ(k)⟩ = Σ_k c_k (s⟨q,k⟩)^k = P(s⟨q,k⟩) (multinomial theorem; the
+//    coefficient is split evenly to keep both maps of similar size).
+// 3. O = (φ(Q)(ψ(K)ᵀ[V 1])) row-wise divided by its last column. ψ(K)ᵀ[V 1]
+//    (r × (d+1)) is accumulated over 64-row blocks of K, so memory is O(r·d)
+//    per thread and never r·n. Causal: blocks in order, the summary so far
+//    (prefix sum) for earlier blocks plus the masked 64×64 block P(s q_i·k_j).
+//
+// Error bound (reported as error_bound, checked by the tests): if every score
+// lies in [−R, R] and |P(t) − eᵗ| ≤ ε eᵗ there, write P = eᵗ(1 + δ_ij), |δ| ≤ ε.
+// With a_ij = e^{t_ij}, D_i = Σ_j a_ij and δ̄_i = Σ_j a_ij δ_ij / D_i,
+//   o_i − o*_i = Σ_j a_ij (δ_ij − δ̄_i) v_j / (D_i (1 + δ̄_i)),
+// so |o_i − o*_i|_∞ ≤ 2ε/(1 − ε) · max|V| (for ε < 1; otherwise no bound and
+// the denominator may be ≤ 0, which is counted, never clamped).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "common/error.hpp"
+#include "common/threads.hpp"
+#include "simd/gemm.hpp"
+
+namespace subquad::attention {
+
+namespace {
+
+constexpr std::size_t kBlock = 64;
+
+// Monomials of degree ≤ g in d variables, in graded order; each is its parent
+// times one variable ≥ the parent's last, so every multiset appears once.
+struct Monomials {
+  std::vector<std::size_t> parent, var;
+  std::vector<float> wq, wk;  // weights of φ and ψ (see the header comment)
+};
+
+Monomials monomials(std::size_t d, const std::vector<double>& c) {
+  const int g = static_cast<int>(c.size()) - 1;
+  Monomials m;
+  std::vector<std::size_t> last_count;  // multiplicity of the last variable
+  std::vector<double> multinomial;      // |α|!/α!
+  std::vector<int> degree;
+  m.parent.push_back(0);
+  m.var.push_back(0);
+  last_count.push_back(0);
+  multinomial.push_back(1);
+  degree.push_back(0);
+  std::size_t begin = 0, end = 1;  // the monomials of the previous degree
+  for (int k = 1; k <= g; ++k) {
+    for (std::size_t p = begin; p < end; ++p) {
+      for (std::size_t v = (k == 1 ? 0 : m.var[p]); v < d; ++v) {
+        const std::size_t count = (k > 1 && v == m.var[p]) ? last_count[p] + 1 : 1;
+        m.parent.push_back(p);
+        m.var.push_back(v);
+        last_count.push_back(count);
+        multinomial.push_back(multinomial[p] * k / static_cast<double>(count));
+        degree.push_back(k);
+      }
+    }
+    begin = end;
+    end = m.parent.size();
+  }
+  for (std::size_t a = 0; a < m.parent.size(); ++a) {
+    const double root = std::sqrt(multinomial[a]);
+    m.wq.push_back(static_cast<float>(c[degree[a]] * root));
+    m.wk.push_back(static_cast<float>(root));
+  }
+  return m;
+}
+
+// Unweighted monomials (√s x)^α of one row into out[0..r) (stride `stride`).
+void monomial_row(const Monomials& m, const float* x, std::size_t d, float root_s, float* out,
+                  std::size_t stride) {
+  float xs[4096];
+  for (std::size_t k = 0; k < d; ++k) xs[k] = x[k] * root_s;
+  out[0] = 1.0f;
+  for (std::size_t a = 1; a < m.parent.size(); ++a)
+    out[a * stride] = out[m.parent[a] * stride] * xs[m.var[a]];
+}
+
+// Largest row norm of an n×d matrix.
+double max_row_norm(const float* X, std::size_t n, std::size_t d) {
+  double best = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (std::size_t k = 0; k < d; ++k) s += double(X[i * d + k]) * X[i * d + k];
+    best = std::max(best, s);
+  }
+  return std::sqrt(best);
+}
+
+}  // namespace
+
+std::vector<double> poly_coefficients(const std::string& poly, int degree, double R) {
+  require(degree >= 0 && degree <= kMaxDegree, "degree", degree, "in [0, 12]");
+  std::vector<double> c(degree + 1);
+  if (poly == "taylor") {
+    double f = 1;
+    for (int k = 0; k <= degree; ++k) {
+      if (k > 0) f *= k;
+      c[k] = 1 / f;
+    }
+    return c;
+  }
+  if (poly != "chebyshev") throw Error("poly", "got '" + poly + "', must be taylor or chebyshev");
+  // Interpolate eˣ at the g+1 Chebyshev nodes of [−R, R]: coefficients a_j of
+  // Σ a_j T_j(x/R), then T_j expanded in powers of t = x/R, then t^k = x^k/R^k.
+  const double r = std::max(R, 1e-6);
+  const int N = degree + 1;
+  std::vector<double> a(N, 0.0);
+  for (int j = 0; j < N; ++j) {
+    for (int i = 0; i < N; ++i) {
+      const double theta = M_PI * (i + 0.5) / N;
+      a[j] += std::exp(r * std::cos(theta)) * std::cos(j * theta);
+    }
+    a[j] *= (j == 0 ? 1.0 : 2.0) / N;
+  }
+  std::vector<double> prev(N, 0.0), cur(N, 0.0), b(N, 0.0);  // T_{j−1}, T_j in powers of t
+  prev[0] = 1;
+  if (N > 1) cur[1] = 1;
+  for (int k = 0; k < N; ++k) b[k] += a[0] * prev[k];
+  for (int j = 1; j < N; ++j) {
+    for (int k = 0; k < N; ++k) b[k] += a[j] * cur[k];
+    std::vector<double> next(N, 0.0);  // T_{j+1} = 2t T_j − T_{j−1}
+    for (int k = 0; k + 1 < N; ++k) next[k + 1] += 2 * cur[k];
+    for (int k = 0; k < N; ++k) next[k] -= prev[k];
+    prev = cur;
+    cur = next;
+  }
+  for (int k = 0; k < N; ++k) c[k] = b[k] / std::pow(r, k);
+  return c;
+}
+
+double poly_max_rel_error(const std::vector<double>& c, double R) {
+  const int points = 20001;
+  double worst = 0;
+  for (int i = 0; i < points; ++i) {
+    const double x = R == 0 ? 0 : -R + 2 * R * i / (points - 1);
+    double p = 0;
+    for (std::size_t k = c.size(); k-- > 0;) p = p * x + c[k];
+    worst = std::max(worst, std::fabs(p - std::exp(x)) / std::exp(x));
+  }
+  return worst;
+}
+
+double poly_rank(std::size_t d, int degree) {
+  double r = 1;  // C(d+g, g) = Π_{k=1..g} (d+k)/k
+  for (int k = 1; k <= degree; ++k) r = r * (double(d) + k) / k;
+  return std::round(r);
+}
+
+void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) {
+  // [V 1] padded with zero columns to a multiple of 4, so the products with it
+  // stay on the full-vector micro-kernel tiles.
+  const std::size_t n = p.n, d = p.d, e = (d + 1 + 3) / 4 * 4;
+  const double s = resolved_scale(params, d);
+  const double score_range = s * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
+  const double R = params.R > 0 ? params.R : score_range;
+  require(R <= kMaxR, "R", R, "<= 700 (the inputs' score range scale·max|q|·max|k| is too wide)");
+  const std::vector<double> c = poly_coefficients(params.poly, params.degree, R);
+  const double eps = poly_max_rel_error(c, R);
+  const double rank = poly_rank(d, params.degree);
+  require_memory("polynomial (rank r = C(d+g, g))",
+                 find_method("polynomial").cost(n, d, params).memory_bytes);
+  const Monomials m = monomials(d, c);
+  const std::size_t r = m.parent.size();
+  const int threads = params.causal ? 1 : resolve_threads(params.threads);
+  const float root_s = static_cast<float>(std::sqrt(s));
+
+  struct Scratch {
+    std::vector<float> psiT, Vb, phi, out, A, KV;
+    double min_den = INFINITY;
+    double negative = 0, nonfinite = 0;
+  };
+  std::vector<Scratch> scratch(threads);
+  for (auto& w : scratch) {
+    w.psiT.assign(r * kBlock, 0.0f);
+    w.Vb.assign(kBlock * e, 0.0f);
+    w.phi.assign(kBlock * r, 0.0f);
+    w.out.assign(kBlock * e, 0.0f);
+    w.KV.assign(r * e, 0.0f);
+    if (params.causal) w.A.assign(kBlock * kBlock, 0.0f);
+  }
+
+  // ψ of key rows [j0, j0+bk) into psiT (r × 64), [V 1] into Vb.
+  auto keys_block = [&](Scratch& w, std::size_t j0, std::size_t bk) {
+    for (std::size_t c2 = 0; c2 < bk; ++c2) {
+      monomial_row(m, p.K + (j0 + c2) * d, d, root_s, w.psiT.data() + c2, kBlock);
+      for (std::size_t a = 0; a < r; ++a) w.psiT[a * kBlock + c2] *= m.wk[a];
+      for (std::size_t k = 0; k < d; ++k) w.Vb[c2 * e + k] = p.V[(j0 + c2) * d + k];
+      w.Vb[c2 * e + d] = 1.0f;
+    }
+  };
+  // φ of query rows [i0, i0+bq) into phi (64 × r).
+  auto queries_block = [&](Scratch& w, std::size_t i0, std::size_t bq) {
+    for (std::size_t r2 = 0; r2 < bq; ++r2) {
+      float* row = w.phi.data() + r2 * r;
+      monomial_row(m, p.Q + (i0 + r2) * d, d, root_s, row, 1);
+      for (std::size_t a = 0; a < r; ++a) row[a] *= m.wq[a];
+    }
+  };
+  // Divides numerators by the denominator column, recording bad denominators.
+  auto finish_block = [&](Scratch& w, std::size_t i0, std::size_t bq) {
+    for (std::size_t r2 = 0; r2 < bq; ++r2) {
+      const float den = w.out[r2 * e + d];
+      w.min_den = std::min<double>(w.min_den, den);
+      if (!(den > 0 && std::isfinite(den))) w.negative += 1;
+      for (std::size_t k = 0; k < d; ++k) {
+        const float o = w.out[r2 * e + k] / den;
+        O[(i0 + r2) * d + k] = o;
+        if (!std::isfinite(o)) w.nonfinite += 1;
+      }
+    }
+  };
+
+  if (!params.causal) {
+    parallel_for(n, kBlock, threads, [&](std::size_t j0, std::size_t end, int worker) {
+      throw_if_cancelled();
+      Scratch& w = scratch[worker];
+      keys_block(w, j0, end - j0);
+      simd::gemm(r, e, end - j0, w.psiT.data(), kBlock, w.Vb.data(), e, w.KV.data(), e, true);
+    });
+    for (int t = 1; t < threads; ++t)
+      for (std::size_t x = 0; x < r * e; ++x) scratch[0].KV[x] += scratch[t].KV[x];
+    const float* KV = scratch[0].KV.data();
+    parallel_for(n, kBlock, threads, [&](std::size_t i0, std::size_t end, int worker) {
+      throw_if_cancelled();
+      Scratch& w = scratch[worker];
+      queries_block(w, i0, end - i0);
+      simd::gemm(end - i0, e, r, w.phi.data(), r, KV, e, w.out.data(), e, false);
+      finish_block(w, i0, end - i0);
+    });
+  } else {
+    Scratch& w = scratch[0];
+    for (std::size_t b0 = 0; b0 < n; b0 += kBlock) {
+      throw_if_cancelled();
+      const std::size_t bs = std::min(kBlock, n - b0);
+      keys_block(w, b0, bs);
+      queries_block(w, b0, bs);
+      // Earlier blocks through the prefix summary, this block through P directly.
+      simd::gemm(bs, e, r, w.phi.data(), r, w.KV.data(), e, w.out.data(), e, false);
+      simd::gemm(bs, bs, r, w.phi.data(), r, w.psiT.data(), kBlock, w.A.data(), kBlock, false);
+      for (std::size_t i = 0; i < bs; ++i)
+        for (std::size_t j = i + 1; j < bs; ++j) w.A[i * kBlock + j] = 0.0f;
+      simd::gemm(bs, e, bs, w.A.data(), kBlock, w.Vb.data(), e, w.out.data(), e, true);
+      simd::gemm(r, e, bs, w.psiT.data(), kBlock, w.Vb.data(), e, w.KV.data(), e, true);
+      finish_block(w, b0, bs);
+    }
+  }
+
+  double min_den = INFINITY, negative = 0, nonfinite = 0;
+  for (const auto& w : scratch) {
+    min_den = std::min(min_den, w.min_den);
+    negative += w.negative;
+    nonfinite += w.nonfinite;
+  }
+  stats.push_back({"degree", params.degree});
+  stats.push_back({"rank", rank});
+  stats.push_back({"R", R});
+  stats.push_back({"score_range", score_range});
+  stats.push_back({"poly_max_rel_error", eps});
+  stats.push_back({"error_bound", eps < 1 && R >= score_range ? 2 * eps / (1 - eps) : INFINITY});
+  stats.push_back({"min_denominator", min_den});
+  stats.push_back({"negative_denominators", negative});  // ≤ 0 or not finite
+  stats.push_back({"nonfinite_outputs", nonfinite});  // float overflow of P's terms
+}
+
+}  // namespace subquad::attention

@@ -1,0 +1,181 @@
+// Embind surface of the pair-search family (cpp/pairs/): methods, a run, the
+// γ-checker, instance generators, and documents → vectors. No algorithms here.
+#include <emscripten/bind.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "bindings/support.hpp"
+#include "common/threads.hpp"
+#include "common/timer.hpp"
+#include "pairs/documents.hpp"
+#include "pairs/generate.hpp"
+#include "pairs/pairs.hpp"
+
+namespace subquad {
+namespace {
+
+using namespace bindings;
+
+val pairs_methods() {
+  val list = val::array();
+  for (const auto& m : pairs::methods()) {
+    val item = val::object();
+    item.set("name", std::string(m.name));
+    item.set("summary", std::string(m.summary));
+    item.set("exact", m.exact);
+    item.set("binary", m.binary);
+    list.call<void>("push", item);
+  }
+  return list;
+}
+
+std::size_t count(const char* name, double v) {
+  require(v >= 0 && v <= (1 << 24) && v == std::floor(v), name, v, "an integer in [0, 16777216]");
+  return static_cast<std::size_t>(v);
+}
+
+pairs::Data data_from(std::uintptr_t x, double n, double d, std::uintptr_t y, double m) {
+  pairs::Data data{reinterpret_cast<const float*>(x), count("n", n), count("d", d), nullptr, 0};
+  if (y != 0) {
+    data.Y = reinterpret_cast<const float*>(y);
+    data.m = count("m", m);
+  }
+  return data;
+}
+
+val float_array(const std::vector<float>& v) {
+  // new Float32Array(view) copies out of the heap.
+  return val::global("Float32Array").new_(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+val pairs_run(const std::string& method, std::uintptr_t x, double n, double d, std::uintptr_t y, double m,
+              const val& opts) {
+  return guarded([&] {
+    const pairs::Data data = data_from(x, n, d, y, m);
+    const pairs::Params params = pairs::params_from(options_from(opts));
+    const double t0 = now_ms();
+    const pairs::Result r = pairs::run(method, data, params);
+    const double ms = now_ms() - t0;
+    val out = val::object();
+    out.set("i", static_cast<double>(r.i));
+    out.set("j", static_cast<double>(r.j));
+    out.set("value", r.value);
+    out.set("found", r.found);
+    out.set("candidates", r.candidates);
+    out.set("totalPairs", r.total_pairs);
+    out.set("ms", ms);
+    out.set("threads", resolve_threads(params.threads));
+    val s = val::object();
+    for (const auto& [key, value] : r.stats) s.set(key, value);
+    out.set("stats", s);
+    return out;
+  });
+}
+
+val pairs_check(const std::string& problem, std::uintptr_t x, double n, double d, std::uintptr_t y, double m,
+                double i, double j, double gamma) {
+  return guarded([&] {
+    const pairs::Data data = data_from(x, n, d, y, m);
+    const pairs::Kind kind = pairs::kind_from(problem);
+    require(i == std::floor(i) && j == std::floor(j), "i, j", i, "integers");
+    const pairs::Check c = pairs::check(kind, data, static_cast<std::int64_t>(i), static_cast<std::int64_t>(j), gamma);
+    val out = val::object();
+    out.set("ok", c.ok);
+    out.set("optimum", c.optimum);
+    out.set("value", c.value);
+    out.set("ratio", c.ratio);
+    return out;
+  });
+}
+
+val pairs_generate(const std::string& gen, const val& opts) {
+  return guarded([&] {
+    const Options o = options_from(opts);
+    pairs::GenerateOptions g;
+    g.n = static_cast<std::size_t>(o.integer("n", 1024, 2, 1 << 20));
+    g.d = static_cast<std::size_t>(o.integer("d", 128, 1, 65536));
+    g.rho = o.num("rho", 0.9);
+    g.density = o.num("density", 0.1);
+    g.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+    const pairs::Instance x = pairs::generate(gen, g);
+    val out = val::object();
+    out.set("X", float_array(x.X));
+    out.set("n", static_cast<double>(x.n));
+    out.set("d", static_cast<double>(x.d));
+    if (x.planted_i >= 0) {
+      val planted = val::array();
+      planted.call<void>("push", static_cast<double>(x.planted_i));
+      planted.call<void>("push", static_cast<double>(x.planted_j));
+      out.set("planted", planted);
+    } else {
+      out.set("planted", val::null());
+    }
+    return out;
+  });
+}
+
+val string_list(const std::vector<std::string>& v) {
+  val list = val::array();
+  for (const auto& s : v) list.call<void>("push", s);
+  return list;
+}
+
+val pairs_documents(const val& texts, const val& opts) {
+  return guarded([&] {
+    const int count = texts["length"].as<int>();
+    require(count >= 1 && std::size_t(count) <= pairs::kMaxDocuments, "texts", count,
+            "between 1 and 20000 documents");
+    std::vector<std::string> docs;
+    docs.reserve(count);
+    std::size_t bytes = 0;
+    for (int i = 0; i < count; ++i) {
+      docs.push_back(texts[i].as<std::string>());
+      bytes += docs.back().size();
+      require(bytes <= pairs::kMaxTextBytes, "texts", bytes, "at most 16777216 bytes (16 MiB) in all");
+    }
+    const Options o = options_from(opts);
+    pairs::CorpusOptions co;
+    co.vocab = static_cast<std::size_t>(o.integer("vocab", 256, 1, pairs::kMaxVocab));
+    const std::string weighting = o.str("weighting", "binary");
+    if (weighting != "binary" && weighting != "tfidf")
+      throw Error("weighting", "got '" + weighting + "', must be binary or tfidf");
+    co.tfidf = weighting == "tfidf";
+    co.stopwords = o.flag("stopwords", true);
+    const pairs::Corpus c = pairs::documents(docs, co);
+    val out = val::object();
+    out.set("X", float_array(c.X));
+    out.set("n", static_cast<double>(c.n));
+    out.set("d", static_cast<double>(c.d));
+    out.set("vocab", string_list(c.vocab));
+    val tokens = val::array();
+    for (const auto& t : c.tokens) {
+      val ids = val::array();
+      for (std::size_t id : t) ids.call<void>("push", static_cast<double>(id));
+      tokens.call<void>("push", ids);
+    }
+    out.set("tokens", tokens);
+    out.set("notes", string_list(c.notes));
+    return out;
+  });
+}
+
+val pairs_tokenize(const std::string& text) {
+  return guarded([&] {
+    val out = val::object();
+    out.set("tokens", string_list(pairs::tokenize(text)));
+    return out;
+  });
+}
+
+}  // namespace
+}  // namespace subquad
+
+EMSCRIPTEN_BINDINGS(subquad_pairs) {
+  emscripten::function("pairsMethods", &subquad::pairs_methods);
+  emscripten::function("pairsRun", &subquad::pairs_run);
+  emscripten::function("pairsCheck", &subquad::pairs_check);
+  emscripten::function("pairsGenerate", &subquad::pairs_generate);
+  emscripten::function("pairsDocuments", &subquad::pairs_documents);
+  emscripten::function("pairsTokenize", &subquad::pairs_tokenize);
+}

@@ -1,0 +1,204 @@
+// The pair-search registry, validation at the API boundary, the double-precision
+// reference and the γ-approximation checker (pairs.hpp).
+#include <cmath>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/threads.hpp"
+#include "pairs/objective.hpp"
+#include "pairs/pairs.hpp"
+
+namespace subquad::pairs {
+
+using namespace detail;
+
+namespace {
+
+const std::vector<Method> kMethods = {
+    {"reference", "double precision, all pairs, obvious loops: the yardstick", true, false,
+     pairs_reference},
+    {"gram", "blocked Gram matrix with the SIMD micro-kernel, i < j only, running best per thread",
+     true, false, pairs_gram},
+    {"bitset", "0/1 data: AND + popcount over 64-bit words, 4×4 register blocking", true, true,
+     pairs_bitset},
+    {"simhash", "random-hyperplane LSH (L tables × k bits), bucket mates verified exactly", false,
+     false, pairs_simhash},
+    {"minhash", "MinHash with banding over the nonzero coordinates (Jaccard), verified by cosine",
+     false, false, pairs_minhash},
+};
+
+// Largest |entry|: keeps float32 inner products finite for d ≤ 65536 (1e15²·65536 < 3.4e38).
+constexpr double kMaxEntry = 1e15;
+
+double memory_estimate(const Method& m, const Data& x, const Params& p) {
+  const double rows = double(x.n) + (x.bichromatic() ? double(x.m) : double(x.n));
+  const std::string name = m.name;
+  if (name == "gram") return 4.0 * rows * x.d + 8.0 * rows + 64.0 * 1024 * resolve_threads(p.threads);
+  if (name == "bitset") return 8.0 * rows * ((x.d + 63) / 64 + 2);
+  if (name == "simhash" || name == "minhash") {
+    const double tables = name == "simhash" ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
+    // Keys (two sets per table), norms; simhash also holds its d × (L·k) hyperplanes.
+    const double planes = name == "simhash" ? 4.0 * (x.d + 64) * tables * (p.bits > 0 ? p.bits : 32) : 0;
+    return 32.0 * rows * tables + 8.0 * rows + planes;
+  }
+  return 8.0 * rows;
+}
+
+}  // namespace
+
+Kind kind_from(const std::string& name) {
+  if (name == "msd") return Kind::msd;
+  if (name == "lsd") return Kind::lsd;
+  if (name == "maxip") return Kind::maxip;
+  if (name == "minip") return Kind::minip;
+  if (name == "ov") return Kind::ov;
+  throw Error("problem", "got '" + name + "', must be msd, lsd, maxip, minip or ov");
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::msd: return "msd";
+    case Kind::lsd: return "lsd";
+    case Kind::maxip: return "maxip";
+    case Kind::minip: return "minip";
+    case Kind::ov: return "ov";
+  }
+  return "?";
+}
+
+bool uses_cosine(Kind k) { return k == Kind::msd || k == Kind::lsd; }
+bool maximises(Kind k) { return k == Kind::msd || k == Kind::maxip; }
+
+const std::vector<Method>& methods() { return kMethods; }
+
+const Method& find_method(const std::string& name) {
+  for (const auto& m : kMethods)
+    if (name == m.name) return m;
+  std::string known;
+  for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  throw Error("method", "unknown pair-search method '" + name + "', known: " + known);
+}
+
+Params params_from(const Options& o) {
+  Params p;
+  p.kind = kind_from(o.str("problem", "msd"));
+  if (o.has("threshold") && !o.str("threshold", "").empty()) {
+    p.has_threshold = true;
+    p.threshold = o.num("threshold", 0);
+    require(std::isfinite(p.threshold), "threshold", p.threshold, "finite");
+  }
+  p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
+  p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  p.tables = static_cast<int>(o.integer("tables", 0, 0, 512));
+  p.bits = static_cast<int>(o.integer("bits", 0, 0, 64));
+  p.bands = static_cast<int>(o.integer("bands", 0, 0, 512));
+  p.rows = static_cast<int>(o.integer("rows", 0, 0, 64));
+  return p;
+}
+
+Result run(const std::string& name, const Data& x, const Params& p) {
+  const Method& m = find_method(name);
+  require(x.X != nullptr || x.n == 0, "X", "null", "an array");
+  require(x.n >= 1 && x.n <= (1u << 24), "n", x.n, "in [1, 16777216]");
+  require(x.d >= 1 && x.d <= 65536, "d", x.d, "in [1, 65536]");
+  if (x.bichromatic()) require(x.m >= 1 && x.m <= (1u << 24), "m", x.m, "in [1, 16777216]");
+  resolve_threads(p.threads);
+  const char* why = "larger entries overflow float32 inner products";
+  require_bounded("X", x.X, x.n * x.d, kMaxEntry, why);
+  if (x.bichromatic()) require_bounded("Y", x.Y, x.m * x.d, kMaxEntry, why);
+  if (m.binary) {
+    auto binary = [&](const char* param, const float* v, std::size_t count) {
+      for (std::size_t t = 0; t < count; ++t)
+        if (v[t] != 0.0f && v[t] != 1.0f)
+          throw Error(param, "entry " + std::to_string(t) + " is " + subquad::detail::to_text(v[t]) + "; method '" +
+                                 m.name + "' needs 0/1 data");
+    };
+    binary("X", x.X, x.n * x.d);
+    if (x.bichromatic()) binary("Y", x.Y, x.m * x.d);
+  }
+  const std::string method = m.name;
+  if (method == "simhash" && p.kind == Kind::ov)
+    throw Error("problem", "simhash does not search for orthogonal pairs (use an exact method)");
+  if (method == "minhash" && !maximises(p.kind))
+    throw Error("problem", std::string("minhash finds similar pairs only (msd, maxip), got ") + kind_name(p.kind));
+  require_memory(m.name, memory_estimate(m, x, p));
+
+  Result r;
+  r.total_pairs = x.bichromatic() ? double(x.n) * x.m : double(x.n) * (x.n - 1) / 2;
+  m.run(x, p, r);
+  if (r.i < 0) {
+    r.found = false;
+  } else if (p.kind == Kind::ov) {
+    r.found = r.value == 0;
+  } else if (p.has_threshold && (p.kind == Kind::maxip || p.kind == Kind::minip)) {
+    r.found = p.kind == Kind::maxip ? r.value >= p.threshold : r.value <= p.threshold;
+  } else {
+    r.found = true;
+  }
+  return r;
+}
+
+// Exact, double precision: every pair once, ties to the smallest (i, j) by order.
+void pairs_reference(const Data& x, const Params& p, Result& r) {
+  const bool bi = x.bichromatic();
+  const float* Y = bi ? x.Y : x.X;
+  const std::size_t m = bi ? x.m : x.n;
+  const std::vector<double> nx = norms2(x.X, x.n, x.d), ny = bi ? norms2(Y, m, x.d) : nx;
+  Best best;
+  double computed = 0;
+  std::size_t zero = 0;
+  for (std::size_t i = 0; i < x.n; ++i) zero += !usable(p.kind, nx[i]);
+  if (bi)
+    for (std::size_t j = 0; j < m; ++j) zero += !usable(p.kind, ny[j]);
+  for (std::size_t i = 0; i < x.n; ++i) {
+    if ((i & 63) == 0) throw_if_cancelled();
+    if (!usable(p.kind, nx[i])) continue;
+    for (std::size_t j = bi ? 0 : i + 1; j < m; ++j) {
+      if (!usable(p.kind, ny[j])) continue;
+      const double ip = dot(x.X + i * x.d, Y + j * x.d, x.d);
+      ++computed;
+      best.offer(key_of(p.kind, ip, nx[i], ny[j]), std::int64_t(i), std::int64_t(j), ip);
+    }
+  }
+  finish(p.kind, best, nx, ny, r);
+  r.candidates = computed;
+  if (uses_cosine(p.kind)) r.stats.emplace_back("zero_rows_excluded", double(zero));
+}
+
+double pair_value(Kind kind, const Data& x, std::size_t i, std::size_t j) {
+  const float* a = x.X + i * x.d;
+  const float* b = (x.bichromatic() ? x.Y : x.X) + j * x.d;
+  const double ip = dot(a, b, x.d);
+  if (!uses_cosine(kind)) return ip;
+  const double na = dot(a, a, x.d), nb = dot(b, b, x.d);
+  return na > 0 && nb > 0 ? ip / std::sqrt(na * nb) : NAN;
+}
+
+Check check(Kind kind, const Data& x, std::int64_t i, std::int64_t j, double gamma) {
+  require(std::isfinite(gamma) && gamma >= 1, "gamma", gamma, "a finite number >= 1");
+  const std::size_t m = x.bichromatic() ? x.m : x.n;
+  require(i >= 0 && std::size_t(i) < x.n, "i", i, "a row of X");
+  require(j >= 0 && std::size_t(j) < m, "j", j, x.bichromatic() ? "a row of Y" : "a row of X");
+  if (!x.bichromatic()) require(i != j, "j", j, "different from i (pairs are i != j)");
+  Params p;
+  p.kind = kind;
+  p.threads = 1;
+  const Result opt = run("reference", x, p);
+  Check c;
+  c.optimum = opt.value;
+  c.value = pair_value(kind, x, std::size_t(i), std::size_t(j));
+  if (opt.i < 0 || !std::isfinite(c.value)) {
+    c.ok = false;  // no valid pair, or a zero vector under a cosine problem
+    c.ratio = NAN;
+    return c;
+  }
+  const double o = c.optimum, v = c.value;
+  const double slack = 1e-6 * std::max(1.0, std::fabs(o));
+  if (kind == Kind::ov) c.ok = std::fabs(v) <= gamma * std::fabs(o) + slack;
+  else if (maximises(kind)) c.ok = v >= o - (1 - 1 / gamma) * std::fabs(o) - slack;
+  else c.ok = v <= o + (gamma - 1) * std::fabs(o) + slack;
+  c.ratio = o != 0 ? v / o : (v == 0 ? 1.0 : INFINITY);
+  return c;
+}
+
+}  // namespace subquad::pairs

@@ -1,0 +1,113 @@
+// The documents and pair-search panels: the visitor's own texts and the
+// bundled corpus → the most / least similar pair, highlighted; bad input keeps
+// what was typed; the pair sweep shows exact vs heuristic recall.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = await serve(true);
+});
+after(async () => {
+  await browser?.close();
+  server?.server.close();
+});
+
+const OWN = [
+  'The committee approved the annual budget for the new library and the public park.',
+  'Quantum error correction protects fragile qubits from decoherence with redundant encoding.',
+  'Fresh basil, ripe tomatoes and mozzarella make a simple summer salad.',
+  'Quantum error correction protects fragile qubits against decoherence using redundant encodings and syndromes.',
+  'The marathon route passes the harbour, the cathedral and the old market square.',
+  'Привет, мир! 你好世界 — emoji 🚀🚀 and symbols ∑∫ are text too.',
+].join('\n\n');
+
+async function findPair(page) {
+  const before = await page.textContent('#documents-result');
+  await page.click('#documents-run');
+  await page.waitForFunction((b) => document.querySelector('#documents-result').textContent !== b
+    || !document.querySelector('#documents-error').hidden, before, { timeout: 60000 });
+  await page.waitForSelector('#documents-run:not([disabled])');
+}
+
+test('own documents: the near-duplicate pair is found, shared words highlighted, text kept after an error and a reload', async () => {
+  const { context, page, problems, external } = await openPage(browser, `${server.url}?panel=documents&dsource=own&dvocab=200&dweight=binary`);
+  await waitReady(page);
+  // Too few documents: a clear error, and what was typed stays.
+  await page.fill('#documents-text', 'only one document here');
+  await findPair(page);
+  assert.match(await page.textContent('#documents-error'), /at least two documents/);
+  assert.equal(await page.inputValue('#documents-text'), 'only one document here');
+
+  await page.fill('#documents-text', OWN);
+  await findPair(page);
+  assert.equal(await page.isHidden('#documents-error'), true, await page.textContent('#documents-error'));
+  const headline = await page.textContent('#documents-result .headline');
+  assert.match(headline, /Most similar pair: #2 and #4/);
+  const marked = await page.$$eval('#documents-result mark', (ms) => ms.map((m) => m.textContent.toLowerCase()));
+  for (const w of ['quantum', 'error', 'correction', 'qubits', 'decoherence']) assert.ok(marked.includes(w), `${w} highlighted`);
+  assert.match(await page.textContent('#documents-result'), /This is the exact optimum/);
+
+  // The least similar pair is a different one, with a lower cosine.
+  const most = Number(await page.getAttribute('#documents-result', 'data-value'));
+  await page.selectOption('#documents-form select[name=dproblem]', 'lsd');
+  await findPair(page);
+  const least = Number(await page.getAttribute('#documents-result', 'data-value'));
+  assert.ok(least < most, `${least} < ${most}`);
+
+  await page.reload();
+  await waitReady(page);
+  assert.equal(await page.inputValue('#documents-text'), OWN); // kept in this browser only
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-own.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+  await context.close();
+});
+
+test('bundled corpus: exact and heuristic methods on real e-mails', async () => {
+  const { context, page, problems, external } = await openPage(browser, `${server.url}?panel=documents&dcount=600`);
+  await waitReady(page);
+  await findPair(page);
+  assert.equal(await page.isHidden('#documents-error'), true, await page.textContent('#documents-error'));
+  const exact = Number(await page.getAttribute('#documents-result', 'data-value'));
+  assert.ok(exact > 0.5 && exact <= 1 + 1e-6, `best TF-IDF cosine ${exact}`);
+  assert.match(await page.textContent('#documents-result'), /compared 179,700 of 179,700 pairs/);
+  assert.match(await page.textContent('#documents-source'), /SpamAssassin/);
+
+  await page.selectOption('#documents-form select[name=dmethod]', 'simhash');
+  await findPair(page);
+  const text = await page.textContent('#documents-result');
+  const heuristic = Number(await page.getAttribute('#documents-result', 'data-value'));
+  assert.ok(heuristic <= exact + 1e-6);
+  assert.match(text, heuristic >= exact - 1e-6 ? /This is the exact optimum|: optimal\./ : /the heuristic missed it/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-corpus.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+  await context.close();
+});
+
+test('pair-search sweep: gram always finds the planted pair, and its time grows like n²', async () => {
+  const url = `${server.url}?panel=pairs&pmethods=gram,simhash&pnmin=1024&pnmax=4096&prho=0.9&pseeds=2&pd=64`;
+  const { context, page, problems, external } = await openPage(browser, url);
+  await waitReady(page);
+  await page.click('#pairs-run');
+  await page.waitForFunction(() => Number(document.querySelector('#pairs-chart').dataset.count) === 6, null, { timeout: 120000 });
+  await page.waitForSelector('#pairs-run:not([disabled])');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#pairs-exports [data-export=json]')]);
+  const records = readFileSync(await dl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const gram = records.filter((r) => r.method === 'gram');
+  assert.equal(gram.length, 3);
+  assert.ok(gram.every((r) => r.found_best === 1 && r.candidates === r.total_pairs), JSON.stringify(gram));
+  const simhash = records.filter((r) => r.method === 'simhash');
+  assert.ok(simhash.every((r) => r.candidates < r.total_pairs), 'simhash checks fewer pairs');
+  assert.match(await page.textContent('#pairs-caption'), /gram: found the best pair in 100 %/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'pairs.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+  await context.close();
+});

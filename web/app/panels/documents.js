@@ -1,0 +1,202 @@
+// "Documents": the bundled corpus or the visitor's own texts → bag-of-words or
+// TF-IDF vectors → the most (or least) similar pair, shown side by side with
+// the shared vocabulary words highlighted. Everything happens in this page:
+// the texts go to the worker, never to a server.
+import { $, el, fmt, showError, runWithProgress } from '../ui.js';
+
+const STORE_KEY = 'subquad.documents.text';
+const MAX_TEXT_BYTES = 16 * 1048576; // the C++ tokeniser's cap, checked here first
+const MAX_SHOWN_CHARS = 4000;
+
+let corpusPromise = null;
+
+/** The bundled corpus (web/data/corpus.json.gz, built by build/corpus.mjs). */
+export function loadCorpus() {
+  corpusPromise ||= (async () => {
+    const res = await fetch(new URL('../../data/corpus.json.gz', import.meta.url));
+    if (!res.ok) throw new Error(`corpus: could not load data/corpus.json.gz (HTTP ${res.status})`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    // Some static hosts send .gz with Content-Encoding: gzip (already inflated).
+    const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+    const text = gzipped
+      ? await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text()
+      : new TextDecoder().decode(bytes);
+    return JSON.parse(text);
+  })();
+  corpusPromise.catch(() => { corpusPromise = null; });
+  return corpusPromise;
+}
+
+/** One document per paragraph (blank lines separate documents). */
+export function splitDocuments(text) {
+  return text.split(/\n[ \t]*\n/).map((p) => p.trim()).filter(Boolean);
+}
+
+/** The text as nodes, words in `shared` wrapped in <mark>. */
+function highlighted(text, shared) {
+  const shown = text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)} …` : text;
+  const nodes = [];
+  let plain = '';
+  for (const part of shown.split(/([\p{L}\p{N}]+)/u)) {
+    if (part && shared.has(part.toLowerCase())) {
+      if (plain) nodes.push(plain);
+      plain = '';
+      nodes.push(el('mark', {}, part));
+    } else {
+      plain += part;
+    }
+  }
+  if (plain) nodes.push(plain);
+  return nodes;
+}
+
+export function mountDocuments({ client, methods, state, saveState }) {
+  const form = $('#documents-form');
+  if (!methods.pairs?.length) {
+    const note = $('#documents-missing');
+    note.hidden = false;
+    note.textContent = 'This build has no pair-search kernels yet, so documents cannot be compared here.';
+    form.hidden = true;
+    return;
+  }
+  const ui = {
+    runButton: $('#documents-run'),
+    cancelButton: $('#documents-cancel'),
+    progress: $('#documents-progress'),
+    errorBox: $('#documents-error'),
+  };
+  const textarea = $('#documents-text');
+  const methodSelect = form.elements.dmethod;
+  for (const m of methods.pairs) {
+    methodSelect.append(el('option', { value: m.name, title: m.summary }, `${m.name}${m.exact ? '' : ' (heuristic)'}`));
+  }
+  const fields = ['dsource', 'dcount', 'dvocab', 'dweight', 'dproblem', 'dmethod'];
+  for (const f of fields) form.elements[f].value = String(state[f]);
+  if (!methodSelect.value) methodSelect.value = methods.pairs.find((m) => m.name === 'gram')?.name || methods.pairs[0].name;
+
+  // The visitor's texts stay in this browser (localStorage), never on a server.
+  try {
+    textarea.value = localStorage.getItem(STORE_KEY) || '';
+  } catch { /* storage disabled: the textarea still works */ }
+  const store = () => {
+    try {
+      localStorage.setItem(STORE_KEY, textarea.value);
+    } catch { /* over quota or disabled: keep the text in the page only */ }
+  };
+  const sync = () => {
+    const own = form.elements.dsource.value === 'own';
+    $('#documents-own').hidden = !own;
+    $('#documents-corpus').hidden = own;
+    const count = splitDocuments(textarea.value).length;
+    $('#documents-count').textContent = `${count} document${count === 1 ? '' : 's'}`;
+  };
+  textarea.addEventListener('input', () => {
+    store();
+    sync();
+  });
+  form.addEventListener('change', () => {
+    for (const f of fields) {
+      const v = form.elements[f].value;
+      state[f] = ['dcount', 'dvocab'].includes(f) ? Number(v) : v;
+    }
+    saveState();
+    sync();
+  });
+  sync();
+
+  // Dropped or chosen .txt files: each file becomes one document (paragraph).
+  async function addFiles(files) {
+    const list = [...files];
+    const bytes = list.reduce((s, f) => s + f.size, 0) + textarea.value.length;
+    if (bytes > MAX_TEXT_BYTES) {
+      showError(ui.errorBox, `files: ${fmt(bytes / 1048576)} MiB of text is more than the limit of ${MAX_TEXT_BYTES / 1048576} MiB; nothing was added.`);
+      return;
+    }
+    const texts = await Promise.all(list.map((f) => f.text()));
+    const docs = texts.map((t) => t.replace(/\r/g, '').replace(/\n[ \t]*\n+/g, '\n').trim()).filter(Boolean);
+    textarea.value = [textarea.value.trim(), ...docs].filter(Boolean).join('\n\n');
+    form.elements.dsource.value = 'own';
+    form.dispatchEvent(new Event('change'));
+    store();
+    sync();
+  }
+  $('#documents-files').addEventListener('change', (e) => addFiles(e.target.files));
+  textarea.addEventListener('dragover', (e) => e.preventDefault());
+  textarea.addEventListener('drop', (e) => {
+    if (!e.dataTransfer?.files?.length) return;
+    e.preventDefault();
+    addFiles(e.dataTransfer.files);
+  });
+  $('#documents-forget').addEventListener('click', () => {
+    textarea.value = '';
+    store();
+    sync();
+  });
+
+  async function documentsToCompare() {
+    if (form.elements.dsource.value === 'own') {
+      const texts = splitDocuments(textarea.value);
+      if (texts.length < 2) throw new Error('documents: paste at least two documents (separate them with a blank line) or drop .txt files');
+      return { texts, labels: texts.map((_, k) => `your document ${k + 1}`) };
+    }
+    const corpus = await loadCorpus();
+    const count = Math.max(2, Math.min(corpus.documents.length, Number(form.elements.dcount.value)));
+    const docs = corpus.documents.slice(0, count);
+    $('#documents-source').textContent = `${corpus.name}: ${corpus.source}. ${corpus.note}`;
+    return { texts: docs.map((d) => `${d.subject}\n${d.text}`), labels: docs.map((d) => `${d.group} ${d.id}`) };
+  }
+
+  function render(record, texts, labels) {
+    const out = $('#documents-result');
+    const shared = new Set(record.shared);
+    const similarity = record.weighting === 'tfidf' ? 'TF-IDF cosine' : 'cosine of 0/1 word vectors';
+    const what = record.problem === 'lsd' ? 'Least similar pair' : 'Most similar pair';
+    const work = record.totalPairs > 0 ? record.candidates / record.totalPairs : NaN;
+    const headline = record.found
+      ? `${what}: #${record.i + 1} and #${record.j + 1}, ${similarity} ${fmt(record.value, 4)}.`
+      : `${what}: ${record.method} found no candidate pair.`;
+    const detail = `${record.method} compared ${record.candidates.toLocaleString('en')} of ${record.totalPairs.toLocaleString('en')} pairs ` +
+      `(${Number.isFinite(work) ? fmt(100 * work, 3) : '?'} %) of ${record.n.toLocaleString('en')} documents over ${record.d.toLocaleString('en')} words in ${fmt(record.ms)} ms.`;
+    const tie = Math.abs(record.value - record.best.value) <= 1e-6 * Math.max(1, Math.abs(record.best.value));
+    const exactNote = record.best.i === record.i && record.best.j === record.j
+      ? 'This is the exact optimum.'
+      : record.found && tie
+        ? `It ties with the exact optimum (#${record.best.i + 1} and #${record.best.j + 1}, the same similarity): optimal.`
+        : `The exact optimum is #${record.best.i + 1} and #${record.best.j + 1} (${fmt(record.best.value, 4)}): the heuristic missed it.`;
+    const card = (k) => el('article', { class: 'doc' },
+      el('h4', {}, `#${k + 1} · ${labels[k]}`),
+      el('p', { class: 'doc-text' }, ...highlighted(texts[k], shared)));
+    out.replaceChildren(
+      el('p', { class: 'headline' }, headline),
+      el('p', {}, `${detail} ${exactNote}`),
+      ...(record.notes?.length ? [el('p', { class: 'note' }, record.notes.join(' '))] : []),
+      ...(record.found ? [
+        el('p', { class: 'caption' }, shared.size
+          ? `They share ${shared.size} vocabulary word${shared.size === 1 ? '' : 's'} (highlighted).`
+          : 'They share no vocabulary word.'),
+        el('div', { class: 'doc-pair' }, card(record.i), card(record.j)),
+      ] : []));
+    out.dataset.value = String(record.value);
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    showError(ui.errorBox, '');
+    let input;
+    try {
+      input = await documentsToCompare();
+    } catch (err) {
+      showError(ui.errorBox, err.message);
+      return;
+    }
+    const request = { op: 'similarPair', texts: input.texts, vocab: Number(form.elements.dvocab.value),
+      weighting: form.elements.dweight.value, problem: form.elements.dproblem.value, method: methodSelect.value,
+      threads: state.threads };
+    await runWithProgress(client, [request], {
+      ui,
+      onRecord: (r) => render(r, input.texts, input.labels),
+    });
+  });
+  ui.runButton.disabled = false;
+  if (state.autorun && state.panel === 'documents') form.requestSubmit();
+}
