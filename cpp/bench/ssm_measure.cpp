@@ -5,7 +5,6 @@
 #include <cmath>
 #include <vector>
 
-#include "attention/attention.hpp"
 #include "bench/measure.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"

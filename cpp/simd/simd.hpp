@@ -131,8 +131,11 @@ inline float exp2(float x) { return exp2(splat(x))[0]; }
 // constants). Callers pass finite x ≤ 0.
 inline f32x4 exp2_nonpositive(f32x4 x) {
   x = max(x, splat(-126.0f));
-  const f32x4 magic = splat(12582912.0f);  // round to nearest by 1.5·2^23
-  const f32x4 n = (x + magic) - magic;
+  // Round to nearest by 1.5·2^23: the sum's low mantissa bits hold n as an
+  // integer, which spares a float→int conversion (a long sequence in WASM on x64).
+  const f32x4 magic = splat(12582912.0f);
+  const f32x4 shifted = x + magic;
+  const f32x4 n = shifted - magic;
   const f32x4 r = x - n;
   f32x4 p = splat(1.535336188319500e-4f);
   p = p * r + splat(1.339887440266574e-3f);
@@ -141,7 +144,7 @@ inline f32x4 exp2_nonpositive(f32x4 x) {
   p = p * r + splat(2.402264791363012e-1f);
   p = p * r + splat(6.931472028550421e-1f);
   p = p * r + splat(1.0f);
-  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   return p * as_float(e);
 }
 

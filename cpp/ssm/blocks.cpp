@@ -28,7 +28,28 @@ using simd::f32x4;
 constexpr std::size_t kTile = 256;  // rows of mamba_block per tile
 constexpr std::size_t kRows = 24;   // rows per parallel_for block (a multiple of the gemm's 6)
 
-inline f32x4 silu(f32x4 v) { return v / (simd::splat(1.0f) + simd::exp(-v)); }
+constexpr float kLog2e = 1.44269504088896341f;
+
+// SiLU(v) = v·σ(v) with t = e^{−|v|} ∈ (0, 1]: σ = 1/(1+t) for v ≥ 0, t/(1+t) below.
+inline f32x4 silu(f32x4 v) {
+  const simd::i32x4 neg = v < simd::splat(0.0f);
+  const f32x4 a = simd::select(neg, -v, v);
+  const f32x4 t = simd::exp2_nonpositive(-a * simd::splat(kLog2e));
+  return v * simd::select(neg, t, simd::splat(1.0f)) / (simd::splat(1.0f) + t);
+}
+
+// softplus(v) = max(v, 0) + log1p(e^{−|v|}), with log1p(t) = 2·atanh(t/(2+t)) by
+// its odd series: t ≤ 1 gives s ≤ 1/3, and eight terms are exact to ~1e-9.
+inline f32x4 softplus(f32x4 v) {
+  const simd::i32x4 neg = v < simd::splat(0.0f);
+  const f32x4 a = simd::select(neg, -v, v);
+  const f32x4 t = simd::exp2_nonpositive(-a * simd::splat(kLog2e));
+  const f32x4 s = t / (simd::splat(2.0f) + t), s2 = s * s;
+  f32x4 p = simd::splat(1.0f / 15);
+  for (float c : {1.0f / 13, 1.0f / 11, 1.0f / 9, 1.0f / 7, 1.0f / 5, 1.0f / 3, 1.0f})
+    p = p * s2 + simd::splat(c);
+  return simd::select(neg, simd::splat(0.0f), v) + simd::splat(2.0f) * s * p;
+}
 
 // out[rows×cols] = in[rows×K] · W[K×cols], row blocks across threads.
 void project(std::size_t rows, std::size_t cols, std::size_t K, const float* in, std::size_t lda,
@@ -83,10 +104,10 @@ void mamba_block(const Weights& w, const float* x, std::size_t L, const Params& 
                  false);
       for (std::size_t r = b; r < e; ++r) {
         float* dr = delta.data() + r * E;
-        for (std::size_t c = 0; c < E; ++c) {
-          const float v = dr[c] + w.dt_bias[c];
-          dr[c] = v > 20.0f ? v : std::log1p(std::exp(v));  // softplus
-        }
+        std::size_t c = 0;
+        for (; c + 4 <= E; c += 4)
+          simd::store(dr + c, softplus(simd::load(dr + c) + simd::load(w.dt_bias.data() + c)));
+        for (; c < E; ++c) dr[c] = softplus(simd::splat(dr[c] + w.dt_bias[c]))[0];
         std::memcpy(Bt.data() + r * N, dbc.data() + r * P + R, N * sizeof(float));
         std::memcpy(Ct.data() + r * N, dbc.data() + r * P + R + N, N * sizeof(float));
       }

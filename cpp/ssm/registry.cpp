@@ -80,6 +80,7 @@ Cost cost_attention_block(std::size_t L, std::size_t D, std::size_t N, const Par
     ap.threads = p.threads;
     attention_memory = attention::find_method(resolved_attention(p)).cost(L, dh, ap).memory_bytes;
   } catch (const Error&) {
+    // An unknown attention name is reported by make_weights; the estimate omits it.
   }
   return {flops, 8.0 * double(L) * D,
           4.0 * (4.0 * L * D + 4.0 * L * dh + 4.0 * D * D) + attention_memory};

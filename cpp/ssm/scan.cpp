@@ -1,9 +1,9 @@
 // The fast selective scan (THEORY.md §4): sequential in t, vectorised across
 // channels — each f32x4 holds one state index k of four neighbouring channels,
 // so the update h ← exp(Δ·A)·h + Δ·B_t·x and the readout Σ_k C_t[k]·h[k] need
-// no horizontal sums. A block of 16 channels (four vectors, one 64-byte line of
-// x and of Δ per step) keeps its N·4 state vectors in L1; threads take blocks
-// of channels. Memory: the D×N state only. The cost is dominated by the
+// no horizontal sums. A block of 16 channels (four vectors) keeps its N·4 state
+// vectors in L1; each thread takes a contiguous group of blocks and sweeps time
+// in tiles across its group. Memory: the D×N state only. The cost is dominated by the
 // L·D·N decay factors exp(Δ·A) = 2^(Δ·A·log2 e): A·log2 e is folded in once per
 // block and the factor is simd::exp2_nonpositive (Δ ≥ 0, A ≤ 0 are validated).
 #include <algorithm>
@@ -21,7 +21,7 @@ using simd::f32x4;
 
 constexpr std::size_t kVectors = 4;                    // vectors per channel block
 constexpr std::size_t kBlock = kVectors * simd::kWidth;  // channels per block
-constexpr std::size_t kCancelSteps = 4096;             // poll the cancel flag this often
+constexpr std::size_t kTimeTile = 64;  // steps per tile: B, C tiles stay in L1; cancel polled per tile
 
 // Steps t ∈ [t0, t1) of the channels [c0, c0 + width), width ≤ 16. `Full`
 // blocks load whole vectors; the last block loads partial ones (missing lanes
@@ -68,34 +68,53 @@ void scan_block(const Problem& p, std::size_t c0, std::size_t width, std::size_t
 void scan_with_state(const Problem& p, int threads, float* state, float* y) {
   const std::size_t D = p.D, N = p.N;
   const std::size_t blocks = (D + kBlock - 1) / kBlock;
-  parallel_for(blocks, 1, threads, [&](std::size_t b0, std::size_t b1, int) {
-    std::vector<f32x4> h(N * kVectors), At(N * kVectors);
-    for (std::size_t b = b0; b < b1; ++b) {
-      const std::size_t c0 = b * kBlock, width = std::min(kBlock, D - c0);
-      // Gather A and the state into the lane layout (lane = channel); missing lanes 0.
-      f32x4 Dv[kVectors];
-      for (std::size_t v = 0; v < kVectors; ++v) {
-        Dv[v] = simd::splat(0.0f);
-        for (std::size_t k = 0; k < N; ++k) At[k * kVectors + v] = h[k * kVectors + v] = simd::splat(0.0f);
-        for (std::size_t lane = 0; lane < simd::kWidth; ++lane) {
-          const std::size_t c = c0 + 4 * v + lane;
-          if (c >= c0 + width) break;
-          Dv[v][lane] = p.Dskip[c];
+  const std::size_t groups = std::min<std::size_t>(blocks, static_cast<std::size_t>(threads));
+  // Each worker owns a contiguous group of channel blocks and sweeps time in
+  // tiles across all of them, so it streams whole row segments of x and Δ
+  // (prefetch-friendly) and reuses each tile of B and C from L1.
+  parallel_for(groups, 1, threads, [&](std::size_t g0, std::size_t g1, int) {
+    for (std::size_t g = g0; g < g1; ++g) {
+      const std::size_t b0 = g * blocks / groups, b1 = (g + 1) * blocks / groups;
+      const std::size_t count = b1 - b0;
+      std::vector<f32x4> h(count * N * kVectors), At(count * N * kVectors);
+      std::vector<f32x4> Dv(count * kVectors);
+      // Gather A·log2 e, Dskip and the state into the lane layout (lane = channel); missing lanes 0.
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t c0 = (b0 + i) * kBlock, width = std::min(kBlock, D - c0);
+        f32x4* hb = h.data() + i * N * kVectors;
+        f32x4* ab = At.data() + i * N * kVectors;
+        for (std::size_t v = 0; v < kVectors; ++v) {
+          Dv[i * kVectors + v] = simd::splat(0.0f);
+          for (std::size_t k = 0; k < N; ++k) ab[k * kVectors + v] = hb[k * kVectors + v] = simd::splat(0.0f);
+        }
+        for (std::size_t c = c0; c < c0 + width; ++c) {
+          const std::size_t v = (c - c0) / 4, lane = (c - c0) % 4;
+          Dv[i * kVectors + v][lane] = p.Dskip[c];
           for (std::size_t k = 0; k < N; ++k) {
-            At[k * kVectors + v][lane] = p.A[c * N + k] * 1.44269504088896341f;  // log2 e
-            h[k * kVectors + v][lane] = state[c * N + k];
+            ab[k * kVectors + v][lane] = p.A[c * N + k] * 1.44269504088896341f;  // log2 e
+            hb[k * kVectors + v][lane] = state[c * N + k];
           }
         }
       }
-      for (std::size_t t0 = 0; t0 < p.L; t0 += kCancelSteps) {
+      for (std::size_t t0 = 0; t0 < p.L; t0 += kTimeTile) {
         throw_if_cancelled();
-        const std::size_t t1 = std::min(p.L, t0 + kCancelSteps);
-        if (width == kBlock) scan_block<true>(p, c0, width, t0, t1, h.data(), At.data(), Dv, y);
-        else scan_block<false>(p, c0, width, t0, t1, h.data(), At.data(), Dv, y);
+        const std::size_t t1 = std::min(p.L, t0 + kTimeTile);
+        for (std::size_t i = 0; i < count; ++i) {
+          const std::size_t c0 = (b0 + i) * kBlock, width = std::min(kBlock, D - c0);
+          f32x4* hb = h.data() + i * N * kVectors;
+          const f32x4* ab = At.data() + i * N * kVectors;
+          const f32x4* db = Dv.data() + i * kVectors;
+          if (width == kBlock) scan_block<true>(p, c0, width, t0, t1, hb, ab, db, y);
+          else scan_block<false>(p, c0, width, t0, t1, hb, ab, db, y);
+        }
       }
-      for (std::size_t c = c0; c < c0 + width; ++c)
-        for (std::size_t k = 0; k < N; ++k)
-          state[c * N + k] = h[k * kVectors + (c - c0) / 4][(c - c0) % 4];
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::size_t c0 = (b0 + i) * kBlock, width = std::min(kBlock, D - c0);
+        const f32x4* hb = h.data() + i * N * kVectors;
+        for (std::size_t c = c0; c < c0 + width; ++c)
+          for (std::size_t k = 0; k < N; ++k)
+            state[c * N + k] = hb[k * kVectors + (c - c0) / 4][(c - c0) % 4];
+      }
     }
   });
 }

@@ -27,6 +27,7 @@ namespace {
 using simd::f32x4;
 
 constexpr double kMaxHalfSpan = 20;   // e^20 ≈ 5e8: scaled B, C stay far from overflow
+constexpr double kLog2e = 1.44269504088896341;
 constexpr std::size_t kChannels = 8;  // channels per parallel_for block
 
 struct Scratch {
@@ -63,7 +64,8 @@ bool chunk_channel(const Problem& p, std::size_t c, std::size_t t0, std::size_t 
       const float dt = p.delta[(t0 + t) * D + c], xt = p.x[(t0 + t) * D + c];
       float out = dskip * xt;
       for (std::size_t k = 0; k < N; ++k) {
-        h[k] = simd::exp(dt * Ac[k]) * h[k] + dt * p.B[(t0 + t) * N + k] * xt;
+        h[k] = simd::exp2_nonpositive(simd::splat(dt * Ac[k] * float(kLog2e)))[0] * h[k] +
+               dt * p.B[(t0 + t) * N + k] * xt;
         out += p.C[(t0 + t) * N + k] * h[k];
       }
       y[(t0 + t) * D + c] = out;
@@ -71,19 +73,22 @@ bool chunk_channel(const Problem& p, std::size_t c, std::size_t t0, std::size_t 
     return false;
   }
 
-  // C̃ and B̃ᵀ; padded state indices (k ≥ N) have B = C = 0.
+  // C̃ and B̃ᵀ; padded state indices (k ≥ N) have B = C = 0. S decreases, so
+  // S_t − S_m ≥ 0 up to m and ≤ 0 after: g = e^{−|S_t − S_m|} ≤ 1 is a decay
+  // factor (exp2_nonpositive), and e^{S_t − S_m} is 1/g before m, g after.
   for (std::size_t t = 0; t < T; ++t) {
     const float* Bt = p.B + (t0 + t) * N;
     const float* Ct = p.C + (t0 + t) * N;
+    const bool before = t <= m;
     for (std::size_t k = 0; k < Np; k += 4) {
-      f32x4 diff;
+      f32x4 gap;
       for (int lane = 0; lane < 4; ++lane)
-        diff[lane] = static_cast<float>(s.S[t * Np + k + lane] - Sm[k + lane]);
-      const f32x4 e = simd::exp(diff);
+        gap[lane] = static_cast<float>(-std::fabs(s.S[t * Np + k + lane] - Sm[k + lane]) * kLog2e);
+      const f32x4 g = simd::exp2_nonpositive(gap);
       const std::size_t valid = k + 4 <= N ? 4 : (N > k ? N - k : 0);
       const f32x4 b = simd::load_partial(Bt + k, valid), cc = simd::load_partial(Ct + k, valid);
-      simd::store(s.Cp.data() + t * Np + k, cc * e);
-      const f32x4 bq = b / e;
+      simd::store(s.Cp.data() + t * Np + k, before ? cc / g : cc * g);
+      const f32x4 bq = before ? b * g : b / g;
       for (int lane = 0; lane < 4; ++lane) s.BqT[(k + lane) * T + t] = bq[lane];
     }
   }

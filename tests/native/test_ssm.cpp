@@ -28,7 +28,7 @@ struct Inputs {
 
 // Δ in [1e-3, 0.5], A in [−4, 0): long memories and fast decays in one input.
 Inputs random_inputs(std::size_t L, std::size_t D, std::size_t N, std::uint64_t seed) {
-  Inputs in{L, D, N};
+  Inputs in{L, D, N, {}, {}, {}, {}, {}, {}};
   in.x = uniform_matrix(L, D, 1.0, seed);
   in.B = uniform_matrix(L, N, 1.0, seed + 1);
   in.C = uniform_matrix(L, N, 1.0, seed + 2);
@@ -78,7 +78,7 @@ TEST_CASE("the registry lists scans and blocks, each with a cost") {
 
 TEST_CASE("constant inputs: every scan equals the closed form h_t = ΔBx(1 − a^t)/(1 − a)") {
   const std::size_t L = 300, D = 5, N = 3;
-  Inputs in{L, D, N};
+  Inputs in{L, D, N, {}, {}, {}, {}, {}, {}};
   in.x.assign(L * D, 0.7f);
   in.delta.assign(L * D, 0.05f);
   in.B.assign(L * N, 0.4f);
