@@ -77,8 +77,11 @@ inline f32x4 exp(f32x4 x) {
   const i32x4 underflow = x < lo;
   x = min(max(x, lo), hi);
   // n = round(x / ln2) by the 1.5·2^23 trick (exact for |n| < 2^22).
+  // The sum's low mantissa bits hold n as an integer, which spares a float→int
+  // conversion (a long instruction sequence in WASM on x64).
   const f32x4 magic = splat(12582912.0f);
-  f32x4 n = (x * splat(1.44269504088896341f) + magic) - magic;
+  const f32x4 shifted = x * splat(1.44269504088896341f) + magic;
+  const f32x4 n = shifted - magic;
   // Cody–Waite reduction in two steps keeps r accurate.
   f32x4 r = x - n * splat(0.693359375f);
   r = r - n * splat(-2.12194440e-4f);
@@ -89,7 +92,7 @@ inline f32x4 exp(f32x4 x) {
   p = p * r + splat(1.6666665459e-1f);
   p = p * r + splat(5.0000001201e-1f);
   p = p * (r * r) + r + splat(1.0f);
-  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   const f32x4 result = p * as_float(e);
   return select(underflow, splat(0.0f), result);
 }
@@ -105,8 +108,9 @@ inline float exp(float x) { return exp(splat(x))[0]; }
 inline f32x4 exp2(f32x4 x) {
   const i32x4 underflow = x < splat(-126.0f);
   x = min(max(x, splat(-126.0f)), splat(127.0f));
-  const f32x4 magic = splat(12582912.0f);
-  const f32x4 n = (x + magic) - magic;
+  const f32x4 magic = splat(12582912.0f);  // round to nearest, n in the low bits (see exp)
+  const f32x4 shifted = x + magic;
+  const f32x4 n = shifted - magic;
   const f32x4 f = x - n;
   f32x4 p = splat(1.5403530393381609e-4f);  // ln2^6/6!
   p = p * f + splat(1.3333558146428443e-3f);  // ln2^5/5!
@@ -115,7 +119,7 @@ inline f32x4 exp2(f32x4 x) {
   p = p * f + splat(2.4022650695910071e-1f);  // ln2^2/2!
   p = p * f + splat(6.9314718055994531e-1f);  // ln2
   p = p * f + splat(1.0f);
-  const i32x4 e = (__builtin_convertvector(n, i32x4) + 127) << 23;
+  const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   return select(underflow, splat(0.0f), p * as_float(e));
 }
 
