@@ -3,6 +3,7 @@
 
 #include "attention/attention.hpp"
 #include "common/error.hpp"
+#include "common/registry.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::attention {
@@ -101,11 +102,7 @@ const std::vector<Method> kMethods = {
 const std::vector<Method>& methods() { return kMethods; }
 
 const Method& find_method(const std::string& name) {
-  for (const auto& m : kMethods)
-    if (name == m.name) return m;
-  std::string known;
-  for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
-  throw Error("method", "unknown attention method '" + name + "', known: " + known);
+  return find_by_name(kMethods, name, "attention");
 }
 
 double resolved_scale(const Params& params, std::size_t d) {

@@ -63,11 +63,7 @@ val attention_cost(const std::string& method, double n, double d, const val& opt
     const auto nn = static_cast<std::size_t>(n), dd = static_cast<std::size_t>(d);
     const attention::Cost c =
         attention::find_method(method).cost(nn, dd, attention::params_from(options_from(opts), dd));
-    val r = val::object();
-    r.set("flops", c.flops);
-    r.set("bytes", c.bytes);
-    r.set("memory_bytes", c.memory_bytes);
-    return r;
+    return cost_object(c);
   });
 }
 

@@ -98,11 +98,7 @@ val ssm_cost(const std::string& method, double L, double D, double N, const val&
     const std::size_t d = whole(D, "D", 65536, "an integer in [1, 65536]");
     const std::size_t n = whole(N, "N", 1024, "an integer in [1, 1024]");
     const ssm::Cost c = ssm::find_method(method).cost(l, d, n, ssm::params_from(options_from(opts)));
-    val r = val::object();
-    r.set("flops", c.flops);
-    r.set("bytes", c.bytes);
-    r.set("memory_bytes", c.memory_bytes);
-    return r;
+    return cost_object(c);
   });
 }
 

@@ -34,6 +34,17 @@ inline val failure(const std::string& message) {
   return r;
 }
 
+// A family's cost model as { flops, bytes, memory_bytes } (any Cost struct
+// with those three fields).
+template <class Cost>
+val cost_object(const Cost& c) {
+  val r = val::object();
+  r.set("flops", c.flops);
+  r.set("bytes", c.bytes);
+  r.set("memory_bytes", c.memory_bytes);
+  return r;
+}
+
 template <class Fn>
 val guarded(Fn&& fn) {
   try {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/registry.hpp"
 #include "common/threads.hpp"
 #include "pairs/objective.hpp"
 #include "pairs/pairs.hpp"
@@ -72,11 +73,7 @@ bool maximises(Kind k) { return k == Kind::msd || k == Kind::maxip; }
 const std::vector<Method>& methods() { return kMethods; }
 
 const Method& find_method(const std::string& name) {
-  for (const auto& m : kMethods)
-    if (name == m.name) return m;
-  std::string known;
-  for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
-  throw Error("method", "unknown pair-search method '" + name + "', known: " + known);
+  return find_by_name(kMethods, name, "pair-search");
 }
 
 Params params_from(const Options& o) {

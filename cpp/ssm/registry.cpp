@@ -7,6 +7,7 @@
 
 #include "attention/attention.hpp"
 #include "common/error.hpp"
+#include "common/registry.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "ssm/ssm.hpp"
@@ -133,11 +134,7 @@ void require_decay(const float* A, std::size_t count) {
 const std::vector<Method>& methods() { return kMethods; }
 
 const Method& find_method(const std::string& name) {
-  for (const auto& m : kMethods)
-    if (name == m.name) return m;
-  std::string known;
-  for (const auto& m : kMethods) known += (known.empty() ? "" : ", ") + std::string(m.name);
-  throw Error("method", "unknown ssm method '" + name + "', known: " + known);
+  return find_by_name(kMethods, name, "ssm");
 }
 
 std::string resolved_attention(const Params& params) {
