@@ -65,3 +65,21 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
     await context.close();
   });
 }
+
+test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot for review', async () => {
+  const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', environment: '#calibrate-form' };
+  for (const [panel, last] of Object.entries(panels)) {
+    const { context, page, problems, external } = await openPage(browser, `${servers.plain.url}?embed=1&panel=${panel}`, { width: 1280, height: 720 });
+    await waitReady(page);
+    const box = await page.evaluate((sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return { bottom: r.bottom, scrollW: document.documentElement.scrollWidth, innerW: innerWidth, innerH: innerHeight };
+    }, last);
+    assert.ok(box.scrollW <= box.innerW, `${panel}: content ${box.scrollW}px wider than ${box.innerW}px`);
+    assert.ok(box.bottom <= box.innerH, `${panel}: ${last} ends at ${box.bottom}px, below the ${box.innerH}px slide`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `embed-${panel}-1280x720.png`) });
+    assert.deepEqual(problems, [], panel);
+    assert.deepEqual(external, [], panel);
+    await context.close();
+  }
+});

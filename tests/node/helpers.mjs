@@ -64,3 +64,62 @@ export function relativeError(a, b) {
   }
   return ref > 0 ? err / ref : err;
 }
+
+/** Inputs with Δ in (0, 0.5] and A in [−4, 0): a mix of long and short memories. */
+export function scanInputs(L, D, N, seed) {
+  const unit = randomMatrix(L * D + D * N, 1, 1, seed + 9);
+  return {
+    L, D, N,
+    x: randomMatrix(L, D, 1, seed),
+    delta: Float32Array.from(unit.subarray(0, L * D), (u) => 0.25 * (u + 1) + 1e-3),
+    A: Float32Array.from(unit.subarray(L * D), (u) => -2 * (u + 1) - 0.01),
+    B: randomMatrix(L, N, 1, seed + 1),
+    C: randomMatrix(L, N, 1, seed + 2),
+    Dskip: randomMatrix(1, D, 1, seed + 3),
+  };
+}
+
+/** The recurrence of THEORY.md §4 in double precision, obvious loops. */
+export function scanReference({ x, delta, A, B, C, Dskip, L, D, N }) {
+  const y = new Float64Array(L * D);
+  const h = new Float64Array(N);
+  for (let c = 0; c < D; c++) {
+    h.fill(0);
+    for (let t = 0; t < L; t++) {
+      const dt = delta[t * D + c];
+      const xt = x[t * D + c];
+      let out = Dskip[c] * xt;
+      for (let k = 0; k < N; k++) {
+        h[k] = Math.exp(dt * A[c * N + k]) * h[k] + dt * B[t * N + k] * xt;
+        out += C[t * N + k] * h[k];
+      }
+      y[t * D + c] = out;
+    }
+  }
+  return y;
+}
+
+/** Pair search by brute force in double precision, ties to the smallest (i, j). */
+export function bruteForcePair(problem, X, n, d, Y = null, m = 0) {
+  const B = Y || X;
+  const rows = Y ? m : n;
+  let best = null;
+  for (let i = 0; i < n; i++) {
+    for (let j = Y ? 0 : i + 1; j < rows; j++) {
+      let ip = 0, na = 0, nb = 0;
+      for (let k = 0; k < d; k++) {
+        ip += X[i * d + k] * B[j * d + k];
+        na += X[i * d + k] ** 2;
+        nb += B[j * d + k] ** 2;
+      }
+      let value = ip;
+      if (problem === 'msd' || problem === 'lsd') {
+        if (na === 0 || nb === 0) continue;
+        value = ip / Math.sqrt(na * nb);
+      }
+      const score = { msd: value, maxip: value, lsd: -value, minip: -value, ov: -Math.abs(value) }[problem];
+      if (!best || score > best.score + 1e-12) best = { i, j, value, score };
+    }
+  }
+  return best || { i: -1, j: -1, value: 0 };
+}

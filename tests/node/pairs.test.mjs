@@ -2,33 +2,9 @@
 // written here in JS (double precision, ties to the smallest (i, j)).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLAVOURS, load, disposeAll, randomMatrix } from './helpers.mjs';
+import { FLAVOURS, load, disposeAll, randomMatrix, bruteForcePair as brute } from './helpers.mjs';
 
 after(disposeAll);
-
-function brute(problem, X, n, d, Y = null, m = 0) {
-  const B = Y || X;
-  const rows = Y ? m : n;
-  let best = null;
-  for (let i = 0; i < n; i++) {
-    for (let j = Y ? 0 : i + 1; j < rows; j++) {
-      let ip = 0, na = 0, nb = 0;
-      for (let k = 0; k < d; k++) {
-        ip += X[i * d + k] * B[j * d + k];
-        na += X[i * d + k] ** 2;
-        nb += B[j * d + k] ** 2;
-      }
-      let value = ip;
-      if (problem === 'msd' || problem === 'lsd') {
-        if (na === 0 || nb === 0) continue;
-        value = ip / Math.sqrt(na * nb);
-      }
-      const score = { msd: value, maxip: value, lsd: -value, minip: -value, ov: -Math.abs(value) }[problem];
-      if (!best || score > best.score + 1e-12) best = { i, j, value, score };
-    }
-  }
-  return best || { i: -1, j: -1, value: 0 };
-}
 
 function binaryMatrix(rows, cols, p, seed) {
   return randomMatrix(rows, cols, 1, seed).map((v) => ((v + 1) / 2 < p ? 1 : 0));

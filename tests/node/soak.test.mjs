@@ -1,9 +1,12 @@
-// Soak: 1,000 mixed calls, valid and invalid, on one module instance per
-// flavour. Valid results stay correct, errors stay clean, and the heap in use
-// returns to its warmed-up size (nothing leaks across errors).
+// Soak: 1,000 mixed calls — every family (attention, SSM, pair search,
+// documents), valid and invalid — on one module instance per flavour. Valid
+// results stay correct against JS references, errors stay clean, and the heap
+// in use returns to its warmed-up size (nothing leaks across errors).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeError } from './helpers.mjs';
+import {
+  FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeError, scanInputs, scanReference, bruteForcePair,
+} from './helpers.mjs';
 
 after(disposeAll);
 
@@ -29,7 +32,7 @@ for (const flavour of FLAVOURS) {
       const kind = rand();
       const n = 1 + Math.floor(rand() * 40);
       const d = 1 + Math.floor(rand() * 12);
-      if (kind < 0.45) {
+      if (kind < 0.3) {
         // Valid call, checked against the JS reference.
         const Q = randomMatrix(n, d, 1, i);
         const K = randomMatrix(n, d, 1, i + 1);
@@ -38,6 +41,28 @@ for (const flavour of FLAVOURS) {
         const causal = rand() < 0.3;
         const { O } = sq.attention(method, { Q, K, V, n, d }, { causal });
         assert.ok(relativeError(O, attentionReference(Q, K, V, n, d, { causal })) <= 1e-5, `call ${i}`);
+        ok++;
+      } else if (kind < 0.38) {
+        // A selective scan, checked against the JS recurrence.
+        const input = scanInputs(1 + Math.floor(rand() * 60), 1 + Math.floor(rand() * 9), 1 + Math.floor(rand() * 8), i);
+        const { y } = sq.ssmScan(pick(['scan', 'scan_chunked']), input, { chunk: 1 + Math.floor(rand() * 16) });
+        assert.ok(relativeError(y, scanReference(input)) <= 1e-4, `call ${i}`);
+        ok++;
+      } else if (kind < 0.46) {
+        // Pair search, checked against brute force.
+        const X = randomMatrix(2 + n, d, 1, i);
+        const problem = pick(['msd', 'lsd', 'maxip', 'minip']);
+        const r = sq.pairs(pick(['reference', 'gram']), { X, n: 2 + n, d }, { problem });
+        const b = bruteForcePair(problem, X, 2 + n, d);
+        assert.ok(Math.abs(r.value - b.value) <= 1e-4 * Math.max(1, Math.abs(b.value)), `call ${i}: ${r.value} vs ${b.value}`);
+        ok++;
+      } else if (kind < 0.5) {
+        // Documents from random words (and junk), then their most similar pair.
+        const words = ['kernel', 'attention', 'quadratic', 'état', 'ñandú', '注意', '🚀', '\u0000\uffff', 'x'.repeat(80)];
+        const texts = Array.from({ length: 2 + (n % 6) }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pick(words)).join(' '));
+        const docs = sq.documents(texts, { vocab: 1 + d, weighting: pick(['binary', 'tfidf']) });
+        assert.equal(docs.X.length, docs.n * docs.d);
+        sq.pairs('gram', { X: docs.X, n: docs.n, d: docs.d }, { problem: 'msd' });
         ok++;
       } else if (kind < 0.6) {
         // Valid call of any method: finite output of the right size.
@@ -61,6 +86,13 @@ for (const flavour of FLAVOURS) {
           () => sq.attention('exact', { Q, K: Q, V: Q, n: -n, d }),
           () => sq.measure({ suite: 'attention', n: 'many' }),
           () => sq.measure({ suite: 'attention', n: 1 << 24, d: 4096 }),
+          () => sq.ssmScan('scan', { ...scanInputs(4, 2, 2, i), N: 0 }),
+          () => sq.ssmScan('scan', { ...scanInputs(4, 2, 2, i), delta: new Float32Array(8).fill(NaN) }),
+          () => sq.ssmScan('scan_chunked', scanInputs(4, 2, 2, i), { chunk: 0 }),
+          () => sq.pairs('gram', { X: Q, n: n + 1, d }),
+          () => sq.pairs('bitset', { X: Q, n, d }, { problem: 'nope' }),
+          () => sq.documents('not an array'),
+          () => sq.documents(['a'.repeat(17 * 1048576)]),
         ];
         assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
         refused++;

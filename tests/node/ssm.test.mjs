@@ -8,46 +8,12 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FLAVOURS, load, disposeAll, randomMatrix, relativeError } from './helpers.mjs';
+import { FLAVOURS, load, disposeAll, randomMatrix, relativeError, scanInputs, scanReference } from './helpers.mjs';
 
 after(disposeAll);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NATIVE = path.join(ROOT, 'build-native', 'subquad_measure');
-
-/** Inputs with Δ in (0, 0.5] and A in [−4, 0): a mix of long and short memories. */
-function scanInputs(L, D, N, seed) {
-  const unit = randomMatrix(L * D + D * N, 1, 1, seed + 9);
-  return {
-    L, D, N,
-    x: randomMatrix(L, D, 1, seed),
-    delta: Float32Array.from(unit.subarray(0, L * D), (u) => 0.25 * (u + 1) + 1e-3),
-    A: Float32Array.from(unit.subarray(L * D), (u) => -2 * (u + 1) - 0.01),
-    B: randomMatrix(L, N, 1, seed + 1),
-    C: randomMatrix(L, N, 1, seed + 2),
-    Dskip: randomMatrix(1, D, 1, seed + 3),
-  };
-}
-
-/** The recurrence of THEORY.md §4 in double precision, obvious loops. */
-function scanReference({ x, delta, A, B, C, Dskip, L, D, N }) {
-  const y = new Float64Array(L * D);
-  const h = new Float64Array(N);
-  for (let c = 0; c < D; c++) {
-    h.fill(0);
-    for (let t = 0; t < L; t++) {
-      const dt = delta[t * D + c];
-      const xt = x[t * D + c];
-      let out = Dskip[c] * xt;
-      for (let k = 0; k < N; k++) {
-        h[k] = Math.exp(dt * A[c * N + k]) * h[k] + dt * B[t * N + k] * xt;
-        out += C[t * N + k] * h[k];
-      }
-      y[t * D + c] = out;
-    }
-  }
-  return y;
-}
 
 const SHAPES = [
   { L: 1, D: 1, N: 1 },

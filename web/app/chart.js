@@ -207,6 +207,12 @@ export class LogLogChart {
     if (Math.abs(width - this.plot.width) > 2) this.plot.setSize({ width, height: this.o.height });
   }
 
+  /** Changes the plot's height (embed mode fits the slide). */
+  setHeight(height) {
+    this.o.height = height;
+    if (this.plot) this.plot.setSize({ width: this.plot.width, height });
+  }
+
   /** The chart (canvas with axes, series and reference lines) as a PNG data URL. */
   toPNG() {
     return this.plot ? this.plot.ctx.canvas.toDataURL('image/png') : null;

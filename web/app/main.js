@@ -2,7 +2,7 @@
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
 import { fromQuery, toQuery } from './state.js';
-import { $, el, fmt, showError, runWithProgress } from './ui.js';
+import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
@@ -97,6 +97,7 @@ function mountCalibrate(client) {
     await runWithProgress(client, [{ suite: 'peak', min_ms: 300 }], {
       ui,
       onRecord: (r) => {
+        calibration.gflops = r.gflops;
         $('#calibrate-result').textContent = `Per-core SIMD ceiling: ${fmt(r.gflops)} GFLOP/s (${r.flavour}, best of ${r.reps} runs; the flash QKᵀ micro-kernel reaches ${fmt(r.kernel_gflops)} GFLOP/s, ${Math.round(100 * r.kernel_ratio)} % of it).`;
         $('#calibrate-result').dataset.gflops = String(r.gflops);
       },

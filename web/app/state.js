@@ -52,7 +52,7 @@ export const SCHEMA = {
   dproblem: { type: 'enum', values: ['msd', 'lsd'], default: 'msd' },
   dmethod: { type: 'string', default: 'gram' },
   // attention vs subquadratic (the construction)
-  vmethods: { type: 'list', default: 'exact,sketch_reader' },
+  vmethods: { type: 'list', default: 'flash,linear,lsh,sketch_reader' },
   vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
   vnmax: { type: 'int', min: 16, max: 65536, default: 2048 },
   vl: { type: 'int', min: 4, max: 4096, default: 64 },

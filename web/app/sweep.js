@@ -3,7 +3,7 @@
 // describe their experiment (suite, x, y, fixed controls) and get the form,
 // progress/ETA/cancel, chart, caption and exports.
 import { LogLogChart } from './chart.js';
-import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG } from './ui.js';
+import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 
 /**
  * @param {object} cfg
@@ -82,10 +82,12 @@ export function mountSweep(cfg) {
   mount.append(form, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), chartEl, captionEl, exports);
   ui.runButton.disabled = false;
 
+  // In embed mode the chart(s) take the height left on the slide.
   const height = () => {
     if (!state.embed) return 320;
     const top = chartEl.getBoundingClientRect().top;
-    return Math.max(160, Math.round(window.innerHeight - top - 140 * state.fontscale));
+    const left = window.innerHeight - top - 140 * state.fontscale;
+    return Math.max(cfg.y2 ? 120 : 160, Math.round(cfg.y2 ? left / 2 - 50 * state.fontscale : left));
   };
   const chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
     logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range });
@@ -130,6 +132,27 @@ export function mountSweep(cfg) {
     return { requests, skipped };
   }
 
+  // Embed mode has no scroll bars: when a longer caption pushes the panel
+  // past the slide's bottom, the chart(s) give up that height.
+  function fitSlide() {
+    const over = document.documentElement.scrollHeight - window.innerHeight;
+    if (over <= 0) return;
+    const charts = [chart, chart2].filter(Boolean);
+    for (const c of charts) c.setHeight(Math.max(100, c.o.height - Math.ceil(over / charts.length)));
+  }
+
+  // The fastest record's share of the machine's peak (threads × the per-core
+  // ceiling measured by the Environment panel's calibration).
+  function peakShare() {
+    const rated = records.filter((r) => Number.isFinite(r.gflops) && r.gflops > 0);
+    if (!rated.length) return '';
+    const best = rated.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+    const where = `${best.method} at ${cfg.x.label.split(' ')[0]} = ${Number(best[cfg.x.key]).toLocaleString('en')}`;
+    if (!calibration.gflops) return `Fastest: ${where}, ${fmt(best.gflops)} GFLOP/s (calibrate in Environment to see it as a share of this machine's peak).`;
+    const peak = calibration.gflops * (best.threads || 1);
+    return `Fastest: ${where}, ${fmt(best.gflops)} GFLOP/s = ${Math.round((100 * best.gflops) / peak)} % of this machine's peak (${best.threads || 1} × ${fmt(calibration.gflops)} GFLOP/s).`;
+  }
+
   function update() {
     const extra = cfg.caption ? cfg.caption(chart, records) : '';
     const fits = chart.fits();
@@ -138,8 +161,9 @@ export function mountSweep(cfg) {
     const slopes = cfg.fit !== false && parts.length
       ? `Measured log-log slopes${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join(', ')}. `
       : '';
-    captionEl.textContent = `${slopes}${extra || ''}`.trim();
+    captionEl.textContent = `${slopes}${extra || ''} ${peakShare()}`.trim();
     chart.setRefLines(cfg.refLines ? cfg.refLines(chart, state, records) : []);
+    if (state.embed) fitSlide();
   }
 
   async function run() {

@@ -3,6 +3,9 @@
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+/** The per-core SIMD ceiling once the Environment panel's calibration has run (GFLOP/s). */
+export const calibration = { gflops: null };
+
 export function fmt(x, digits = 3) {
   if (x === null || x === undefined || Number.isNaN(x)) return '—';
   if (typeof x !== 'number') return String(x);
