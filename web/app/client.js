@@ -2,7 +2,11 @@
 // work happens in the worker; this only sends requests and routes replies.
 export class LabClient {
   constructor(workerUrl = new URL('./worker.js', import.meta.url)) {
-    this.worker = new Worker(workerUrl);
+    // Adopt the worker web/app/early.js started (its init is already under way).
+    const early = self.subquadEarly;
+    self.subquadEarly = null;
+    this.early = early || null;
+    this.worker = early ? early.worker : new Worker(workerUrl);
     this.nextId = 1;
     this.runs = new Map();
     this.cancelView = null;
@@ -19,6 +23,14 @@ export class LabClient {
   init({ flavour = 'auto', threads = 0 } = {}) {
     return new Promise((resolve, reject) => {
       this.pendingInit = { resolve, reject };
+      if (this.early && this.early.flavour === flavour && threads === 0) {
+        // Started early with the same request: replay what it has said so far.
+        const { messages } = this.early;
+        this.early = null;
+        for (const m of messages) this.onMessage(m);
+        return;
+      }
+      this.early = null;
       this.worker.postMessage({ type: 'init', flavour, threads });
     });
   }

@@ -124,6 +124,7 @@ async function boot() {
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });
+    document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
     document.body.dataset.ready = 'true';
   } catch (e) {
     $('#badge').textContent = 'WebAssembly failed to load';
