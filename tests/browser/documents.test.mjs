@@ -63,6 +63,25 @@ test('own documents: the near-duplicate pair is found, shared words highlighted,
   await page.reload();
   await waitReady(page);
   assert.equal(await page.inputValue('#documents-text'), OWN); // kept in this browser only
+
+  // Megabytes of junk (binary bytes, every script, emoji): an answer or a clear
+  // message, never a hang, and the text stays as typed.
+  const junkLength = await page.evaluate(() => {
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+    const pieces = ['\u0000', '\ufffd', 'Ω', 'ж', '中文', '🚀🔥', 'العربية', 'x'.repeat(70), 'word', '\n\n', ' '];
+    let text = '';
+    while (text.length < 3e6) text += pieces[next() % pieces.length] + String.fromCharCode(next() % 0xd7ff);
+    const box = document.querySelector('#documents-text');
+    box.value = text;
+    box.dispatchEvent(new Event('input'));
+    return text.length;
+  });
+  await page.selectOption('#documents-form select[name=dproblem]', 'msd');
+  await findPair(page);
+  const answered = await page.isHidden('#documents-error');
+  if (!answered) assert.match(await page.textContent('#documents-error'), /^[\w ,.]+: .*(limit|must|at most)/);
+  assert.equal((await page.inputValue('#documents-text')).length, junkLength);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-own.png'), fullPage: true });
   assert.deepEqual(problems, []);
   assert.deepEqual(external, []);
