@@ -1,22 +1,13 @@
 // The documents and pair-search panels: the visitor's own texts and the
 // bundled corpus → the most / least similar pair, highlighted; bad input keeps
 // what was typed; the pair sweep shows exact vs heuristic recall.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { sharedBrowser, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = await serve(true);
-});
-after(async () => {
-  await browser?.close();
-  server?.server.close();
-});
+const env = sharedBrowser();
 
 const OWN = [
   'The committee approved the annual budget for the new library and the public park.',
@@ -36,7 +27,7 @@ async function findPair(page) {
 }
 
 test('own documents: the near-duplicate pair is found, shared words highlighted, text kept after an error and a reload', async () => {
-  const { context, page, problems, external } = await openPage(browser, `${server.url}?panel=documents&dsource=own&dvocab=200&dweight=binary`);
+  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?panel=documents&dsource=own&dvocab=200&dweight=binary`);
   await waitReady(page);
   // Too few documents: a clear error, and what was typed stays.
   await page.fill('#documents-text', 'only one document here');
@@ -89,7 +80,7 @@ test('own documents: the near-duplicate pair is found, shared words highlighted,
 });
 
 test('bundled corpus: exact and heuristic methods on real e-mails', async () => {
-  const { context, page, problems, external } = await openPage(browser, `${server.url}?panel=documents&dcount=600`);
+  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?panel=documents&dcount=600`);
   await waitReady(page);
   await findPair(page);
   assert.equal(await page.isHidden('#documents-error'), true, await page.textContent('#documents-error'));
@@ -111,8 +102,8 @@ test('bundled corpus: exact and heuristic methods on real e-mails', async () => 
 });
 
 test('pair-search sweep: gram always finds the planted pair, and its time grows like n²', async () => {
-  const url = `${server.url}?panel=pairs&pmethods=gram,simhash&pnmin=1024&pnmax=4096&prho=0.9&pseeds=2&pd=64`;
-  const { context, page, problems, external } = await openPage(browser, url);
+  const url = `${env.server.url}?panel=pairs&pmethods=gram,simhash&pnmin=1024&pnmax=4096&prho=0.9&pseeds=2&pd=64`;
+  const { context, page, problems, external } = await openPage(env.browser, url);
   await waitReady(page);
   await page.click('#pairs-run');
   await page.waitForFunction(() => Number(document.querySelector('#pairs-chart').dataset.count) === 6, null, { timeout: 120000 });

@@ -1,5 +1,6 @@
 // Browser-test plumbing: Debian's Chromium through playwright-core, and the
 // project's own server, isolated (COOP/COEP) or not, on a free local port.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -60,4 +61,18 @@ export async function waitReady(page) {
 /** The longest main-thread task (ms) that started after `since` (page time). */
 export function longestTaskSince(page, since) {
   return page.evaluate((t) => Math.max(0, ...window.__longTasks.filter((e) => e.start >= t).map((e) => e.duration)), since);
+}
+
+/** One browser and one server (isolated unless told) for a test file: env.browser, env.server. */
+export function sharedBrowser({ isolate = true } = {}) {
+  const env = {};
+  before(async () => {
+    env.browser = await launch();
+    env.server = await serve(isolate);
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.server.close();
+  });
+  return env;
 }

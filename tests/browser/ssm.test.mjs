@@ -1,26 +1,17 @@
 // The "SSM vs attention" panel: both blocks are measured in the worker, the
 // chart gets one point per (method, L), and the caption names the slopes or
 // the crossover.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { sharedBrowser, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = await serve(true);
-});
-after(async () => {
-  await browser?.close();
-  server?.server.close();
-});
+const env = sharedBrowser();
 
 test('the SSM panel measures mamba_block and attention_block and exports the records', async () => {
-  const url = `${server.url}?panel=ssm&smethods=mamba_block,attention_block&Lmin=256&Lmax=1024&sD=64&sN=8`;
-  const { context, page, problems, external } = await openPage(browser, url);
+  const url = `${env.server.url}?panel=ssm&smethods=mamba_block,attention_block&Lmin=256&Lmax=1024&sD=64&sN=8`;
+  const { context, page, problems, external } = await openPage(env.browser, url);
   await waitReady(page);
   assert.equal(await page.isHidden('#ssm-missing'), true);
   await page.click('#ssm-run');

@@ -1,24 +1,15 @@
 // The time-vs-n sweep: records stream into the chart, slopes are fitted from
 // them, exports parse, and cancel stops a long sweep promptly.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, longestTaskSince, SCREENSHOTS } from './helpers.mjs';
+import { sharedBrowser, openPage, waitReady, longestTaskSince, SCREENSHOTS } from './helpers.mjs';
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = await serve(true);
-});
-after(async () => {
-  await browser?.close();
-  server?.server.close();
-});
+const env = sharedBrowser();
 
 test('a sweep draws one point per record and fits a slope near 2 for exact', async () => {
-  const { context, page, problems, external } = await openPage(browser, `${server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
+  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
   await waitReady(page);
   const sweepStart = await page.evaluate(() => performance.now());
   await page.click('#sweep-run');
@@ -53,7 +44,7 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
 });
 
 test('cancel stops a long sweep within a second and keeps the results so far', async () => {
-  const { context, page, problems } = await openPage(browser, `${server.url}?methods=exact&nmin=1024&nmax=131072&d=64`);
+  const { context, page, problems } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=1024&nmax=131072&d=64`);
   await waitReady(page);
   page.on('dialog', (d) => d.accept()); // "this will take long — run anyway?"
   await page.click('#sweep-run');

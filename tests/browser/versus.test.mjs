@@ -1,24 +1,15 @@
 // The attention-vs-subquadratic panel: exact attention solves every planted
 // instance; the fixed-state reader falls behind as n grows.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { sharedBrowser, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = await serve(true);
-});
-after(async () => {
-  await browser?.close();
-  server?.server.close();
-});
+const env = sharedBrowser();
 
 test('exact attention solves all instances; the fixed-state reader does not keep up', async () => {
-  const url = `${server.url}?panel=versus&vmethods=exact,sketch_reader&vnmin=64&vnmax=1024&vseeds=3&vstate=512`;
-  const { context, page, problems, external } = await openPage(browser, url);
+  const url = `${env.server.url}?panel=versus&vmethods=exact,sketch_reader&vnmin=64&vnmax=1024&vseeds=3&vstate=512`;
+  const { context, page, problems, external } = await openPage(env.browser, url);
   await waitReady(page);
   await page.click('#versus-run');
   await page.waitForFunction(() => Number(document.querySelector('#versus-chart').dataset.count) === 10, null, { timeout: 120000 });
