@@ -19,7 +19,7 @@ export const SCHEMA = {
   scale: { type: 'enum', values: ['sqrt', 'inv_d'], default: 'sqrt' },
   B: { type: 'number', min: 0.01, max: 100, default: 1 },
   causal: { type: 'bool', default: false },
-  methods: { type: 'list', default: 'exact' }, // time-vs-n sweep
+  methods: { type: 'list', default: 'exact,flash,linear' }, // time-vs-n sweep
   nmin: { type: 'int', min: 16, max: 1 << 20, default: 256 },
   nmax: { type: 'int', min: 16, max: 1 << 20, default: 4096 },
   // attention panel: error vs B (the polynomial method and the heuristics)
