@@ -99,6 +99,8 @@ export function mountSweep(cfg) {
     chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
       logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range });
   }
+  chart.initialHeight = chart.o.height;
+  if (chart2) chart2.initialHeight = chart2.o.height;
   let records = [];
 
   function read() {
@@ -134,11 +136,17 @@ export function mountSweep(cfg) {
 
   // Embed mode has no scroll bars: when a longer caption pushes the panel
   // past the slide's bottom, the chart(s) give up that height.
+  // Measured on this sweep's own block (tooltips and legends positioned
+  // elsewhere do not count); charts grow back, up to their first height, when
+  // the caption shrinks again.
   function fitSlide() {
-    const over = document.documentElement.scrollHeight - window.innerHeight;
-    if (over <= 0) return;
+    const over = mount.getBoundingClientRect().bottom - (window.innerHeight - 8);
     const charts = [chart, chart2].filter(Boolean);
-    for (const c of charts) c.setHeight(Math.max(100, c.o.height - Math.ceil(over / charts.length)));
+    for (const c of charts) {
+      const target = Math.min(c.initialHeight, c.o.height - over / charts.length);
+      const h = Math.max(100, Math.floor(target));
+      if (Math.abs(h - c.o.height) >= 2) c.setHeight(h);
+    }
   }
 
   // The fastest record's share of the machine's peak (threads × the per-core
