@@ -73,6 +73,10 @@ export class LabClient {
       this.pendingInit = null;
       return;
     }
+    if (msg.type === 'calibrated') {
+      this.onCalibrated?.(msg.record);
+      return;
+    }
     if (msg.type === 'fatal' && this.pendingInit) {
       this.pendingInit.reject(new Error(msg.error));
       this.pendingInit = null;

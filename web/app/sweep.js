@@ -150,13 +150,13 @@ export function mountSweep(cfg) {
   }
 
   // The fastest record's share of the machine's peak (threads × the per-core
-  // ceiling measured by the Environment panel's calibration).
+  // ceiling the worker measures right after loading; Environment re-runs it).
   function peakShare() {
     const rated = records.filter((r) => Number.isFinite(r.gflops) && r.gflops > 0);
     if (!rated.length) return '';
     const best = rated.reduce((a, b) => (b.gflops > a.gflops ? b : a));
     const where = `${best.method} at ${cfg.x.label.split(' ')[0]} = ${Number(best[cfg.x.key]).toLocaleString('en')}`;
-    if (!calibration.gflops) return `Fastest: ${where}, ${fmt(best.gflops)} GFLOP/s (calibrate in Environment to see it as a share of this machine's peak).`;
+    if (!calibration.gflops) return `Fastest: ${where}, ${fmt(best.gflops)} GFLOP/s.`;
     const peak = calibration.gflops * (best.threads || 1);
     return `Fastest: ${where}, ${fmt(best.gflops)} GFLOP/s = ${Math.round((100 * best.gflops) / peak)} % of this machine's peak (${best.threads || 1} × ${fmt(calibration.gflops)} GFLOP/s).`;
   }
