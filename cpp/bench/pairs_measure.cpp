@@ -22,12 +22,7 @@ namespace subquad::bench {
 std::string measure_pairs(const Options& o) {
   const std::string method = o.str("method", "gram");
   const std::string gen = o.str("gen", "gaussian");
-  pairs::GenerateOptions g;
-  g.n = static_cast<std::size_t>(o.integer("n", 1024, 2, 1 << 20));
-  g.d = static_cast<std::size_t>(o.integer("d", 128, 1, 65536));
-  g.rho = o.num("rho", 0.9);
-  g.density = o.num("density", 0.1);
-  g.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  const pairs::GenerateOptions g = pairs::generate_options_from(o);
   const int seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
   const double min_ms = o.num("min_ms", 200);
   Options po = o;

@@ -92,12 +92,7 @@ val pairs_check(const std::string& problem, std::uintptr_t x, double n, double d
 val pairs_generate(const std::string& gen, const val& opts) {
   return guarded([&] {
     const Options o = options_from(opts);
-    pairs::GenerateOptions g;
-    g.n = static_cast<std::size_t>(o.integer("n", 1024, 2, 1 << 20));
-    g.d = static_cast<std::size_t>(o.integer("d", 128, 1, 65536));
-    g.rho = o.num("rho", 0.9);
-    g.density = o.num("density", 0.1);
-    g.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+    const pairs::GenerateOptions g = pairs::generate_options_from(o);
     const pairs::Instance x = pairs::generate(gen, g);
     val out = val::object();
     out.set("X", float_array(x.X));

@@ -81,6 +81,16 @@ Instance ovhard(const GenerateOptions& o) {
 
 }  // namespace
 
+GenerateOptions generate_options_from(const Options& o) {
+  GenerateOptions g;
+  g.n = static_cast<std::size_t>(o.integer("n", 1024, 2, 1 << 20));
+  g.d = static_cast<std::size_t>(o.integer("d", 128, 1, 65536));
+  g.rho = o.num("rho", 0.9);
+  g.density = o.num("density", 0.1);
+  g.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  return g;
+}
+
 Instance generate(const std::string& gen, const GenerateOptions& o) {
   require(o.n >= 2 && o.n <= (1u << 20), "n", o.n, "in [2, 1048576]");
   require(o.d >= 1 && o.d <= 65536, "d", o.d, "in [1, 65536]");

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "common/options.hpp"
+
 namespace subquad::pairs {
 
 struct Instance {
@@ -34,6 +36,10 @@ struct GenerateOptions {
 };
 
 Instance generate(const std::string& gen, const GenerateOptions& o);
+
+// GenerateOptions from named options n, d, rho, density, seed — the one
+// parser for the bindings and the bench.
+GenerateOptions generate_options_from(const Options& o);
 
 // Bichromatic OV (A: n×ℓ, B: m×ℓ, 0/1) → bichromatic MSD in 3ℓ dimensions
 // (THEORY.md §3): a ↦ ((1−a_k, a_k)_k, 0^ℓ), b ↦ ((1, 1−b_k)_k, 1^{|b|} 0^{ℓ−|b|}),
