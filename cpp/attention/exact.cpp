@@ -24,14 +24,11 @@ std::size_t rows_per_block(std::size_t n) {
 // row[0..valid) ← exp(scale·(row − max)), row[valid..width) ← 0; returns the sum.
 float softmax_numerators(float* row, std::size_t valid, std::size_t width, float scale) {
   using namespace simd;
-  f32x4 vmax = splat(-INFINITY);
-  std::size_t j = 0;
-  for (; j + 4 <= valid; j += 4) vmax = max(vmax, load(row + j));
-  float m = hmax(vmax);
-  for (; j < valid; ++j) m = std::max(m, row[j]);
+  const float m = max_of(row, valid);
   const f32x4 vm = splat(m), vs = splat(scale);
   f32x4 vsum = splat(0.0f);
-  for (j = 0; j + 4 <= valid; j += 4) {
+  std::size_t j = 0;
+  for (; j + 4 <= valid; j += 4) {
     const f32x4 e = simd::exp((load(row + j) - vm) * vs);
     store(row + j, e);
     vsum += e;

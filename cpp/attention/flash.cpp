@@ -29,17 +29,13 @@ std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m;
 // row[0..valid) ← 2^(row − m_new); returns the sum, sets *m and *alpha.
 float online_row(float* row, std::size_t valid, float* m, float* alpha) {
   using namespace simd;
-  f32x4 vmax = splat(-INFINITY);
-  std::size_t j = 0;
-  for (; j + 4 <= valid; j += 4) vmax = max(vmax, load(row + j));
-  float mx = hmax(vmax);
-  for (; j < valid; ++j) mx = std::max(mx, row[j]);
-  const float m_new = std::max(*m, mx);
+  const float m_new = std::max(*m, max_of(row, valid));
   *alpha = simd::exp2(*m - m_new);  // m = −inf on the first tile → 0
   *m = m_new;
   const f32x4 vm = splat(m_new);
   f32x4 vsum = splat(0.0f);
-  for (j = 0; j + 4 <= valid; j += 4) {
+  std::size_t j = 0;
+  for (; j + 4 <= valid; j += 4) {
     const f32x4 e = simd::exp2(load(row + j) - vm);
     store(row + j, e);
     vsum += e;

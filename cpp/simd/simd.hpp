@@ -68,6 +68,16 @@ inline float hmax(f32x4 v) {
   return a > b ? a : b;
 }
 
+// The largest of x[0..count) (−inf when count = 0): a softmax row's max.
+inline float max_of(const float* x, std::size_t count) {
+  f32x4 v = splat(-__builtin_inff());
+  std::size_t j = 0;
+  for (; j + 4 <= count; j += 4) v = max(v, load(x + j));
+  float m = hmax(v);
+  for (; j < count; ++j) m = x[j] > m ? x[j] : m;
+  return m;
+}
+
 // exp(x) for float lanes, Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, exp(r) by a
 // degree-6 polynomial. Relative error ≤ 2e-7 on [-87.3, 88.3] (checked against
 // std::exp in tests/native/test_simd.cpp); below -87.3 the result is exactly 0,
