@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/compare.hpp"
 #include "common/options.hpp"
 
 namespace subquad::attention {
@@ -100,8 +101,7 @@ double poly_max_rel_error(const std::vector<double>& c, double R);
 // Rank of the feature maps: C(d + g, g).
 double poly_rank(std::size_t d, int degree);
 
-// Error of an output against a reference: max |O − R| / max |R|.
-double relative_error(const float* O, const float* R, std::size_t count);
-double relative_error(const float* O, const double* R, std::size_t count);
+// Error of an output against a reference (common/compare.hpp).
+using subquad::relative_error;
 
 }  // namespace subquad::attention

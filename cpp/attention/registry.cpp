@@ -165,22 +165,4 @@ void run(const std::string& name, const Problem& p, const Params& params, float*
   m.run(p, params, O, stats);
 }
 
-double relative_error(const float* O, const float* R, std::size_t count) {
-  double err = 0, ref = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    err = std::max(err, std::fabs(double(O[i]) - double(R[i])));
-    ref = std::max(ref, std::fabs(double(R[i])));
-  }
-  return ref > 0 ? err / ref : err;
-}
-
-double relative_error(const float* O, const double* R, std::size_t count) {
-  double err = 0, ref = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    err = std::max(err, std::fabs(double(O[i]) - R[i]));
-    ref = std::max(ref, std::fabs(R[i]));
-  }
-  return ref > 0 ? err / ref : err;
-}
-
 }  // namespace subquad::attention

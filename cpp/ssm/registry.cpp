@@ -268,13 +268,4 @@ void run_block(const std::string& name, const Weights& w, const float* x, std::s
   m.block(w, x, L, p, y);
 }
 
-double relative_error(const float* y, const double* r, std::size_t count) {
-  double err = 0, ref = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    err = std::max(err, std::fabs(double(y[i]) - r[i]));
-    ref = std::max(ref, std::fabs(r[i]));
-  }
-  return ref > 0 ? err / ref : err;
-}
-
 }  // namespace subquad::ssm

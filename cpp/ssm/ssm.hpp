@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/compare.hpp"
 #include "common/options.hpp"
 
 namespace subquad::ssm {
@@ -138,7 +139,7 @@ void mamba_block_reference_run(const Weights&, const float* x, std::size_t L, co
 void attention_block_reference_run(const Weights&, const float* x, std::size_t L, const Params&,
                                    float* y);
 
-// Error of an output against a reference: max |y − r| / max |r|.
-double relative_error(const float* y, const double* r, std::size_t count);
+// Error of an output against a reference (common/compare.hpp).
+using subquad::relative_error;
 
 }  // namespace subquad::ssm
