@@ -233,6 +233,14 @@
       return v;
     }
 
+    // Refuses, before anything is copied, a call whose buffers exceed the
+    // memory budget: "<params>: <what> need X MiB, memory budget is Y MiB".
+    function withinBudget(params, what, bytes) {
+      const budget = Module.memoryBudget();
+      const mib = (b) => (b / 1048576).toFixed(1);
+      if (bytes > budget) fail(`${params}: ${what} need ${mib(bytes)} MiB, memory budget is ${mib(budget)} MiB`);
+    }
+
     // Pair search inputs: X (n×d) and optional Y (m×d), checked against their shapes.
     function pairsData({ X, n, d, Y, m }) {
       positiveInt('n', n, 1 << 24);
@@ -246,9 +254,7 @@
       } else if (m !== undefined && m !== null) {
         fail('m: given without Y (pass both for a bichromatic problem)');
       }
-      const needed = 4 * rows * d;
-      const budget = Module.memoryBudget();
-      if (needed > budget) fail(`n, d: inputs need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+      withinBudget('n, d', 'inputs', 4 * rows * d);
       return { inputs, m: inputs.Y ? m : 0 };
     }
 
@@ -292,11 +298,7 @@
         Q = floatArray('Q', Q, count, 'n·d');
         K = floatArray('K', K, count, 'n·d');
         V = floatArray('V', V, count, 'n·d');
-        const needed = 16 * count;
-        const budget = Module.memoryBudget();
-        if (needed > budget) {
-          fail(`n, d: inputs and output need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
-        }
+        withinBudget('n, d', 'inputs and output', 16 * count);
         const { result, copies } = withHeap({ Q, K, V }, { O: 4 * count }, (p) =>
           unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, n, d, stringify(options))),
         );
@@ -326,11 +328,7 @@
         B = floatArray('B', B, L * N, 'L·N');
         C = floatArray('C', C, L * N, 'L·N');
         Dskip = floatArray('Dskip', Dskip, D, 'D');
-        const needed = 4 * (3 * L * D + 2 * L * N + D * N + D);
-        const budget = Module.memoryBudget();
-        if (needed > budget) {
-          fail(`L, D, N: inputs and output need ${(needed / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
-        }
+        withinBudget('L, D, N', 'inputs and output', 4 * (3 * L * D + 2 * L * N + D * N + D));
         const { result, copies } = withHeap({ x, delta, A, B, C, Dskip }, { y: 4 * L * D }, (p) =>
           unwrap(Module.ssmScan(String(method), p.x, p.delta, p.A, p.B, p.C, p.Dskip, p.y, L, D, N, stringify(options))),
         );
@@ -347,10 +345,7 @@
         positiveInt('L', L, 1 << 24);
         positiveInt('D', D, 4096);
         const bytes = 4 * L * D;
-        const budget = Module.memoryBudget();
-        if (2 * bytes > budget) {
-          fail(`L, D: input and output need ${((2 * bytes) / 1048576).toFixed(1)} MiB, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
-        }
+        withinBudget('L, D', 'input and output', 2 * bytes);
         const inputs = x === undefined || x === null ? {} : { x: floatArray('x', x, L * D, 'L·D') };
         const { result, copies } = withHeap(inputs, { y: bytes }, (p) =>
           unwrap(Module.ssmBlock(String(method), p.x || 0, p.y, L, D, stringify(options))),
@@ -411,8 +406,7 @@
         const { n = 1024, d = 128 } = options || {};
         positiveInt('n', n, 1 << 20);
         positiveInt('d', d, 65536);
-        const budget = Module.memoryBudget();
-        if (8 * n * d > budget) fail(`n, d: ${(8 * n * d / 1048576).toFixed(1)} MiB needed, memory budget is ${(budget / 1048576).toFixed(1)} MiB`);
+        withinBudget('n, d', 'the generated vectors', 8 * n * d);
         return unwrap(Module.pairsGenerate(String(gen), stringify(options)));
       },
 
