@@ -7,6 +7,11 @@ import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 const STORE_KEY = 'subquad.documents.text';
 const MAX_TEXT_BYTES = 16 * 1048576; // the C++ tokeniser's cap, checked here first
 const MAX_SHOWN_CHARS = 4000;
+// A text box lays out all of its text on the main thread: 3 MB freezes
+// Chromium for 3 s (English) to 27 s (mixed scripts). Above this size the text
+// is held in the page instead, with a short preview, and never laid out.
+const MAX_BOX_CHARS = 131072;
+const PREVIEW_CHARS = 2000;
 
 let corpusPromise = null;
 
@@ -75,24 +80,66 @@ export function mountDocuments({ client, methods, state, saveState }) {
   if (!methodSelect.value) methodSelect.value = methods.pairs.find((m) => m.name === 'gram')?.name || methods.pairs[0].name;
 
   // The visitor's texts stay in this browser (localStorage), never on a server.
-  try {
-    textarea.value = localStorage.getItem(STORE_KEY) || '';
-  } catch { /* storage disabled: the textarea still works */ }
+  // `held` is their text when it is too large for the text box (see MAX_BOX_CHARS).
+  let held = null;
+  let storeNote = '';
+  const ownText = () => held ?? textarea.value;
   const store = () => {
     try {
-      localStorage.setItem(STORE_KEY, textarea.value);
-    } catch { /* over quota or disabled: keep the text in the page only */ }
+      localStorage.setItem(STORE_KEY, ownText());
+      storeNote = '';
+    } catch (err) {
+      try { localStorage.removeItem(STORE_KEY); } catch { /* storage disabled */ }
+      storeNote = err?.name === 'QuotaExceededError'
+        ? ' — too large for this browser\'s storage, so it is kept for this visit only'
+        : ' — this browser allows no storage here, so it is kept for this visit only';
+    }
   };
   const sync = () => {
     const own = form.elements.dsource.value === 'own';
     $('#documents-own').hidden = !own;
     $('#documents-corpus').hidden = own;
-    const count = splitDocuments(textarea.value).length;
-    $('#documents-count').textContent = `${count} document${count === 1 ? '' : 's'}`;
+    const text = ownText();
+    const count = splitDocuments(text).length;
+    $('#documents-count').textContent = `${count.toLocaleString('en')} document${count === 1 ? '' : 's'}${storeNote}`;
+    textarea.hidden = held !== null;
+    const box = $('#documents-held');
+    box.hidden = held === null;
+    box.dataset.chars = String(held?.length ?? 0);
+    if (held !== null) {
+      $('#documents-held-summary').textContent = `Your ${fmt(held.length / 1048576, 3)} M characters of text are kept in this page, not in the text box: ` +
+        `a box that large would freeze the page for seconds. Add more with .txt files, or press Forget to start again. The first ${PREVIEW_CHARS.toLocaleString('en')} characters:`;
+      $('#documents-held-preview').textContent = `${held.slice(0, PREVIEW_CHARS)}${held.length > PREVIEW_CHARS ? ' …' : ''}`;
+    }
   };
-  textarea.addEventListener('input', () => {
-    store();
+  /** Puts the visitor's text in the box, or holds it in the page when it is too large for one. */
+  const setText = (text, { save = true } = {}) => {
+    held = text.length > MAX_BOX_CHARS ? text : null;
+    textarea.value = held === null ? text : '';
+    if (save) store();
     sync();
+  };
+  let saved = '';
+  try {
+    saved = localStorage.getItem(STORE_KEY) || '';
+  } catch { /* storage disabled: the text box still works */ }
+  setText(saved, { save: false });
+  // A paste that would make the box too large goes straight to `held`; any
+  // other input that does is moved out before the next frame, so the browser
+  // never lays it out.
+  textarea.addEventListener('paste', (e) => {
+    const pasted = e.clipboardData?.getData('text/plain') ?? '';
+    const { value, selectionStart: from, selectionEnd: to } = textarea;
+    if (value.length - (to - from) + pasted.length <= MAX_BOX_CHARS) return;
+    e.preventDefault();
+    setText(value.slice(0, from) + pasted + value.slice(to));
+  });
+  textarea.addEventListener('input', () => {
+    if (textarea.value.length > MAX_BOX_CHARS) setText(textarea.value);
+    else {
+      store();
+      sync();
+    }
   });
   form.addEventListener('change', () => {
     for (const f of fields) {
@@ -102,40 +149,34 @@ export function mountDocuments({ client, methods, state, saveState }) {
     saveState();
     sync();
   });
-  sync();
 
   // Dropped or chosen .txt files: each file becomes one document (paragraph).
   async function addFiles(files) {
     const list = [...files];
-    const bytes = list.reduce((s, f) => s + f.size, 0) + textarea.value.length;
+    const bytes = list.reduce((s, f) => s + f.size, 0) + ownText().length;
     if (bytes > MAX_TEXT_BYTES) {
       showError(ui.errorBox, `files: ${fmt(bytes / 1048576)} MiB of text is more than the limit of ${MAX_TEXT_BYTES / 1048576} MiB; nothing was added.`);
       return;
     }
     const texts = await Promise.all(list.map((f) => f.text()));
     const docs = texts.map((t) => t.replace(/\r/g, '').replace(/\n[ \t]*\n+/g, '\n').trim()).filter(Boolean);
-    textarea.value = [textarea.value.trim(), ...docs].filter(Boolean).join('\n\n');
     form.elements.dsource.value = 'own';
     form.dispatchEvent(new Event('change'));
-    store();
-    sync();
+    setText([ownText().trim(), ...docs].filter(Boolean).join('\n\n'));
   }
   $('#documents-files').addEventListener('change', (e) => addFiles(e.target.files));
-  textarea.addEventListener('dragover', (e) => e.preventDefault());
-  textarea.addEventListener('drop', (e) => {
+  const dropZone = $('#documents-own');
+  dropZone.addEventListener('dragover', (e) => e.preventDefault());
+  dropZone.addEventListener('drop', (e) => {
     if (!e.dataTransfer?.files?.length) return;
     e.preventDefault();
     addFiles(e.dataTransfer.files);
   });
-  $('#documents-forget').addEventListener('click', () => {
-    textarea.value = '';
-    store();
-    sync();
-  });
+  $('#documents-forget').addEventListener('click', () => setText(''));
 
   async function documentsToCompare() {
     if (form.elements.dsource.value === 'own') {
-      const texts = splitDocuments(textarea.value);
+      const texts = splitDocuments(ownText());
       if (texts.length < 2) throw new Error('documents: paste at least two documents (separate them with a blank line) or drop .txt files');
       return { texts, labels: texts.map((_, k) => `your document ${k + 1}`) };
     }
