@@ -20,6 +20,9 @@ namespace subquad::attention {
 struct Params {
   double scale = 0;    // 0 → 1/√d (practice); the papers use 1/d
   bool causal = false;  // row i attends to keys j ≤ i
+  // Row i never attends to key i (monochromatic pair search by attention,
+  // experiments/construction.hpp). Only the exact methods have this mask.
+  bool diagonal = false;
   int threads = 0;      // 0 → all the pool has
   std::uint64_t seed = 1;  // for randomised methods
   // polynomial (Alman–Song): degree g of P ≈ exp, "taylor" or "chebyshev",
@@ -76,7 +79,7 @@ void run(const std::string& method, const Problem& p, const Params& params, floa
 double resolved_scale(const Params& params, std::size_t d);
 
 // Params from named options: scale ("sqrt" | "inv_d" | a number), causal,
-// threads, seed — the one parser for the bindings and the CLI.
+// diagonal, threads, seed — the one parser for the bindings and the CLI.
 Params params_from(const Options& o, std::size_t d);
 // Throws Error naming the first method parameter out of range.
 void validate(const Params& p);

@@ -63,6 +63,7 @@ void exact(const Problem& p, const Params& params, float* O, Stats&) {
     float inv[96];
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t valid = params.causal ? begin + r + 1 : keys;
+      if (params.diagonal) S[r * keys + begin + r] = -INFINITY;  // exp → exactly 0
       inv[r] = 1.0f / softmax_numerators(S + r * keys, valid, keys, scale);
     }
     float* out = O + begin * d;

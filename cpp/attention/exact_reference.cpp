@@ -15,6 +15,10 @@ void exact_reference_row(const Problem& p, const Params& params, std::size_t i, 
     const std::size_t keys = params.causal ? i + 1 : n;
     double m = -INFINITY;
     for (std::size_t j = 0; j < keys; ++j) {
+      if (params.diagonal && j == i) {
+        s[j] = -INFINITY;
+        continue;
+      }
       double dot = 0;
       for (std::size_t k = 0; k < d; ++k) dot += double(p.Q[i * d + k]) * double(p.K[j * d + k]);
       s[j] = scale * dot;
@@ -23,7 +27,7 @@ void exact_reference_row(const Problem& p, const Params& params, std::size_t i, 
     double sum = 0;
     std::fill(o, o + d, 0.0);
     for (std::size_t j = 0; j < keys; ++j) {
-      const double a = std::exp(s[j] - m);
+      const double a = s[j] == -INFINITY ? 0.0 : std::exp(s[j] - m);
       sum += a;
       for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
     }

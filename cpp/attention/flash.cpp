@@ -5,7 +5,7 @@
 // scale·log2(e) when its block is copied — so the softmax uses simd::exp2.
 // QKᵀ and PV both run on the 4×8 micro-kernel, against Kᵀ packed per tile and
 // V packed with rows padded to a multiple of 8. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
-// is masked with −inf. Extra memory O(n·d): packed Kᵀ and V, plus per thread
+// is masked with −inf, and so is the diagonal itself with `diagonal`. Extra memory O(n·d): packed Kᵀ and V, plus per thread
 // one query block, one 64×64 score tile and two output blocks.
 #include <algorithm>
 #include <cmath>
@@ -102,6 +102,8 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
           for (std::size_t col = (i0 + r + 1 > j0 ? i0 + r + 1 - j0 : 0); col < bk; ++col)
             s.S[r * kTile + col] = -INFINITY;
       }
+      if (params.diagonal && j0 == i0)  // query blocks and key tiles are both 64 aligned
+        for (std::size_t r = 0; r < bq; ++r) s.S[r * kTile + r] = -INFINITY;
       for (std::size_t r = 0; r < bq; ++r) {
         const float sum = online_row(s.S.data() + r * kTile, bk, &s.m[r], &s.alpha[r]);
         s.l[r] = s.l[r] * s.alpha[r] + sum;

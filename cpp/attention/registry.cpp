@@ -120,6 +120,7 @@ Params params_from(const Options& o, std::size_t d) {
     p.scale = o.num("scale", 0);
   }
   p.causal = o.flag("causal", false);
+  p.diagonal = o.flag("diagonal", false);
   p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
   p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
   p.degree = static_cast<int>(o.integer("degree", p.degree, 0, kMaxDegree));
@@ -156,6 +157,13 @@ void run(const std::string& name, const Problem& p, const Params& params, float*
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
   validate(params);
+  if (params.diagonal) {
+    if (!m.exact)
+      throw Error("diagonal", std::string("method '") + m.name +
+                                  "' has no diagonal mask (exact_reference, exact and flash have one)");
+    if (params.causal) throw Error("diagonal", "cannot be combined with causal (row 0 would attend to nothing)");
+    require(p.n >= 2, "n", p.n, "at least 2 with a masked diagonal (row i needs a key j ≠ i)");
+  }
   const std::size_t count = p.n * p.d;
   const char* why = "larger entries overflow float32 scores";
   require_bounded("Q", p.Q, count, kMaxEntry, why);

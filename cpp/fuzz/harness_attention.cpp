@@ -57,6 +57,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
   b = pick();
   params.chunk = b == 255 ? 0 : 1 + b % 56;
   params.rounds = 1 + pick() % 3;
+  params.diagonal = (pick() & 3) == 3;  // a missing byte (0) keeps older inputs unmasked
   // Keep the polynomial's rank C(d+g, g) small, so the fuzzer runs many inputs
   // per second (large ranks and the memory refusal are covered by doctests).
   if (name == "polynomial" && params.degree <= 12) {

@@ -449,3 +449,63 @@ TEST_CASE("bench suite poly_degree finds the smallest degree meeting the target"
     last_degree = g;
   }
 }
+
+TEST_CASE("diagonal mask: every exact method equals softmax over the keys j != i") {
+  // Closed form per row in double, written out here (not the reference's code).
+  for (std::size_t n : {2, 63, 64, 65, 130}) {
+    const std::size_t d = 5;
+    const auto Q = uniform_matrix(n, d, 1.5, 21), K = uniform_matrix(n, d, 1.5, 22),
+               V = uniform_matrix(n, d, 1.0, 23);
+    std::vector<double> want(n * d, 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      double m = -INFINITY, z = 0;
+      std::vector<double> s(n);
+      for (std::size_t j = 0; j < n; ++j) {
+        s[j] = 0;
+        for (std::size_t k = 0; k < d; ++k) s[j] += double(Q[i * d + k]) * K[j * d + k];
+        s[j] /= std::sqrt(double(d));
+        if (j != i) m = std::max(m, s[j]);
+      }
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == i) continue;
+        const double w = std::exp(s[j] - m);
+        z += w;
+        for (std::size_t k = 0; k < d; ++k) want[i * d + k] += w * V[j * d + k];
+      }
+      for (std::size_t k = 0; k < d; ++k) want[i * d + k] /= z;
+    }
+    for (const auto& m : methods()) {
+      if (!m.exact) continue;
+      Params params;
+      params.diagonal = true;
+      std::vector<float> out(n * d);
+      Stats stats;
+      run(m.name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+      double worst = 0;
+      for (std::size_t t = 0; t < n * d; ++t) worst = std::max(worst, std::fabs(out[t] - want[t]));
+      CAPTURE(m.name);
+      CAPTURE(n);
+      CHECK(worst <= 2e-6);
+    }
+  }
+}
+
+TEST_CASE("diagonal mask: refused by methods without one, with causal, and for n = 1") {
+  const auto X = uniform_matrix(8, 4, 1.0, 3);
+  std::vector<float> out(8 * 4);
+  Stats stats;
+  Params params;
+  params.diagonal = true;
+  for (const auto& m : methods()) {
+    if (m.exact) continue;
+    CAPTURE(m.name);
+    CHECK_THROWS_WITH_AS(run(m.name, {8, 4, X.data(), X.data(), X.data()}, params, out.data(), stats),
+                         doctest::Contains("diagonal"), Error);
+  }
+  params.causal = true;
+  CHECK_THROWS_WITH_AS(run("flash", {8, 4, X.data(), X.data(), X.data()}, params, out.data(), stats),
+                       doctest::Contains("causal"), Error);
+  params.causal = false;
+  CHECK_THROWS_WITH_AS(run("exact", {1, 4, X.data(), X.data(), X.data()}, params, out.data(), stats),
+                       doctest::Contains("n"), Error);
+}
