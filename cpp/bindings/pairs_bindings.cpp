@@ -8,6 +8,7 @@
 #include "bindings/support.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
+#include "experiments/construction.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/generate.hpp"
 #include "pairs/pairs.hpp"
@@ -110,6 +111,32 @@ val pairs_generate(const std::string& gen, const val& opts) {
   });
 }
 
+// The most / least similar pair by one attention layer with a masked diagonal
+// (experiments/construction.hpp). opts: problem (msd | lsd), method (an
+// attention method with a diagonal mask), beta (β = beta·ln n), threads.
+val pairs_by_attention(std::uintptr_t x, double n, double d, const val& opts) {
+  return guarded([&] {
+    const Options o = options_from(opts);
+    const std::string problem = o.str("problem", "msd");
+    if (problem != "msd" && problem != "lsd")
+      throw Error("problem", "got '" + problem + "', must be msd or lsd (attention compares cosines)");
+    const experiments::SimilarOutcome r = experiments::similar_by_attention(
+        reinterpret_cast<const float*>(x), count("n", n), count("d", d), problem == "lsd",
+        o.str("method", "flash"), o.num("beta", 100), static_cast<int>(o.integer("threads", 0, 0, 1024)));
+    val out = val::object();
+    out.set("found", r.found);
+    out.set("i", static_cast<double>(r.i));
+    out.set("j", static_cast<double>(r.j));
+    out.set("value", r.value);
+    out.set("estimate", r.estimate);
+    out.set("decoded", r.decoded);
+    out.set("beta", r.beta);
+    out.set("zeroRows", static_cast<double>(r.zero_rows));
+    out.set("ms", r.ms);
+    return out;
+  });
+}
+
 val string_list(const std::vector<std::string>& v) {
   val list = val::array();
   for (const auto& s : v) list.call<void>("push", s);
@@ -172,5 +199,6 @@ EMSCRIPTEN_BINDINGS(subquad_pairs) {
   emscripten::function("pairsCheck", &subquad::pairs_check);
   emscripten::function("pairsGenerate", &subquad::pairs_generate);
   emscripten::function("pairsDocuments", &subquad::pairs_documents);
+  emscripten::function("pairsByAttention", &subquad::pairs_by_attention);
   emscripten::function("pairsTokenize", &subquad::pairs_tokenize);
 }

@@ -6,6 +6,7 @@
 
 #include "attention/attention.hpp"
 #include "common/error.hpp"
+#include "common/options.hpp"
 #include "common/rng.hpp"
 #include "common/timer.hpp"
 
@@ -246,6 +247,100 @@ OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::si
         if (dot(&A[i * l], &B[j * l], l) == 0) r.j = std::int64_t(j);
     }
   }
+  return r;
+}
+
+SimilarOutcome similar_by_attention(const float* X, std::size_t n, std::size_t d, bool least,
+                                    const std::string& method, double beta_c, int threads) {
+  require(n >= 2 && n <= (1u << 20), "n", n, "in [2, 1048576]");
+  require(d >= 1 && d <= 4096, "d", d, "in [1, 4096]");
+  require(std::isfinite(beta_c) && beta_c > 0 && beta_c <= 1e4, "beta", beta_c,
+          "in (0, 10000] (β = beta·ln n)");
+  for (std::size_t t = 0; t < n * d; ++t)
+    if (!std::isfinite(X[t])) throw Error("X", "entry " + std::to_string(t) + " is not finite");
+  // The nonzero rows, normalised; `row` maps back to the caller's indices.
+  std::vector<std::size_t> row;
+  std::vector<double> inv_norm(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double nn = dot(X + i * d, X + i * d, d);
+    if (nn > 0) {
+      row.push_back(i);
+      inv_norm[i] = 1.0 / std::sqrt(nn);
+    }
+  }
+  SimilarOutcome r;
+  r.zero_rows = n - row.size();
+  const std::size_t m = row.size();
+  if (m < 2) return r;
+  std::size_t bits = 1;
+  while ((std::size_t{1} << bits) < m) ++bits;
+  const std::size_t D = d + bits;  // Q, K, V share one width: pad with zeros
+  if (D > 4096)
+    throw Error("d", "got " + std::to_string(d) + ", must be at most " + std::to_string(4096 - bits) +
+                         " here (V also holds " + std::to_string(bits) + " position bits, and attention takes d ≤ 4096)");
+  require_memory("n, d", 4.0 * 4 * m * D);
+  r.beta = beta_c * std::log(double(m));
+  const double sign = least ? -1.0 : 1.0;
+  std::vector<float> Q(m * D, 0.0f), K(m * D, 0.0f), V(m * D, 0.0f);
+  for (std::size_t a = 0; a < m; ++a) {
+    const float* x = X + row[a] * d;
+    for (std::size_t k = 0; k < d; ++k) {
+      const float u = static_cast<float>(x[k] * inv_norm[row[a]]);
+      Q[a * D + k] = static_cast<float>(sign * r.beta * u);
+      K[a * D + k] = u;
+      V[a * D + k] = u;
+    }
+    for (std::size_t b = 0; b < bits; ++b) V[a * D + d + b] = (a >> b) & 1 ? 1.0f : -1.0f;
+  }
+  Options o;
+  o.set("scale", "1");
+  o.set("diagonal", "1");
+  o.set("threads", std::to_string(threads));
+  std::vector<float> O(m * D);
+  attention::Stats stats;
+  const double t0 = now_ms();
+  attention::run(method, {m, D, Q.data(), K.data(), V.data()}, attention::params_from(o, D), O.data(), stats);
+  r.ms = now_ms() - t0;
+
+  // Output step: each row's estimate (O(d)), the best row, its decoded partner.
+  const auto cosine = [&](std::size_t a, std::size_t b) {
+    return dot(X + row[a] * d, X + row[b] * d, d) * inv_norm[row[a]] * inv_norm[row[b]];
+  };
+  std::size_t best = 0;
+  double best_estimate = 0;
+  for (std::size_t a = 0; a < m; ++a) {
+    const double e = dot(&K[a * D], &O[a * D], d);
+    if (a == 0 || (least ? e < best_estimate : e > best_estimate)) {
+      best = a;
+      best_estimate = e;
+    }
+  }
+  std::size_t partner = 0;
+  for (std::size_t b = 0; b < bits; ++b)
+    if (O[best * D + d + b] > 0) partner |= std::size_t{1} << b;
+  const double tolerance = 1e-5;
+  bool decoded = partner < m && partner != best;
+  if (decoded) {
+    const double c = cosine(best, partner);
+    decoded = least ? c <= best_estimate + tolerance : c >= best_estimate - tolerance;
+  }
+  if (!decoded) {  // tied partners: scan the best row
+    double v = least ? INFINITY : -INFINITY;
+    for (std::size_t b = 0; b < m; ++b) {
+      if (b == best) continue;
+      const double c = cosine(best, b);
+      if (least ? c < v : c > v) {
+        v = c;
+        partner = b;
+      }
+    }
+  }
+  r.found = true;
+  r.i = std::int64_t(row[std::min(best, partner)]);
+  r.j = std::int64_t(row[std::max(best, partner)]);
+  r.value = cosine(best, partner);
+  r.estimate = best_estimate;
+  r.decoded = decoded;
   return r;
 }
 

@@ -79,4 +79,28 @@ struct OvOutcome {
 OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::size_t l,
                           const std::string& method, int threads);
 
+// The most (or least) similar pair of n vectors, i ≠ j, by one attention layer
+// with a masked diagonal (the monochromatic construction of THEORY.md §3, on
+// real-valued vectors): rows are normalised (zero rows have no cosine and are
+// left out), Q = ±β·U (+ for most, − for least similar), K = U, scale 1, and
+// V = [U | position codes]. Row i's output is the softmax-weighted average of
+// its partners, so
+//   estimate_i = ⟨u_i, O_i[U part]⟩ → max_{j≠i} cos(u_i, u_j) (min for least)
+// as β/ln n grows, and the position codes name the partner when it is unique.
+// The output step (O(n·d)) takes the best row i*, decodes its partner ĵ and,
+// when cos(u_i*, u_ĵ) does not reach the estimate (tied partners blur the
+// codes), scans row i* for its best partner (O(n·d)). β = beta_c · ln n.
+struct SimilarOutcome {
+  bool found = false;    // at least two nonzero rows
+  std::int64_t i = -1, j = -1;
+  double value = 0;      // cos(x_i, x_j), in double from the inputs
+  double estimate = 0;   // estimate_{i*}, read from the attention output
+  bool decoded = false;  // ĵ came from the position codes (no row scan)
+  double beta = 0;
+  std::size_t zero_rows = 0;
+  double ms = 0;         // the attention call
+};
+SimilarOutcome similar_by_attention(const float* X, std::size_t n, std::size_t d, bool least,
+                                    const std::string& method, double beta_c, int threads);
+
 }  // namespace subquad::experiments

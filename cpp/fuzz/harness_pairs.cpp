@@ -9,10 +9,52 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "experiments/construction.hpp"
 #include "fuzz/harness.hpp"
 #include "pairs/pairs.hpp"
 
 namespace subquad::fuzz {
+
+namespace {
+
+// The most / least similar pair by one attention layer (bytes read after the
+// values, so older inputs decode as before): a valid pair of nonzero rows whose
+// reported value is its cosine, never better than the optimum, found exactly
+// when a pair exists.
+void similar_by_attention(Bytes& in, const subquad::pairs::Data& x, subquad::pairs::Params params) {
+  using subquad::pairs::Kind;
+  const std::uint8_t b = in.u8();
+  if (x.Y || (params.kind != Kind::msd && params.kind != Kind::lsd) || !(b & 1)) return;
+  const char* method = (b & 2) ? "flash" : "exact";
+  const double beta = (b & 4) ? 0.05 : 1.0 + (b >> 3) * 10.0;
+  experiments::SimilarOutcome r;
+  try {
+    r = experiments::similar_by_attention(x.X, x.n, x.d, params.kind == Kind::lsd, method, beta, 1);
+  } catch (const Error&) {
+    return;
+  }
+  params.threads = 1;
+  subquad::pairs::Result ref;
+  try {
+    ref = subquad::pairs::run("reference", x, params);
+  } catch (const Error&) {
+    return;  // entries beyond pair search's limit (attention normalises rows in double first)
+  }
+  auto fail = [&](const char* what) {
+    std::fprintf(stderr, "similar_by_attention (%s, beta %g): %s; got (%lld, %lld) = %.9g, reference (%lld, %lld) = %.9g\n",
+                 method, beta, what, (long long)r.i, (long long)r.j, r.value, (long long)ref.i, (long long)ref.j, ref.value);
+    std::abort();
+  };
+  if (r.found != (ref.i >= 0)) fail("found disagrees with the reference");
+  if (!r.found) return;
+  if (r.i < 0 || r.i >= r.j || std::size_t(r.j) >= x.n) fail("pair out of range");
+  const double v = subquad::pairs::pair_value(params.kind, x, std::size_t(r.i), std::size_t(r.j));
+  if (!(std::fabs(v - r.value) <= 1e-5)) fail("reported value is not the pair's cosine");
+  const double slack = 1e-5 + 8.0 * x.d * 6e-8;
+  if (params.kind == Kind::msd ? v > ref.value + slack : v < ref.value - slack) fail("better than the optimum");
+}
+
+}  // namespace
 
 int pairs(const std::uint8_t* data, std::size_t size) {
   Bytes in(data, size);
@@ -39,6 +81,7 @@ int pairs(const std::uint8_t* data, std::size_t size) {
   for (auto* v : {&X, &Y})
     for (auto& e : *v) e = binary ? float(in.u8() & 1) : in.value(scale);
   const subquad::pairs::Data x{X.data(), n, d, bi ? Y.data() : nullptr, bi ? m : 0};
+  similar_by_attention(in, x, params);
 
   subquad::pairs::Result r, ref;
   try {

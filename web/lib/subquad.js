@@ -385,6 +385,25 @@
         return result;
       },
 
+      /**
+       * The most (problem 'msd') or least ('lsd') similar pair by one attention
+       * layer with a masked diagonal (THEORY.md §3; cpp/experiments/construction.hpp):
+       * Q = ±β·U, K = U, V = [U | position codes], β = beta·ln n. options:
+       * problem, method (an attention method with a diagonal mask: flash,
+       * exact, exact_reference), beta (default 100), threads. Returns { found,
+       * i, j, value (exact cosine), estimate (read from the output), decoded
+       * (partner named by the codes, no row scan), beta, zeroRows, ms }.
+       */
+      pairsByAttention({ X, n, d } = {}, options = {}) {
+        check();
+        const data = pairsData({ X, n, d });
+        withinBudget('n, d', 'Q, K, V and the output of the attention layer', 16 * n * (d + 21));
+        const { result } = withHeap(data.inputs, {}, (p) =>
+          unwrap(Module.pairsByAttention(p.X, n, d, stringify(options))),
+        );
+        return result;
+      },
+
       /** γ-checker: { ok, optimum, value, ratio } for the pair (i, j) against the exact optimum. */
       pairsCheck(problem, { X, n, d, Y, m } = {}, { i, j } = {}, gamma = 1) {
         check();
