@@ -62,7 +62,13 @@ for (const flavour of FLAVOURS) {
         const texts = Array.from({ length: 2 + (n % 6) }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => pick(words)).join(' '));
         const docs = sq.documents(texts, { vocab: 1 + d, weighting: pick(['binary', 'tfidf']) });
         assert.equal(docs.X.length, docs.n * docs.d);
-        sq.pairs('gram', { X: docs.X, n: docs.n, d: docs.d }, { problem: 'msd' });
+        const data = { X: docs.X, n: docs.n, d: docs.d };
+        const problem = pick(['msd', 'lsd']);
+        const g = sq.pairs('gram', data, { problem });
+        // One attention layer finds a pair of the same cosine (β large: the weights concentrate).
+        const a = sq.pairsByAttention(data, { problem, beta: 1000 });
+        assert.equal(a.found, g.found, `call ${i}`);
+        if (g.found) assert.ok(Math.abs(a.value - g.value) <= 1e-5, `call ${i}: attention ${a.value} vs gram ${g.value}`);
         ok++;
       } else if (kind < 0.6) {
         // Valid call of any method: finite output of the right size.
@@ -91,6 +97,8 @@ for (const flavour of FLAVOURS) {
           () => sq.ssmScan('scan_chunked', scanInputs(4, 2, 2, i), { chunk: 0 }),
           () => sq.pairs('gram', { X: Q, n: n + 1, d }),
           () => sq.pairs('bitset', { X: Q, n, d }, { problem: 'nope' }),
+          () => sq.pairsByAttention({ X: Q, n, d }, { method: 'performer' }),
+          () => sq.pairsByAttention({ X: Q, n, d }, { beta: -1 }),
           () => sq.documents('not an array'),
           () => sq.documents(['a'.repeat(17 * 1048576)]),
         ];
