@@ -122,6 +122,28 @@ test('bundled corpus: exact and heuristic methods on real e-mails', async () => 
   const heuristic = Number(await page.getAttribute('#documents-result', 'data-value'));
   assert.ok(heuristic <= exact + 1e-6);
   assert.match(text, heuristic >= exact - 1e-6 ? /This is the exact optimum|: optimal\./ : /the heuristic missed it/);
+
+  // One attention layer (the Alman–Yu construction, diagonal masked) finds the
+  // exact optimum at the default β = 100 ln n; at β = ln n it goes wrong.
+  assert.equal(await page.isHidden('#documents-beta'), true);
+  await page.selectOption('#documents-form select[name=dmethod]', 'attention');
+  assert.equal(await page.isVisible('#documents-beta'), true);
+  await findPair(page);
+  assert.equal(await page.isHidden('#documents-error'), true, await page.textContent('#documents-error'));
+  const byAttention = await page.textContent('#documents-result');
+  assert.ok(Math.abs(Number(await page.getAttribute('#documents-result', 'data-value')) - exact) < 1e-6, byAttention);
+  assert.match(byAttention, /One attention layer compared 179,700 of 179,700 pairs/);
+  assert.match(byAttention, /This is the exact optimum|: optimal\./);
+  assert.match(byAttention, /Attention: β = 100 · ln 600/);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-attention.png'), fullPage: true });
+  await page.fill('#documents-form input[name=dbeta]', '1');
+  await page.dispatchEvent('#documents-form input[name=dbeta]', 'change');
+  await findPair(page);
+  const soft = Number(await page.getAttribute('#documents-result', 'data-value'));
+  assert.ok(soft < exact - 1e-3, `β = ln n: ${soft} vs the optimum ${exact}`);
+  assert.match(await page.textContent('#documents-result'), /raise β \/ ln n/);
+  assert.match(page.url(), /dbeta=1(&|$)/);
+
   await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-corpus.png'), fullPage: true });
   assert.deepEqual(problems, []);
   assert.deepEqual(external, []);

@@ -51,6 +51,7 @@ export const SCHEMA = {
   dweight: { type: 'enum', values: ['tfidf', 'binary'], default: 'tfidf' },
   dproblem: { type: 'enum', values: ['msd', 'lsd'], default: 'msd' },
   dmethod: { type: 'string', default: 'gram' },
+  dbeta: { type: 'number', min: 0.01, max: 10000, default: 100 },
   // attention vs subquadratic (the construction)
   vmethods: { type: 'list', default: 'flash,linear,lsh,sketch_reader' },
   vnmin: { type: 'int', min: 16, max: 65536, default: 64 },

@@ -61,11 +61,24 @@ const OPS = {
   // The documents panel: texts → vectors → the most (or least) similar pair,
   // plus the exact answer when the chosen method is a heuristic, and the
   // vocabulary words the two documents share (for highlighting).
-  similarPair({ texts, vocab, weighting, problem, method, threads }) {
+  similarPair({ texts, vocab, weighting, problem, method, beta, threads }) {
     const docs = sq.documents(texts, { vocab, weighting });
     const data = { X: docs.X, n: docs.n, d: docs.d };
-    const r = sq.pairs(method, data, { problem, threads });
-    const exact = sq.methods().pairs.find((m) => m.name === method)?.exact;
+    const notes = [...docs.notes];
+    let r;
+    if (method === 'attention') {
+      // One attention layer (flash, diagonal masked) compares every pair.
+      r = sq.pairsByAttention(data, { problem, beta, threads, method: 'flash' });
+      const k = docs.n - r.zeroRows;
+      r.candidates = r.totalPairs = (k * (k - 1)) / 2;
+      if (r.found) {
+        notes.push(`Attention: β = ${beta} · ln ${k} = ${r.beta.toFixed(1)}; row #${r.i + 1}'s output estimates its best cosine as ${r.estimate.toFixed(4)} ` +
+          (r.decoded ? 'and its position code names the partner.' : 'but tied or near-tied partners blur its position code, so the output step scanned that row (n·ℓ work).'));
+      }
+    } else {
+      r = sq.pairs(method, data, { problem, threads });
+    }
+    const exact = method !== 'attention' && sq.methods().pairs.find((m) => m.name === method)?.exact;
     const best = exact ? r : sq.pairs('gram', data, { problem, threads });
     const shared = [];
     if (r.found) {
@@ -74,7 +87,7 @@ const OPS = {
     }
     return {
       op: 'similarPair', method, problem, weighting, n: docs.n, d: docs.d, i: r.i, j: r.j, value: r.value,
-      found: r.found, ms: r.ms, candidates: r.candidates, totalPairs: r.totalPairs, notes: docs.notes, shared,
+      found: r.found, ms: r.ms, candidates: r.candidates, totalPairs: r.totalPairs, notes, shared,
       best: { i: best.i, j: best.j, value: best.value },
     };
   },

@@ -12,6 +12,8 @@ const MAX_SHOWN_CHARS = 4000;
 // is held in the page instead, with a short preview, and never laid out.
 const MAX_BOX_CHARS = 131072;
 const PREVIEW_CHARS = 2000;
+const ATTENTION_SUMMARY = 'Alman–Yu construction: documents as tokens, Q = ±β·U, K = U, V = [U | position codes], diagonal masked; ' +
+  'each row\'s output estimates its best cosine and names its partner; an O(n·ℓ) output step picks the best row.';
 
 let corpusPromise = null;
 
@@ -75,7 +77,10 @@ export function mountDocuments({ client, methods, state, saveState }) {
   for (const m of methods.pairs) {
     methodSelect.append(el('option', { value: m.name, title: m.summary }, `${m.name}${m.exact ? '' : ' (heuristic)'}`));
   }
-  const fields = ['dsource', 'dcount', 'dvocab', 'dweight', 'dproblem', 'dmethod'];
+  if (methods.attention?.some((m) => m.name === 'flash')) {
+    methodSelect.append(el('option', { value: 'attention', title: ATTENTION_SUMMARY }, 'one attention layer (flash)'));
+  }
+  const fields = ['dsource', 'dcount', 'dvocab', 'dweight', 'dproblem', 'dmethod', 'dbeta'];
   for (const f of fields) form.elements[f].value = String(state[f]);
   if (!methodSelect.value) methodSelect.value = methods.pairs.find((m) => m.name === 'gram')?.name || methods.pairs[0].name;
 
@@ -99,6 +104,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
     const own = form.elements.dsource.value === 'own';
     $('#documents-own').hidden = !own;
     $('#documents-corpus').hidden = own;
+    $('#documents-beta').hidden = methodSelect.value !== 'attention';
     const text = ownText();
     const count = splitDocuments(text).length;
     $('#documents-count').textContent = `${count.toLocaleString('en')} document${count === 1 ? '' : 's'}${storeNote}`;
@@ -144,7 +150,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
   form.addEventListener('change', () => {
     for (const f of fields) {
       const v = form.elements[f].value;
-      state[f] = ['dcount', 'dvocab'].includes(f) ? Number(v) : v;
+      state[f] = ['dcount', 'dvocab', 'dbeta'].includes(f) ? Number(v) : v;
     }
     saveState();
     sync();
@@ -196,21 +202,22 @@ export function mountDocuments({ client, methods, state, saveState }) {
     const headline = record.found
       ? `${what}: #${record.i + 1} and #${record.j + 1}, ${similarity} ${fmt(record.value, 4)}.`
       : `${what}: ${record.method} found no candidate pair.`;
-    const detail = `${record.method} compared ${record.candidates.toLocaleString('en')} of ${record.totalPairs.toLocaleString('en')} pairs ` +
+    const detail = `${record.method === 'attention' ? 'One attention layer' : record.method} compared ${record.candidates.toLocaleString('en')} of ${record.totalPairs.toLocaleString('en')} pairs ` +
       `(${Number.isFinite(work) ? fmt(100 * work, 3) : '?'} %) of ${record.n.toLocaleString('en')} documents over ${record.d.toLocaleString('en')} words in ${fmt(record.ms)} ms.`;
     const tie = Math.abs(record.value - record.best.value) <= 1e-6 * Math.max(1, Math.abs(record.best.value));
     const exactNote = record.best.i === record.i && record.best.j === record.j
       ? 'This is the exact optimum.'
       : record.found && tie
         ? `It ties with the exact optimum (#${record.best.i + 1} and #${record.best.j + 1}, the same similarity): optimal.`
-        : `The exact optimum is #${record.best.i + 1} and #${record.best.j + 1} (${fmt(record.best.value, 4)}): the heuristic missed it.`;
+        : `The exact optimum is #${record.best.i + 1} and #${record.best.j + 1} (${fmt(record.best.value, 4)}): ` +
+          (record.method === 'attention' ? 'with this β the weights do not concentrate on the best partner — raise β / ln n.' : 'the heuristic missed it.');
     const card = (k) => el('article', { class: 'doc' },
       el('h4', {}, `#${k + 1} · ${labels[k]}`),
       el('p', { class: 'doc-text' }, ...highlighted(texts[k], shared)));
     out.replaceChildren(
       el('p', { class: 'headline' }, headline),
       el('p', {}, `${detail} ${exactNote}`),
-      ...(record.notes?.length ? [el('p', { class: 'note' }, record.notes.join(' '))] : []),
+      ...(record.notes?.length ? [el('p', { class: 'note' }, ...record.notes.flatMap((n, k) => (k ? [el('br'), n] : [n])))] : []),
       ...(record.found ? [
         el('p', { class: 'caption' }, shared.size
           ? `They share ${shared.size} vocabulary word${shared.size === 1 ? '' : 's'} (highlighted).`
@@ -232,7 +239,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
     }
     const request = { op: 'similarPair', texts: input.texts, vocab: Number(form.elements.dvocab.value),
       weighting: form.elements.dweight.value, problem: form.elements.dproblem.value, method: methodSelect.value,
-      threads: state.threads };
+      beta: Number(form.elements.dbeta.value), threads: state.threads };
     await runWithProgress(client, [request], {
       ui,
       onRecord: (r) => render(r, input.texts, input.labels),
