@@ -60,15 +60,25 @@ Cost cost_window(std::size_t n, std::size_t d, const Params& p) {
 
 Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {
   const double e = double(d) + 1;
-  return {4.0 * n * d * e + 4.0 * n * d, 16.0 * n * d, 8.0 * (d * e + 2.0 * d)};
+  if (p.causal) return {4.0 * n * d * e + 4.0 * n * d, 16.0 * n * d, 8.0 * (d * e + 2.0 * d)};
+  // Per thread: a 256-row block of φ(K)ᵀ and [V 1], the block's product, a double S.
+  const double e4 = std::ceil(e / 4) * 4, threads = resolve_threads(p.threads);
+  return {4.0 * n * d * e4 + 4.0 * n * d, 16.0 * n * d,
+          threads * (4.0 * (256 * d + 256 * e4 + d * e4 + d) + 8.0 * d * e4) + 4.0 * d * e4};
 }
 
 Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
   const double m = p.features, e = double(d) + 1;
   // Features of Q and K (two passes over K for the stabilising max), then the
   // two products with the m×(d+1) summary.
-  return {6.0 * n * m * d + 4.0 * n * m * e, 16.0 * n * d,
-          8.0 * (m * d + m * e + 2.0 * m) + 4.0 * double(n)};
+  const double flops = 6.0 * n * m * d + 4.0 * n * m * e;
+  if (p.causal) return {flops, 16.0 * n * d, 8.0 * (m * d + m * e + 2.0 * m) + 4.0 * double(n)};
+  // Per thread: a block's exponents and their transpose, [V 1], its summary
+  // (float) and the running summary (double); shared: √s·Wᵀ and the summary.
+  const double e4 = std::ceil(e / 4) * 4, threads = resolve_threads(p.threads);
+  return {flops, 16.0 * n * d,
+          8.0 * m * d + 4.0 * (d * m + m * e4) +
+              threads * (4.0 * (2 * 256 * m + 256 * e4 + m * e4 + 256) + 8.0 * m * e4)};
 }
 
 Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {
