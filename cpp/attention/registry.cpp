@@ -55,7 +55,9 @@ double window_keys(std::size_t n, const Params& p) {
 
 Cost cost_window(std::size_t n, std::size_t d, const Params& p) {
   const double threads = resolve_threads(p.threads);
-  return {4.0 * n * window_keys(n, p) * d, 16.0 * n * d, 4.0 * threads * window_keys(n, p)};
+  // Kᵀ plus, per thread, one block of 64 rows × (64 + 2·window) band scores.
+  const double width = std::min<double>(n, 64.0 + 2.0 * std::min<std::size_t>(p.window, n));
+  return {4.0 * n * window_keys(n, p) * d, 16.0 * n * d, 4.0 * (double(n) * d + threads * 64.0 * width)};
 }
 
 Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {

@@ -1,26 +1,44 @@
 // Sliding-window attention: row i attends to keys j with |i − j| < window
 // (and j ≤ i when causal) — exact softmax over that band, so window ≥ n is
-// exact attention. Scores by SIMD dot products into one band buffer per
-// thread; threads over row blocks.
+// exact attention. Threads take blocks of 64 rows; a block's band of keys
+// (at most 64 + 2·window − 2 of them) goes through the SIMD micro-kernel for
+// the scores and again for P·V, each row masked to its own band. Memory: Kᵀ
+// plus one block of band scores per thread.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "attention/attention.hpp"
 #include "common/threads.hpp"
+#include "simd/gemm.hpp"
 #include "simd/simd.hpp"
 
 namespace subquad::attention {
 
 namespace {
 
-float dot(const float* a, const float* b, std::size_t d) {
-  simd::f32x4 acc = simd::splat(0.0f);
-  std::size_t k = 0;
-  for (; k + 4 <= d; k += 4) acc += simd::load(a + k) * simd::load(b + k);
-  float s = simd::hsum(acc);
-  for (; k < d; ++k) s += a[k] * b[k];
-  return s;
+constexpr std::size_t kRows = 64;
+
+// row[lo..hi) ← exp(scale·(row − max)), the rest of row[0..width) ← 0; returns the sum.
+float band_numerators(float* row, std::size_t lo, std::size_t hi, std::size_t width, float scale) {
+  using namespace simd;
+  const float m = max_of(row + lo, hi - lo);
+  std::fill(row, row + lo, 0.0f);
+  std::fill(row + hi, row + width, 0.0f);
+  const f32x4 vm = splat(m), vs = splat(scale);
+  f32x4 vsum = splat(0.0f);
+  std::size_t j = lo;
+  for (; j + 4 <= hi; j += 4) {
+    const f32x4 e = simd::exp((load(row + j) - vm) * vs);
+    store(row + j, e);
+    vsum += e;
+  }
+  float sum = hsum(vsum);
+  for (; j < hi; ++j) {
+    row[j] = simd::exp((row[j] - m) * scale);
+    sum += row[j];
+  }
+  return sum;
 }
 
 }  // namespace
@@ -29,30 +47,30 @@ void window(const Problem& p, const Params& params, float* O, Stats& stats) {
   const std::size_t n = p.n, d = p.d, w = std::min(params.window, n);
   const float scale = static_cast<float>(resolved_scale(params, d));
   const int threads = resolve_threads(params.threads);
-  std::vector<std::vector<float>> band(threads, std::vector<float>(2 * w));
-  std::vector<std::vector<float>> acc(threads, std::vector<float>(d));
-  parallel_for(n, 64, threads, [&](std::size_t begin, std::size_t end, int worker) {
+  std::vector<float> Kt(d * n);  // Kᵀ: the band's scores are one product
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t k = 0; k < d; ++k) Kt[k * n + j] = p.K[j * d + k];
+  const std::size_t max_width = std::min(n, kRows + 2 * w);
+  std::vector<std::vector<float>> scores(threads, std::vector<float>(kRows * max_width));
+  parallel_for(n, kRows, threads, [&](std::size_t i0, std::size_t i1, int worker) {
     throw_if_cancelled();
-    float* s = band[worker].data();
-    float* o = acc[worker].data();
-    for (std::size_t i = begin; i < end; ++i) {
-      const std::size_t lo = i + 1 >= w ? i + 1 - w : 0;
-      const std::size_t hi = params.causal ? i + 1 : std::min(n, i + w);
-      float m = -INFINITY;
-      for (std::size_t j = lo; j < hi; ++j) {
-        s[j - lo] = scale * dot(p.Q + i * d, p.K + j * d, d);
-        m = std::max(m, s[j - lo]);
-      }
-      float sum = 0;
-      std::fill(o, o + d, 0.0f);
-      for (std::size_t j = lo; j < hi; ++j) {
-        const float a = simd::exp(s[j - lo] - m);
-        sum += a;
-        const float* v = p.V + j * d;
-        for (std::size_t k = 0; k < d; ++k) o[k] += a * v[k];
-      }
-      for (std::size_t k = 0; k < d; ++k) O[i * d + k] = o[k] / sum;
+    const std::size_t rows = i1 - i0;
+    const std::size_t lo = i0 + 1 >= w ? i0 + 1 - w : 0;
+    const std::size_t hi = params.causal ? i1 : std::min(n, i1 - 1 + w);
+    const std::size_t width = hi - lo;
+    float* S = scores[worker].data();
+    simd::gemm(rows, width, d, p.Q + i0 * d, d, Kt.data() + lo, n, S, width, false);
+    float inv[kRows];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t i = i0 + r;
+      const std::size_t a = (i + 1 >= w ? i + 1 - w : 0) - lo;
+      const std::size_t b = (params.causal ? i + 1 : std::min(n, i + w)) - lo;
+      inv[r] = 1.0f / band_numerators(S + r * width, a, b, width, scale);
     }
+    float* out = O + i0 * d;
+    simd::gemm(rows, d, width, S, width, p.V + lo * d, d, out, d, false);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t k = 0; k < d; ++k) out[r * d + k] *= inv[r];
   });
   stats.push_back({"window", static_cast<double>(params.window)});
 }

@@ -282,6 +282,44 @@ TEST_CASE("polynomial: a degree too low for the range gives bad denominators, re
   CHECK(std::isinf(r.stat("error_bound")));
 }
 
+TEST_CASE("window equals softmax over its band |i − j| < window, written out in double") {
+  const std::size_t n = 200, d = 7;
+  const auto Q = uniform_matrix(n, d, 1.5, 31), K = uniform_matrix(n, d, 1.5, 32), V = uniform_matrix(n, d, 1.0, 33);
+  for (std::size_t w : {1, 3, 40, 70}) {
+    for (bool causal : {false, true}) {
+      Params params;
+      params.window = w;
+      params.causal = causal;
+      std::vector<float> out(n * d);
+      Stats stats;
+      run("window", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+      double worst = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::vector<double> s(n, -INFINITY), o(d, 0.0);
+        double m = -INFINITY, z = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          const bool inside = (j + w > i) && (causal ? j <= i : j < i + w);
+          if (!inside) continue;
+          s[j] = 0;
+          for (std::size_t k = 0; k < d; ++k) s[j] += double(Q[i * d + k]) * K[j * d + k];
+          s[j] /= std::sqrt(double(d));
+          m = std::max(m, s[j]);
+        }
+        for (std::size_t j = 0; j < n; ++j) {
+          if (s[j] == -INFINITY) continue;
+          const double a = std::exp(s[j] - m);
+          z += a;
+          for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
+        }
+        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - o[k] / z));
+      }
+      CAPTURE(w);
+      CAPTURE(causal);
+      CHECK(worst <= 2e-6);
+    }
+  }
+}
+
 TEST_CASE("window with window >= n equals exact; lsh with chunk >= n equals exact") {
   for (bool causal : {false, true}) {
     for (std::size_t n : {1, 50, 130}) {
