@@ -86,8 +86,13 @@ Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
 Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {
   const double keys = std::min<double>(2.0 * p.chunk, n);
   const double per_round = double(n) * d * p.buckets + 4.0 * n * keys * d;
+  const double threads = resolve_threads(p.threads);
+  // Outputs per round (when combined) and log-sum-exps, sort orders, and per
+  // thread a chunk's gathered keys and values plus one 64-row block of scores.
+  const double rounds_out = p.rounds > 1 ? 4.0 * p.rounds * n * d : 0;
   return {p.rounds * per_round, 16.0 * n * d,
-          8.0 * n * (p.rounds * (d + 1.0) + 4) + 4.0 * d * p.buckets};
+          rounds_out + 8.0 * n * (p.rounds + 4) + 4.0 * d * p.buckets +
+              threads * 4.0 * (2 * keys * d + 64.0 * keys + 128.0 * d)};
 }
 
 const std::vector<Method> kMethods = {

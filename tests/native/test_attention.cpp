@@ -320,6 +320,59 @@ TEST_CASE("window equals softmax over its band |i − j| < window, written out i
   }
 }
 
+TEST_CASE("lsh with every row in one bucket is attention within chunks c − 1 and c, written out") {
+  // Every row a positive multiple t·u of one direction u: the sign of x·r, hence
+  // the bucket, is the same for all rows whatever the random rotation, so the
+  // stable sort keeps positions and the chunks are position ranges: query i
+  // attends to keys in [(c − 1)·chunk, (c + 1)·chunk), c = ⌊i / chunk⌋ (and
+  // j ≤ i when causal). Scores t_i·t_j·‖u‖²/√d still vary from row to row.
+  const std::size_t n = 150, d = 4, chunk = 16;
+  const float u[d] = {1.0f, -0.5f, 0.25f, 2.0f};
+  auto rows = [&](std::uint64_t seed) {
+    const auto t = uniform_matrix(n, 1, 0.75, seed);
+    std::vector<float> X(n * d);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < d; ++k) X[i * d + k] = (1.25f + t[i]) * u[k];
+    return X;
+  };
+  const auto Q = rows(41), K = rows(42), V = uniform_matrix(n, d, 1.0, 43);
+  for (int rounds : {1, 2}) {
+    for (bool causal : {false, true}) {
+      Params params;
+      params.buckets = 2;
+      params.chunk = chunk;
+      params.rounds = rounds;
+      params.causal = causal;
+      params.seed = 1;
+      std::vector<float> out(n * d);
+      Stats stats;
+      run("lsh", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+      double worst = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t c = i / chunk, lo = c > 0 ? (c - 1) * chunk : 0;
+        const std::size_t hi = causal ? i + 1 : std::min(n, (c + 1) * chunk);
+        std::vector<double> sc(hi - lo), o(d, 0.0);
+        double m = -INFINITY, z = 0;
+        for (std::size_t j = lo; j < hi; ++j) {
+          double dot = 0;
+          for (std::size_t k = 0; k < d; ++k) dot += double(Q[i * d + k]) * K[j * d + k];
+          sc[j - lo] = dot / std::sqrt(double(d));
+          m = std::max(m, sc[j - lo]);
+        }
+        for (std::size_t j = lo; j < hi; ++j) {
+          const double a = std::exp(sc[j - lo] - m);
+          z += a;
+          for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
+        }
+        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - o[k] / z));
+      }
+      CAPTURE(rounds);
+      CAPTURE(causal);
+      CHECK(worst <= 2e-6);
+    }
+  }
+}
+
 TEST_CASE("window with window >= n equals exact; lsh with chunk >= n equals exact") {
   for (bool causal : {false, true}) {
     for (std::size_t n : {1, 50, 130}) {
