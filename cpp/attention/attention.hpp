@@ -78,6 +78,10 @@ void run(const std::string& method, const Problem& p, const Params& params, floa
 
 double resolved_scale(const Params& params, std::size_t d);
 
+// The m × d random features (rows) performer draws for `seed`: blocks of d
+// orthogonal directions with chi-distributed lengths. Exposed for tests.
+std::vector<double> performer_features(std::size_t m, std::size_t d, std::uint64_t seed);
+
 // Params from named options: scale ("sqrt" | "inv_d" | a number), causal,
 // diagonal, threads, seed — the one parser for the bindings and the CLI.
 Params params_from(const Options& o, std::size_t d);

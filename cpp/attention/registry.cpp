@@ -2,6 +2,7 @@
 #include <string>
 
 #include "attention/attention.hpp"
+#include "attention/feature_attention.hpp"
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/threads.hpp"
@@ -60,27 +61,25 @@ Cost cost_window(std::size_t n, std::size_t d, const Params& p) {
   return {4.0 * n * window_keys(n, p) * d, 16.0 * n * d, 4.0 * (double(n) * d + threads * 64.0 * width)};
 }
 
-Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {
+// Feature-map attention (linear, performer) with r features per row: the
+// summary and the outputs, plus the 256 × 256 masked blocks when causal.
+double feature_flops(std::size_t n, std::size_t d, double r, bool causal) {
   const double e = double(d) + 1;
-  if (p.causal) return {4.0 * n * d * e + 4.0 * n * d, 16.0 * n * d, 8.0 * (d * e + 2.0 * d)};
-  // Per thread: a 256-row block of φ(K)ᵀ and [V 1], the block's product, a double S.
-  const double e4 = std::ceil(e / 4) * 4, threads = resolve_threads(p.threads);
-  return {4.0 * n * d * e4 + 4.0 * n * d, 16.0 * n * d,
-          threads * (4.0 * (256 * d + 256 * e4 + d * e4 + d) + 8.0 * d * e4) + 4.0 * d * e4};
+  return 4.0 * n * r * e + (causal ? 2.0 * n * 256 * (r + e) : 0);
+}
+
+Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {
+  return {feature_flops(n, d, double(d), p.causal) + 4.0 * n * d, 16.0 * n * d,
+          feature_attention_memory(n, d, d, p.causal, resolve_threads(p.threads))};
 }
 
 Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
-  const double m = p.features, e = double(d) + 1;
-  // Features of Q and K (two passes over K for the stabilising max), then the
-  // two products with the m×(d+1) summary.
-  const double flops = 6.0 * n * m * d + 4.0 * n * m * e;
-  if (p.causal) return {flops, 16.0 * n * d, 8.0 * (m * d + m * e + 2.0 * m) + 4.0 * double(n)};
-  // Per thread: a block's exponents and their transpose, [V 1], its summary
-  // (float) and the running summary (double); shared: √s·Wᵀ and the summary.
-  const double e4 = std::ceil(e / 4) * 4, threads = resolve_threads(p.threads);
-  return {flops, 16.0 * n * d,
-          8.0 * m * d + 4.0 * (d * m + m * e4) +
-              threads * (4.0 * (2 * 256 * m + 256 * e4 + m * e4 + 256) + 8.0 * m * e4)};
+  const std::size_t m = static_cast<std::size_t>(p.features);
+  // Exponents of Q and K (K twice: once for the stabilising max) by GEMM, then
+  // the feature-map attention; W in double and √s·Wᵀ in float.
+  return {6.0 * n * m * d + feature_flops(n, d, double(m), p.causal), 16.0 * n * d,
+          12.0 * m * d + 4.0 * resolve_threads(p.threads) * 256.0 * m +
+              feature_attention_memory(n, d, m, p.causal, resolve_threads(p.threads))};
 }
 
 Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {

@@ -416,29 +416,55 @@ TEST_CASE("performer: error falls as the number of features grows (mean over see
   CHECK(mean[1] < 0.5 * mean[0]);
 }
 
-TEST_CASE("performer: the blocked SIMD path equals the scalar double path on the row they share") {
-  // Non-causal row n−1 attends to every key, as causal row n−1 does; the causal
-  // path is the scalar double-precision loop, the other the blocked float GEMMs.
-  for (const auto& shape : {std::tuple<std::size_t, std::size_t, int>{600, 9, 37}, {300, 16, 256}}) {
+TEST_CASE("performer equals its FAVOR+ estimate written out in double, causal or not") {
+  // φ(x)_l = exp(w_l·x′ − ‖x′‖²/2), x′ = √s·x, with the method's own features
+  // w_l; o_i = Σ_j φ(q_i)·φ(k_j) v_j / Σ_j φ(q_i)·φ(k_j) over j (≤ i when causal).
+  // n = 600 spans three blocks (and the causal prefix sums); m = 37 is ragged.
+  for (const auto& shape : {std::tuple<std::size_t, std::size_t, int>{600, 9, 37}, {300, 16, 64}}) {
     const std::size_t n = std::get<0>(shape), d = std::get<1>(shape);
-    const int m = std::get<2>(shape);
+    const std::size_t m = static_cast<std::size_t>(std::get<2>(shape));
     const auto Q = uniform_matrix(n, d, 1.0, 4), K = uniform_matrix(n, d, 1.0, 5),
                V = uniform_matrix(n, d, 1.0, 6);
-    Params params;
-    params.features = m;
-    params.seed = 3;
-    std::vector<float> blocked(n * d), scalar(n * d);
-    Stats stats;
-    run("performer", {n, d, Q.data(), K.data(), V.data()}, params, blocked.data(), stats);
-    params.causal = true;
-    run("performer", {n, d, Q.data(), K.data(), V.data()}, params, scalar.data(), stats);
-    double worst = 0;
-    for (std::size_t k = 0; k < d; ++k)
-      worst = std::max(worst, std::fabs(double(blocked[(n - 1) * d + k]) - scalar[(n - 1) * d + k]));
-    CAPTURE(n);
-    CAPTURE(m);
-    CHECK(worst <= 1e-5);
-    for (float x : blocked) CHECK(std::isfinite(x));
+    const double s = 1.0 / std::sqrt(double(d));
+    const std::vector<double> W = performer_features(m, d, 3);
+    auto phi = [&](const float* x) {
+      std::vector<double> f(m);
+      double sq = 0;
+      for (std::size_t k = 0; k < d; ++k) sq += s * x[k] * x[k];
+      for (std::size_t l = 0; l < m; ++l) {
+        double z = 0;
+        for (std::size_t k = 0; k < d; ++k) z += W[l * d + k] * std::sqrt(s) * x[k];
+        f[l] = std::exp(z - sq / 2);
+      }
+      return f;
+    };
+    std::vector<std::vector<double>> fq(n), fk(n);
+    for (std::size_t i = 0; i < n; ++i) fq[i] = phi(&Q[i * d]), fk[i] = phi(&K[i * d]);
+    for (bool causal : {false, true}) {
+      Params params;
+      params.features = static_cast<int>(m);
+      params.seed = 3;
+      params.causal = causal;
+      std::vector<float> out(n * d);
+      Stats stats;
+      run("performer", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+      double worst = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::vector<double> num(d, 0.0);
+        double den = 0;
+        for (std::size_t j = 0; j < (causal ? i + 1 : n); ++j) {
+          double w = 0;
+          for (std::size_t l = 0; l < m; ++l) w += fq[i][l] * fk[j][l];
+          den += w;
+          for (std::size_t k = 0; k < d; ++k) num[k] += w * V[j * d + k];
+        }
+        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - num[k] / den));
+      }
+      CAPTURE(n);
+      CAPTURE(m);
+      CAPTURE(causal);
+      CHECK(worst <= 1e-5);
+    }
   }
 }
 
