@@ -15,8 +15,9 @@ std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m;
 
 }  // namespace
 
-double feature_attention_memory(std::size_t n, std::size_t d, std::size_t r, bool causal, int threads) {
-  const double B = kFeatureBlock, e = static_cast<double>(round_up(d + 1, 4));
+double feature_attention_memory(std::size_t n, std::size_t d, std::size_t r, bool causal, int threads,
+                                std::size_t block) {
+  const double B = double(block), e = static_cast<double>(round_up(d + 1, 4));
   const double blocks = std::ceil(double(n) / B);
   // Per thread: G, Gᵀ, F, [V 1], the block's output, its summary (float) and,
   // non-causal, a running summary in double; causal adds the B × B mask block.
@@ -25,14 +26,14 @@ double feature_attention_memory(std::size_t n, std::size_t d, std::size_t r, boo
   return threads * per_thread + shared;
 }
 
-double feature_attention(const Problem& p, std::size_t r, bool causal, int threads, const FeatureMap& queries,
-                         const FeatureMap& keys, float* O) {
-  const std::size_t n = p.n, d = p.d, e = round_up(d + 1, 4), B = kFeatureBlock;
+FeatureStats feature_attention(const Problem& p, std::size_t r, bool causal, int threads, const FeatureMap& queries,
+                               const FeatureMap& keys, float* O, std::size_t block) {
+  const std::size_t n = p.n, d = p.d, e = round_up(d + 1, 4), B = block;
   const std::size_t blocks = (n + B - 1) / B;
   struct Scratch {
     std::vector<float> G, Gt, F, VE, out, part, A;
     std::vector<double> S;
-    double zero = 0;
+    FeatureStats stats;
   };
   std::vector<Scratch> scratch(threads);
   for (auto& s : scratch) {
@@ -98,13 +99,22 @@ double feature_attention(const Problem& p, std::size_t r, bool causal, int threa
     }
     for (std::size_t i = 0; i < rows; ++i) {
       const float den = s.out[i * e + d];
-      if (!(den > 0)) s.zero += 1;
-      for (std::size_t k = 0; k < d; ++k) O[(i0 + i) * d + k] = s.out[i * e + k] / den;
+      s.stats.min_denominator = std::min<double>(s.stats.min_denominator, den);
+      if (!(den > 0 && std::isfinite(den))) s.stats.bad_denominators += 1;
+      for (std::size_t k = 0; k < d; ++k) {
+        const float o = s.out[i * e + k] / den;
+        O[(i0 + i) * d + k] = o;
+        if (!std::isfinite(o)) s.stats.nonfinite_outputs += 1;
+      }
     }
   });
-  double zero = 0;
-  for (const auto& s : scratch) zero += s.zero;
-  return zero;
+  FeatureStats all;
+  for (const auto& s : scratch) {
+    all.min_denominator = std::min(all.min_denominator, s.stats.min_denominator);
+    all.bad_denominators += s.stats.bad_denominators;
+    all.nonfinite_outputs += s.stats.nonfinite_outputs;
+  }
+  return all;
 }
 
 }  // namespace subquad::attention

@@ -3,7 +3,7 @@
 // f_i = features of query i, g_j of key j, r per row. Both maps are callbacks
 // that fill a block of rows (they run on several threads at once).
 //
-// Blocks of 256 rows, every product on the SIMD micro-kernel, threads over
+// Blocks of 256 rows (or `block`), every product on the SIMD micro-kernel, threads over
 // blocks. Non-causal: one summary S = Σ_b G_bᵀ[V_b 1] (r × (d+1), block
 // products added in double), then F·S. Causal (the chunked form of
 // "Transformers are RNNs"): each block's summary, exclusive prefix sums over
@@ -11,6 +11,7 @@
 // the mask keeping j ≤ i. Internal to cpp/attention/.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <functional>
 
@@ -21,13 +22,19 @@ namespace subquad::attention {
 // Fills out[rows × r] with the features of rows X[0..rows) (d floats each).
 using FeatureMap = std::function<void(const float* X, std::size_t rows, float* out)>;
 
-constexpr std::size_t kFeatureBlock = 256;
+constexpr std::size_t kFeatureBlock = 256;  // rows per block unless told
 
-// Returns the number of rows whose denominator was not positive (underflow).
-double feature_attention(const Problem& p, std::size_t r, bool causal, int threads, const FeatureMap& queries,
-                         const FeatureMap& keys, float* O);
+struct FeatureStats {
+  double min_denominator = INFINITY;
+  double bad_denominators = 0;  // ≤ 0 or not finite (underflow, or a polynomial's negative values)
+  double nonfinite_outputs = 0;
+};
+
+FeatureStats feature_attention(const Problem& p, std::size_t r, bool causal, int threads, const FeatureMap& queries,
+                               const FeatureMap& keys, float* O, std::size_t block = kFeatureBlock);
 
 // Extra memory of feature_attention (bytes), for the cost models.
-double feature_attention_memory(std::size_t n, std::size_t d, std::size_t r, bool causal, int threads);
+double feature_attention_memory(std::size_t n, std::size_t d, std::size_t r, bool causal, int threads,
+                                std::size_t block = kFeatureBlock);
 
 }  // namespace subquad::attention

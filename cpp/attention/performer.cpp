@@ -108,9 +108,9 @@ void performer(const Problem& p, const Params& params, float* O, Stats& stats) {
     exponents(X, rows, out);
     for (std::size_t r = 0; r < rows; ++r) exp_shifted(out + r * m, m, simd::max_of(out + r * m, m));
   };
-  const double zero = feature_attention(p, m, params.causal, threads, queries, keys, O);
+  const FeatureStats f = feature_attention(p, m, params.causal, threads, queries, keys, O);
   stats.push_back({"features", static_cast<double>(m)});
-  stats.push_back({"negative_denominators", zero});
+  stats.push_back({"negative_denominators", f.bad_denominators});
 }
 
 }  // namespace subquad::attention

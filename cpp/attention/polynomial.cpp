@@ -6,10 +6,11 @@
 //      φ(q)_α = c_|α| · √(|α|!/α!) · (√s q)^α,   ψ(k)_α = √(|α|!/α!) · (√s k)^α,
 //    so ⟨φ(q), ψ(k)⟩ = Σ_k c_k (s⟨q,k⟩)^k = P(s⟨q,k⟩) (multinomial theorem; the
 //    coefficient is split evenly to keep both maps of similar size).
-// 3. O = (φ(Q)(ψ(K)ᵀ[V 1])) row-wise divided by its last column. ψ(K)ᵀ[V 1]
-//    (r × (d+1)) is accumulated over 64-row blocks of K, so memory is O(r·d)
-//    per thread and never r·n. Causal: blocks in order, the summary so far
-//    (prefix sum) for earlier blocks plus the masked 64×64 block P(s q_i·k_j).
+// 3. O = (φ(Q)(ψ(K)ᵀ[V 1])) row-wise divided by its last column, by
+//    feature_attention in 64-row blocks (threads over blocks): ψ(K)ᵀ[V 1]
+//    (r × (d+1)) is accumulated block by block, so memory is O(r·d) per thread
+//    and never r·n. Causal: per-block summaries turned into prefix sums for
+//    earlier blocks, plus the masked 64×64 block P(s q_i·k_j) itself.
 //
 // Error bound (reported as error_bound, checked by the tests): if every score
 // lies in [−R, R] and |P(t) − eᵗ| ≤ ε eᵗ there, write P = eᵗ(1 + δ_ij), |δ| ≤ ε.
@@ -22,9 +23,9 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/feature_attention.hpp"
 #include "common/error.hpp"
 #include "common/threads.hpp"
-#include "simd/gemm.hpp"
 
 namespace subquad::attention {
 
@@ -155,9 +156,7 @@ double poly_rank(std::size_t d, int degree) {
 }
 
 void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) {
-  // [V 1] padded with zero columns to a multiple of 4, so the products with it
-  // stay on the full-vector micro-kernel tiles.
-  const std::size_t n = p.n, d = p.d, e = (d + 1 + 3) / 4 * 4;
+  const std::size_t n = p.n, d = p.d;
   const double s = resolved_scale(params, d);
   const double score_range = s * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
   const double R = params.R > 0 ? params.R : score_range;
@@ -169,96 +168,22 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
                  find_method("polynomial").cost(n, d, params).memory_bytes);
   const Monomials m = monomials(d, c);
   const std::size_t r = m.parent.size();
-  const int threads = params.causal ? 1 : resolve_threads(params.threads);
+  const int threads = resolve_threads(params.threads);
   const float root_s = static_cast<float>(std::sqrt(s));
-
-  struct Scratch {
-    std::vector<float> psiT, Vb, phi, out, A, KV;
-    double min_den = INFINITY;
-    double negative = 0, nonfinite = 0;
-  };
-  std::vector<Scratch> scratch(threads);
-  for (auto& w : scratch) {
-    w.psiT.assign(r * kBlock, 0.0f);
-    w.Vb.assign(kBlock * e, 0.0f);
-    w.phi.assign(kBlock * r, 0.0f);
-    w.out.assign(kBlock * e, 0.0f);
-    w.KV.assign(r * e, 0.0f);
-    if (params.causal) w.A.assign(kBlock * kBlock, 0.0f);
-  }
-
-  // ψ of key rows [j0, j0+bk) into psiT (r × 64), [V 1] into Vb.
-  auto keys_block = [&](Scratch& w, std::size_t j0, std::size_t bk) {
-    for (std::size_t c2 = 0; c2 < bk; ++c2) {
-      monomial_row(m, p.K + (j0 + c2) * d, d, root_s, w.psiT.data() + c2, kBlock);
-      for (std::size_t a = 0; a < r; ++a) w.psiT[a * kBlock + c2] *= m.wk[a];
-      for (std::size_t k = 0; k < d; ++k) w.Vb[c2 * e + k] = p.V[(j0 + c2) * d + k];
-      w.Vb[c2 * e + d] = 1.0f;
-    }
-  };
-  // φ of query rows [i0, i0+bq) into phi (64 × r).
-  auto queries_block = [&](Scratch& w, std::size_t i0, std::size_t bq) {
-    for (std::size_t r2 = 0; r2 < bq; ++r2) {
-      float* row = w.phi.data() + r2 * r;
-      monomial_row(m, p.Q + (i0 + r2) * d, d, root_s, row, 1);
-      for (std::size_t a = 0; a < r; ++a) row[a] *= m.wq[a];
-    }
-  };
-  // Divides numerators by the denominator column, recording bad denominators.
-  auto finish_block = [&](Scratch& w, std::size_t i0, std::size_t bq) {
-    for (std::size_t r2 = 0; r2 < bq; ++r2) {
-      const float den = w.out[r2 * e + d];
-      w.min_den = std::min<double>(w.min_den, den);
-      if (!(den > 0 && std::isfinite(den))) w.negative += 1;
-      for (std::size_t k = 0; k < d; ++k) {
-        const float o = w.out[r2 * e + k] / den;
-        O[(i0 + r2) * d + k] = o;
-        if (!std::isfinite(o)) w.nonfinite += 1;
+  // φ(q) = wq ⊙ monomials(√s·q), ψ(k) = wk ⊙ monomials(√s·k): φ(q)·ψ(k) = P(s·q·k).
+  auto features = [&](const std::vector<float>& w) {
+    return [&, w_ = &w](const float* X, std::size_t rows, float* out) {
+      for (std::size_t i = 0; i < rows; ++i) {
+        float* row = out + i * r;
+        monomial_row(m, X + i * d, d, root_s, row, 1);
+        for (std::size_t a = 0; a < r; ++a) row[a] *= (*w_)[a];
       }
-    }
+    };
   };
-
-  if (!params.causal) {
-    parallel_for(n, kBlock, threads, [&](std::size_t j0, std::size_t end, int worker) {
-      throw_if_cancelled();
-      Scratch& w = scratch[worker];
-      keys_block(w, j0, end - j0);
-      simd::gemm(r, e, end - j0, w.psiT.data(), kBlock, w.Vb.data(), e, w.KV.data(), e, true);
-    });
-    for (int t = 1; t < threads; ++t)
-      for (std::size_t x = 0; x < r * e; ++x) scratch[0].KV[x] += scratch[t].KV[x];
-    const float* KV = scratch[0].KV.data();
-    parallel_for(n, kBlock, threads, [&](std::size_t i0, std::size_t end, int worker) {
-      throw_if_cancelled();
-      Scratch& w = scratch[worker];
-      queries_block(w, i0, end - i0);
-      simd::gemm(end - i0, e, r, w.phi.data(), r, KV, e, w.out.data(), e, false);
-      finish_block(w, i0, end - i0);
-    });
-  } else {
-    Scratch& w = scratch[0];
-    for (std::size_t b0 = 0; b0 < n; b0 += kBlock) {
-      throw_if_cancelled();
-      const std::size_t bs = std::min(kBlock, n - b0);
-      keys_block(w, b0, bs);
-      queries_block(w, b0, bs);
-      // Earlier blocks through the prefix summary, this block through P directly.
-      simd::gemm(bs, e, r, w.phi.data(), r, w.KV.data(), e, w.out.data(), e, false);
-      simd::gemm(bs, bs, r, w.phi.data(), r, w.psiT.data(), kBlock, w.A.data(), kBlock, false);
-      for (std::size_t i = 0; i < bs; ++i)
-        for (std::size_t j = i + 1; j < bs; ++j) w.A[i * kBlock + j] = 0.0f;
-      simd::gemm(bs, e, bs, w.A.data(), kBlock, w.Vb.data(), e, w.out.data(), e, true);
-      simd::gemm(r, e, bs, w.psiT.data(), kBlock, w.Vb.data(), e, w.KV.data(), e, true);
-      finish_block(w, b0, bs);
-    }
-  }
-
-  double min_den = INFINITY, negative = 0, nonfinite = 0;
-  for (const auto& w : scratch) {
-    min_den = std::min(min_den, w.min_den);
-    negative += w.negative;
-    nonfinite += w.nonfinite;
-  }
+  // The sums and products (and the causal exact-in-P diagonal blocks) are
+  // feature_attention's, in 64-row blocks.
+  const FeatureStats f = feature_attention(p, r, params.causal, threads, features(m.wq), features(m.wk), O, kBlock);
+  const double min_den = f.min_denominator, negative = f.bad_denominators, nonfinite = f.nonfinite_outputs;
   stats.push_back({"degree", params.degree});
   stats.push_back({"rank", rank});
   stats.push_back({"R", R});

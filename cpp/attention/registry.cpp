@@ -45,7 +45,10 @@ Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
   // φ·(ψᵀ[V 1]); causal adds the exact-in-P 64×64 diagonal blocks.
   double flops = 2.0 * n * r + 4.0 * n * r * e;
   if (p.causal) flops += 2.0 * n * 64 * r + 2.0 * n * 64 * e;
-  const double memory = 4.0 * (threads * (r * e + 2.0 * 64 * r + 64 * e + 64 * 64) + r * e);
+  // feature_attention in 64-row blocks (r ≤ 2^53: the rank check comes first).
+  const double memory = r > 1e12 ? 4.0 * threads * r * e
+                                 : feature_attention_memory(n, d, static_cast<std::size_t>(r), p.causal,
+                                                            static_cast<int>(threads), 64);
   return {flops, 16.0 * n * d, memory};
 }
 
