@@ -148,9 +148,9 @@ export class LogLogChart {
   drawRefLines(u) {
     const ctx = u.ctx;
     ctx.save();
-    for (const line of this.refLines) {
+    this.refLines.forEach((line, k) => {
       const px = u.valToPos(line.x, 'x', true);
-      if (px < u.bbox.left || px > u.bbox.left + u.bbox.width) continue;
+      if (px < u.bbox.left || px > u.bbox.left + u.bbox.width) return;
       ctx.strokeStyle = line.color || cssVar('--muted', '#666');
       ctx.setLineDash([4, 4]);
       ctx.lineWidth = 1.5 * devicePixelRatio;
@@ -161,8 +161,14 @@ export class LogLogChart {
       ctx.setLineDash([]);
       ctx.fillStyle = ctx.strokeStyle;
       ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-      ctx.fillText(line.label, px + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
-    }
+      ctx.textBaseline = 'alphabetic';
+      // Right of the line unless that would leave the plot; one row per line,
+      // so labels of nearby lines do not overprint.
+      const pad = 4 * devicePixelRatio;
+      const right = px + pad + ctx.measureText(line.label).width <= u.bbox.left + u.bbox.width;
+      ctx.textAlign = right ? 'left' : 'right';
+      ctx.fillText(line.label, right ? px + pad : px - pad, u.bbox.top + (14 + 16 * k) * devicePixelRatio);
+    });
     ctx.restore();
   }
 

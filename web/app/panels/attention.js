@@ -120,13 +120,14 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
       const series = new Map([...chart.series].map(([name, pts]) => [name, new Map([...pts].map(([x, p]) => [x, p.y]))]));
       const quadratic = ['flash', 'exact'].find((m) => series.has(m));
       if (!quadratic) return [];
-      const lines = [];
+      // One line per crossover n; methods that cross at the same n share its label.
+      const at = new Map();
       for (const [name, pts] of series) {
         if (name === quadratic || name.startsWith('exact')) continue;
         const x = measuredCrossover(series.get(quadratic), pts);
-        if (x) lines.push({ x, label: `${name} < ${quadratic}` });
+        if (x) at.set(x, [...(at.get(x) || []), name]);
       }
-      return lines;
+      return [...at].map(([x, names]) => ({ x, label: `${names.join(', ')} < ${quadratic}` }));
     },
   });
   if (state.autorun && state.panel === 'attention' && state.run === 'sweep') sweep.run();
