@@ -46,8 +46,16 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
 test('cancel stops a long sweep within a second and keeps the results so far', async () => {
   const { context, page, problems } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=1024&nmax=131072&d=64`);
   await waitReady(page);
-  page.on('dialog', (d) => d.accept()); // "this will take long — run anyway?"
+  // Too long to start unasked: the error box says so and offers the largest
+  // "to" that fits, or running it anyway.
   await page.click('#sweep-run');
+  await page.waitForSelector('#sweep-error [data-offer=anyway]');
+  assert.match(await page.textContent('#sweep-error'), /This sweep would take about .+ on this machine/);
+  const offer = await page.textContent('#sweep-error [data-offer=smaller]');
+  const smaller = Number(offer.match(/Run to n = ([\d,]+)/)[1].replace(/,/g, ''));
+  assert.ok(smaller >= 1024 && smaller < 131072, offer);
+  assert.equal(await page.getAttribute('#sweep-chart', 'data-count'), null); // nothing ran
+  await page.click('#sweep-error [data-offer=anyway]');
   await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 1, null, { timeout: 60000 });
   const t0 = Date.now();
   await page.click('#sweep-cancel');
@@ -57,6 +65,15 @@ test('cancel stops a long sweep within a second and keeps the results so far', a
   assert.ok(stopMs < 1000, `cancel took ${stopMs} ms`);
   assert.match(await page.textContent('#sweep-error'), /Cancelled after \d+ of \d+/);
   assert.ok(Number(await page.getAttribute('#sweep-chart', 'data-count')) >= 1);
+
+  // Taking the smaller offer sets "to" (and the URL) and starts that sweep.
+  await page.click('#sweep-run');
+  await page.click('#sweep-error [data-offer=smaller]');
+  await page.waitForSelector('#sweep-cancel:not([disabled])');
+  assert.equal(await page.inputValue('#sweep-form select[name=xmax]'), String(smaller));
+  assert.match(page.url(), new RegExp(`nmax=${smaller}(&|$)`));
+  await page.click('#sweep-cancel');
+  await page.waitForSelector('#sweep-run:not([disabled])', { timeout: 5000 });
   assert.deepEqual(problems, []);
   await context.close();
 });

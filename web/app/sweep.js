@@ -23,6 +23,8 @@ import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV
  *   fitLast     fit slopes over this many largest x (0 = all)
  *   logY        default true
  */
+const LONG_SWEEP_SECONDS = 120; // longer sweeps are offered a smaller range first
+
 export function mountSweep(cfg) {
   const { id, mount, client, info, state, saveState } = cfg;
   const form = el('form', { id: `${id}-form`, class: 'controls', autocomplete: 'off' });
@@ -117,10 +119,11 @@ export function mountSweep(cfg) {
   }
   form.addEventListener('change', read);
 
-  function plan() {
+  // The requests of the sweep (up to `upTo` instead of the chosen "to").
+  function plan(upTo) {
     const methods = String(state[cfg.methodsKey]).split(',').filter(Boolean);
     const lo = Math.min(state[cfg.x.minKey], state[cfg.x.maxKey]);
-    const hi = Math.max(state[cfg.x.minKey], state[cfg.x.maxKey]);
+    const hi = upTo ?? Math.max(state[cfg.x.minKey], state[cfg.x.maxKey]);
     const xs = cfg.x.choices.filter((v) => v >= lo && v <= hi);
     const requests = [];
     const skipped = [];
@@ -174,7 +177,55 @@ export function mountSweep(cfg) {
     if (state.embed) fitSlide();
   }
 
-  async function run() {
+  // Time (s, the sum of points) and memory (bytes, the largest point) of a plan.
+  async function estimateAll(requests) {
+    let seconds = 0;
+    let memory = 0;
+    const weights = [];
+    for (const r of requests) {
+      const e = await cfg.estimate(r);
+      seconds += e.seconds;
+      memory = Math.max(memory, e.memory);
+      weights.push(e.seconds);
+    }
+    return { seconds, memory, weights };
+  }
+
+  // A sweep too long or too large is not started: the error box says why and
+  // offers the largest "to" that fits (and, when only time is the problem,
+  // running it anyway).
+  async function offerSmaller(estimate, budget) {
+    const lo = Math.min(state[cfg.x.minKey], state[cfg.x.maxKey]);
+    const hi = Math.max(state[cfg.x.minKey], state[cfg.x.maxKey]);
+    let fit = null;
+    for (const x of cfg.x.choices.filter((v) => v >= lo && v < hi).reverse()) {
+      const e = await estimateAll(plan(x).requests);
+      if (e.memory <= budget && e.seconds <= LONG_SWEEP_SECONDS) {
+        fit = { x, seconds: e.seconds };
+        break;
+      }
+    }
+    const name = cfg.x.label.split(' ')[0];
+    const why = estimate.memory > budget
+      ? `The largest point needs ${fmt(estimate.memory / 1048576)} MiB, more than the memory budget of ${fmt(info.memoryBudgetMB)} MiB.`
+      : `This sweep would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
+    const buttons = [];
+    if (fit) {
+      buttons.push(el('button', { type: 'button', 'data-offer': 'smaller', onclick: () => {
+        form.xmax.value = String(fit.x);
+        read();
+        run();
+      } }, `Run to ${name} = ${fit.x.toLocaleString('en')} (about ${fmtSeconds(fit.seconds)})`));
+    }
+    if (estimate.memory <= budget) {
+      buttons.push(el('button', { type: 'button', 'data-offer': 'anyway', onclick: () => run({ confirmed: true }) }, 'Run it anyway'));
+    }
+    ui.errorBox.hidden = false;
+    ui.errorBox.replaceChildren(el('span', {}, `${why} ${fit ? '' : `Even the smallest range is too much: lower "from" or the other sizes.`}`.trim()),
+      ...(buttons.length ? [el('span', { class: 'offer' }, ...buttons)] : []));
+  }
+
+  async function run({ confirmed = false } = {}) {
     read();
     showError(ui.errorBox, '');
     if (!form.reportValidity()) return;
@@ -185,23 +236,13 @@ export function mountSweep(cfg) {
     }
     let weights;
     if (cfg.estimate) {
-      let seconds = 0;
-      let memory = 0;
-      weights = [];
-      for (const r of requests) {
-        const e = await cfg.estimate(r);
-        seconds += e.seconds;
-        memory = Math.max(memory, e.memory);
-        weights.push(e.seconds);
-      }
+      const estimate = await estimateAll(requests);
       const budget = info.memoryBudgetMB * 1048576;
-      if (memory > budget) {
-        showError(ui.errorBox, `The largest point needs ${fmt(memory / 1048576)} MiB, more than the memory budget of ${fmt(info.memoryBudgetMB)} MiB. Lower "to".`);
+      if (estimate.memory > budget || (estimate.seconds > LONG_SWEEP_SECONDS && !confirmed)) {
+        await offerSmaller(estimate, budget);
         return;
       }
-      if (seconds > 120 && !confirm(`This sweep will take about ${fmtSeconds(seconds)} on this machine. Run it anyway? (Cancel, then lower "to" for a quicker one.)`)) {
-        return;
-      }
+      weights = estimate.weights;
     }
     chart.clear();
     chart2?.clear();
