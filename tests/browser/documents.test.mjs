@@ -116,8 +116,11 @@ test('bundled corpus: exact and heuristic methods on real e-mails', async () => 
   assert.match(await page.textContent('#documents-result'), /compared 179,700 of 179,700 pairs/);
   assert.match(await page.textContent('#documents-source'), /SpamAssassin/);
 
+  assert.equal(await page.getAttribute('#documents-result', 'data-reused'), 'false');
   await page.selectOption('#documents-form select[name=dmethod]', 'simhash');
   await findPair(page);
+  // Same texts and settings: the worker reuses the vectors instead of re-tokenising.
+  assert.equal(await page.getAttribute('#documents-result', 'data-reused'), 'true');
   const text = await page.textContent('#documents-result');
   const heuristic = Number(await page.getAttribute('#documents-result', 'data-value'));
   assert.ok(heuristic <= exact + 1e-6);
@@ -143,6 +146,11 @@ test('bundled corpus: exact and heuristic methods on real e-mails', async () => 
   assert.ok(soft < exact - 1e-3, `β = ln n: ${soft} vs the optimum ${exact}`);
   assert.match(await page.textContent('#documents-result'), /raise β \/ ln n/);
   assert.match(page.url(), /dbeta=1(&|$)/);
+  // Another vocabulary size: new vectors.
+  await page.fill('#documents-form input[name=dvocab]', '300');
+  await page.dispatchEvent('#documents-form input[name=dvocab]', 'change');
+  await findPair(page);
+  assert.equal(await page.getAttribute('#documents-result', 'data-reused'), 'false');
 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-corpus.png'), fullPage: true });
   assert.deepEqual(problems, []);

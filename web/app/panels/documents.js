@@ -225,6 +225,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
         el('div', { class: 'doc-pair' }, card(record.i), card(record.j)),
       ] : []));
     out.dataset.value = String(record.value);
+    out.dataset.reused = String(record.vectorsReused);
   }
 
   form.addEventListener('submit', async (e) => {
