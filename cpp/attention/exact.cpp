@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/softmax_row.hpp"
 #include "common/threads.hpp"
 #include "simd/gemm.hpp"
 #include "simd/simd.hpp"
@@ -19,27 +20,6 @@ std::size_t rows_per_block(std::size_t n) {
   // ~256 KiB of scores per block, a multiple of the micro-kernel's 6 rows.
   const std::size_t target = (64 * 1024) / std::max<std::size_t>(n, 1);
   return std::max<std::size_t>(6, std::min<std::size_t>(96, target / 6 * 6));
-}
-
-// row[0..valid) ← exp(scale·(row − max)), row[valid..width) ← 0; returns the sum.
-float softmax_numerators(float* row, std::size_t valid, std::size_t width, float scale) {
-  using namespace simd;
-  const float m = max_of(row, valid);
-  const f32x4 vm = splat(m), vs = splat(scale);
-  f32x4 vsum = splat(0.0f);
-  std::size_t j = 0;
-  for (; j + 4 <= valid; j += 4) {
-    const f32x4 e = simd::exp((load(row + j) - vm) * vs);
-    store(row + j, e);
-    vsum += e;
-  }
-  float sum = hsum(vsum);
-  for (; j < valid; ++j) {
-    row[j] = simd::exp((row[j] - m) * scale);
-    sum += row[j];
-  }
-  std::fill(row + valid, row + width, 0.0f);
-  return sum;
 }
 
 }  // namespace
@@ -64,7 +44,7 @@ void exact(const Problem& p, const Params& params, float* O, Stats&) {
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t valid = params.causal ? begin + r + 1 : keys;
       if (params.diagonal) S[r * keys + begin + r] = -INFINITY;  // exp → exactly 0
-      inv[r] = 1.0f / softmax_numerators(S + r * keys, valid, keys, scale);
+      inv[r] = 1.0f / softmax_numerators(S + r * keys, 0, valid, keys, scale);
     }
     float* out = O + begin * d;
     simd::gemm(rows, d, keys, S, keys, p.V, d, out, d, false);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/softmax_row.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "simd/gemm.hpp"
@@ -123,19 +124,7 @@ void lsh(const Problem& p, const Params& params, float* O, Stats& stats) {
               L[i] = scale * dot;
               continue;
             }
-            const simd::f32x4 vm = simd::splat(m), vs = simd::splat(scale);
-            simd::f32x4 vsum = simd::splat(0.0f);
-            std::size_t b = 0;
-            for (; b + 4 <= width; b += 4) {  // masked scores: exp(−inf) = 0
-              const simd::f32x4 e = simd::exp((simd::load(row + b) - vm) * vs);
-              simd::store(row + b, e);
-              vsum += e;
-            }
-            float sum = simd::hsum(vsum);
-            for (; b < width; ++b) {
-              row[b] = simd::exp((row[b] - m) * scale);
-              sum += row[b];
-            }
+            const float sum = softmax_numerators(row, 0, width, width, scale);  // masked keys → 0
             inv[r] = 1.0f / sum;
             L[i] = double(scale) * m + std::log(double(sum));
           }

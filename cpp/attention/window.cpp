@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/softmax_row.hpp"
 #include "common/threads.hpp"
 #include "simd/gemm.hpp"
 #include "simd/simd.hpp"
@@ -18,28 +19,6 @@ namespace subquad::attention {
 namespace {
 
 constexpr std::size_t kRows = 64;
-
-// row[lo..hi) ← exp(scale·(row − max)), the rest of row[0..width) ← 0; returns the sum.
-float band_numerators(float* row, std::size_t lo, std::size_t hi, std::size_t width, float scale) {
-  using namespace simd;
-  const float m = max_of(row + lo, hi - lo);
-  std::fill(row, row + lo, 0.0f);
-  std::fill(row + hi, row + width, 0.0f);
-  const f32x4 vm = splat(m), vs = splat(scale);
-  f32x4 vsum = splat(0.0f);
-  std::size_t j = lo;
-  for (; j + 4 <= hi; j += 4) {
-    const f32x4 e = simd::exp((load(row + j) - vm) * vs);
-    store(row + j, e);
-    vsum += e;
-  }
-  float sum = hsum(vsum);
-  for (; j < hi; ++j) {
-    row[j] = simd::exp((row[j] - m) * scale);
-    sum += row[j];
-  }
-  return sum;
-}
 
 }  // namespace
 
@@ -65,7 +44,7 @@ void window(const Problem& p, const Params& params, float* O, Stats& stats) {
       const std::size_t i = i0 + r;
       const std::size_t a = (i + 1 >= w ? i + 1 - w : 0) - lo;
       const std::size_t b = (params.causal ? i + 1 : std::min(n, i + w)) - lo;
-      inv[r] = 1.0f / band_numerators(S + r * width, a, b, width, scale);
+      inv[r] = 1.0f / softmax_numerators(S + r * width, a, b, width, scale);
     }
     float* out = O + i0 * d;
     simd::gemm(rows, d, width, S, width, p.V + lo * d, d, out, d, false);
