@@ -256,8 +256,7 @@ SimilarOutcome similar_by_attention(const float* X, std::size_t n, std::size_t d
   require(d >= 1 && d <= 4096, "d", d, "in [1, 4096]");
   require(std::isfinite(beta_c) && beta_c > 0 && beta_c <= 1e4, "beta", beta_c,
           "in (0, 10000] (β = beta·ln n)");
-  for (std::size_t t = 0; t < n * d; ++t)
-    if (!std::isfinite(X[t])) throw Error("X", "entry " + std::to_string(t) + " is not finite");
+  require_finite("X", X, n * d);
   // The nonzero rows, normalised; `row` maps back to the caller's indices.
   std::vector<std::size_t> row;
   std::vector<double> inv_norm(n, 0.0);
