@@ -40,6 +40,36 @@ double error_vs_reference(const std::string& method, const Case& c, int threads,
   return relative_error(out.data(), ref.data(), out.size());
 }
 
+// max |out − o| over all rows, o_i = Σ_j w(i, j) v_j / Σ_j w(i, j) in double:
+// the closed form of every attention that averages V with weights w ≥ 0
+// (w = 0 leaves key j out of row i).
+template <class Weight>
+double weighted_average_error(const std::vector<float>& out, const std::vector<float>& V, std::size_t n,
+                              std::size_t d, Weight w) {
+  double worst = 0;
+  std::vector<double> o(d);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::fill(o.begin(), o.end(), 0.0);
+    double z = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double a = w(i, j);
+      if (a == 0) continue;
+      z += a;
+      for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
+    }
+    for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - o[k] / z));
+  }
+  return worst;
+}
+
+// The softmax weight exp(q_i·k_j/√d) (the tests' scores stay far from overflow).
+double softmax_weight(const std::vector<float>& Q, const std::vector<float>& K, std::size_t d, std::size_t i,
+                      std::size_t j) {
+  double s = 0;
+  for (std::size_t k = 0; k < d; ++k) s += double(Q[i * d + k]) * K[j * d + k];
+  return std::exp(s / std::sqrt(double(d)));
+}
+
 }  // namespace
 
 TEST_CASE("exact_reference equals a closed form: identical keys give the mean of V") {
@@ -293,26 +323,10 @@ TEST_CASE("window equals softmax over its band |i − j| < window, written out i
       std::vector<float> out(n * d);
       Stats stats;
       run("window", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
-      double worst = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        std::vector<double> s(n, -INFINITY), o(d, 0.0);
-        double m = -INFINITY, z = 0;
-        for (std::size_t j = 0; j < n; ++j) {
-          const bool inside = (j + w > i) && (causal ? j <= i : j < i + w);
-          if (!inside) continue;
-          s[j] = 0;
-          for (std::size_t k = 0; k < d; ++k) s[j] += double(Q[i * d + k]) * K[j * d + k];
-          s[j] /= std::sqrt(double(d));
-          m = std::max(m, s[j]);
-        }
-        for (std::size_t j = 0; j < n; ++j) {
-          if (s[j] == -INFINITY) continue;
-          const double a = std::exp(s[j] - m);
-          z += a;
-          for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
-        }
-        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - o[k] / z));
-      }
+      const double worst = weighted_average_error(out, V, n, d, [&](std::size_t i, std::size_t j) {
+        const bool inside = (j + w > i) && (causal ? j <= i : j < i + w);
+        return inside ? softmax_weight(Q, K, d, i, j) : 0.0;
+      });
       CAPTURE(w);
       CAPTURE(causal);
       CHECK(worst <= 2e-6);
@@ -347,25 +361,11 @@ TEST_CASE("lsh with every row in one bucket is attention within chunks c − 1 a
       std::vector<float> out(n * d);
       Stats stats;
       run("lsh", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
-      double worst = 0;
-      for (std::size_t i = 0; i < n; ++i) {
+      const double worst = weighted_average_error(out, V, n, d, [&](std::size_t i, std::size_t j) {
         const std::size_t c = i / chunk, lo = c > 0 ? (c - 1) * chunk : 0;
         const std::size_t hi = causal ? i + 1 : std::min(n, (c + 1) * chunk);
-        std::vector<double> sc(hi - lo), o(d, 0.0);
-        double m = -INFINITY, z = 0;
-        for (std::size_t j = lo; j < hi; ++j) {
-          double dot = 0;
-          for (std::size_t k = 0; k < d; ++k) dot += double(Q[i * d + k]) * K[j * d + k];
-          sc[j - lo] = dot / std::sqrt(double(d));
-          m = std::max(m, sc[j - lo]);
-        }
-        for (std::size_t j = lo; j < hi; ++j) {
-          const double a = std::exp(sc[j - lo] - m);
-          z += a;
-          for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
-        }
-        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - o[k] / z));
-      }
+        return j >= lo && j < hi ? softmax_weight(Q, K, d, i, j) : 0.0;
+      });
       CAPTURE(rounds);
       CAPTURE(causal);
       CHECK(worst <= 2e-6);
@@ -448,18 +448,12 @@ TEST_CASE("performer equals its FAVOR+ estimate written out in double, causal or
       std::vector<float> out(n * d);
       Stats stats;
       run("performer", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
-      double worst = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        std::vector<double> num(d, 0.0);
-        double den = 0;
-        for (std::size_t j = 0; j < (causal ? i + 1 : n); ++j) {
-          double w = 0;
+      const double worst = weighted_average_error(out, V, n, d, [&](std::size_t i, std::size_t j) {
+        double w = 0;
+        if (!causal || j <= i)
           for (std::size_t l = 0; l < m; ++l) w += fq[i][l] * fk[j][l];
-          den += w;
-          for (std::size_t k = 0; k < d; ++k) num[k] += w * V[j * d + k];
-        }
-        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - num[k] / den));
-      }
+        return w;
+      });
       CAPTURE(n);
       CAPTURE(m);
       CAPTURE(causal);
@@ -481,18 +475,12 @@ TEST_CASE("linear equals its closed form Σ_j φ(q_i)·φ(k_j) v_j / Σ_j φ(q_i
       std::vector<float> out(n * d);
       Stats stats;
       run("linear", {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
-      double worst = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        std::vector<double> num(d, 0.0);
-        double den = 0;
-        for (std::size_t j = 0; j < (causal ? i + 1 : n); ++j) {
-          double w = 0;
+      const double worst = weighted_average_error(out, V, n, d, [&](std::size_t i, std::size_t j) {
+        double w = 0;
+        if (!causal || j <= i)
           for (std::size_t a = 0; a < d; ++a) w += phi(Q[i * d + a]) * phi(K[j * d + a]);
-          den += w;
-          for (std::size_t k = 0; k < d; ++k) num[k] += w * V[j * d + k];
-        }
-        for (std::size_t k = 0; k < d; ++k) worst = std::max(worst, std::fabs(out[i * d + k] - num[k] / den));
-      }
+        return w;
+      });
       CAPTURE(n);
       CAPTURE(causal);
       CHECK(worst <= 2e-6);  // |V| ≤ 2: float rounding of sums of positive weights
@@ -607,24 +595,6 @@ TEST_CASE("diagonal mask: every exact method equals softmax over the keys j != i
     const std::size_t d = 5;
     const auto Q = uniform_matrix(n, d, 1.5, 21), K = uniform_matrix(n, d, 1.5, 22),
                V = uniform_matrix(n, d, 1.0, 23);
-    std::vector<double> want(n * d, 0.0);
-    for (std::size_t i = 0; i < n; ++i) {
-      double m = -INFINITY, z = 0;
-      std::vector<double> s(n);
-      for (std::size_t j = 0; j < n; ++j) {
-        s[j] = 0;
-        for (std::size_t k = 0; k < d; ++k) s[j] += double(Q[i * d + k]) * K[j * d + k];
-        s[j] /= std::sqrt(double(d));
-        if (j != i) m = std::max(m, s[j]);
-      }
-      for (std::size_t j = 0; j < n; ++j) {
-        if (j == i) continue;
-        const double w = std::exp(s[j] - m);
-        z += w;
-        for (std::size_t k = 0; k < d; ++k) want[i * d + k] += w * V[j * d + k];
-      }
-      for (std::size_t k = 0; k < d; ++k) want[i * d + k] /= z;
-    }
     for (const auto& m : methods()) {
       if (!m.exact) continue;
       Params params;
@@ -632,8 +602,9 @@ TEST_CASE("diagonal mask: every exact method equals softmax over the keys j != i
       std::vector<float> out(n * d);
       Stats stats;
       run(m.name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
-      double worst = 0;
-      for (std::size_t t = 0; t < n * d; ++t) worst = std::max(worst, std::fabs(out[t] - want[t]));
+      const double worst = weighted_average_error(out, V, n, d, [&](std::size_t i, std::size_t j) {
+        return j == i ? 0.0 : softmax_weight(Q, K, d, i, j);
+      });
       CAPTURE(m.name);
       CAPTURE(n);
       CHECK(worst <= 2e-6);
