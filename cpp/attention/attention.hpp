@@ -1,9 +1,12 @@
 // Softmax attention Att(Q,K,V) = D⁻¹ A V, A = exp(scale · Q Kᵀ), D = diag(A 1)
-// (THEORY.md §1; Alman–Song, arXiv 2302.13214). Q, K, V, O are row-major n×d float32.
+// (THEORY.md §1; Alman–Song, arXiv 2302.13214). Q and O are row-major n×d,
+// K and V n_k×d, float32 (n_k = n unless given: the exact methods take
+// separate query and key counts).
 //
 // Every method is one entry of the registry below: a name, a function taking
-// the shared parameter struct, and a cost model. Bindings, the bench CLI, the
-// tests and the page all iterate the registry.
+// the shared parameter struct, its options (the family's schema, family()),
+// and a cost model. Bindings, the bench CLI, the tests and the page all
+// iterate the registry.
 #pragma once
 
 #include <cstddef>
@@ -14,12 +17,17 @@
 
 #include "common/compare.hpp"
 #include "common/options.hpp"
+#include "common/schema.hpp"
 
 namespace subquad::attention {
 
 struct Params {
   double scale = 0;    // 0 → 1/√d (practice); the papers use 1/d
-  bool causal = false;  // row i attends to keys j ≤ i
+  bool causal = false;  // row i attends to keys j ≤ i + (n_k − n)
+  // exact_reference, exact, flash: also write each row's natural-log
+  // log-sum-exp ln Σ_j exp(scale·q_i·k_j) over the keys it attends to (one
+  // float per query row): the backward pass and block merges use it.
+  bool return_lse = false;
   // Row i never attends to key i (monochromatic pair search by attention,
   // experiments/construction.hpp). Only the exact methods have this mask.
   bool diagonal = false;
@@ -46,35 +54,50 @@ constexpr double kMaxR = 700;  // e^R must stay finite in double
 using Stats = std::vector<std::pair<std::string, double>>;
 
 struct Problem {
-  std::size_t n = 0, d = 0;
+  std::size_t n = 0, d = 0;  // n query rows of width d
   const float *Q = nullptr, *K = nullptr, *V = nullptr;
+  std::size_t n_k = 0;  // key/value rows; 0 → n
+  std::size_t keys() const { return n_k ? n_k : n; }
 };
 
 // Largest |entry| of Q, K, V accepted: keeps every float32 score q·k·scale and
 // every sum Σ p·v finite for d ≤ 4096 and n ≤ 2^24 (1e15² · 4096 < 3.4e38).
 constexpr double kMaxEntry = 1e15;
 
-struct Cost {
-  double flops = 0;         // floating-point operations of the method
-  double bytes = 0;         // bytes it must read and write at least
-  double memory_bytes = 0;  // extra memory it allocates
-};
+using subquad::Cost;
+
+// A method writes O (n×d) and, when it has one and params.return_lse is set,
+// each row's log-sum-exp into lse (n floats).
+using Kernel = void (*)(const Problem&, const Params&, float* O, float* lse, Stats& stats);
 
 struct Method {
   const char* name;
   const char* summary;
   bool exact;  // computes softmax attention up to float rounding
-  void (*run)(const Problem&, const Params&, float* O, Stats& stats);
-  Cost (*cost)(std::size_t n, std::size_t d, const Params&);
+  Kernel run;
+  Cost (*cost)(std::size_t n, std::size_t n_k, std::size_t d, const Params&);
+  const char* options;  // its own options beyond scale, causal, threads (space-separated)
+  bool any_keys = false;  // takes n_k ≠ n
 };
 
 const std::vector<Method>& methods();
 // Throws Error("method", …) naming the known methods when `name` is not one.
 const Method& find_method(const std::string& name);
+// The registry as a schema (common/schema.hpp): dims n, n_k, d; inputs Q, K,
+// V; every option with its type, default, limits and doc.
+const Family& family();
 
-// Validates shapes, finiteness and memory, then runs the method.
+// Validates shapes, options against the method, finiteness and memory;
+// returns the method. Everything a run checks happens here, so a timed
+// region can hold execute() alone.
+const Method& prepare(const std::string& method, const Problem& p, const Params& params);
+// Runs a prepared method: the kernel only. lse may be null unless
+// params.return_lse is set.
+void execute(const Method& m, const Problem& p, const Params& params, float* O, Stats& stats,
+             float* lse = nullptr);
+// prepare + execute.
 void run(const std::string& method, const Problem& p, const Params& params, float* O,
-         Stats& stats);
+         Stats& stats, float* lse = nullptr);
 
 double resolved_scale(const Params& params, std::size_t d);
 
@@ -82,23 +105,24 @@ double resolved_scale(const Params& params, std::size_t d);
 // orthogonal directions with chi-distributed lengths. Exposed for tests.
 std::vector<double> performer_features(std::size_t m, std::size_t d, std::uint64_t seed);
 
-// Params from named options: scale ("sqrt" | "inv_d" | a number), causal,
-// diagonal, threads, seed — the one parser for the bindings and the CLI.
-Params params_from(const Options& o, std::size_t d);
+// Params from named options, read through `method`'s schema: an option the
+// method does not take, or a value of the wrong type or out of range, is an
+// Error naming it — the one parser for the bindings, the bench and the page.
+Params params_from(const Options& o, std::size_t d, const std::string& method);
 // Throws Error naming the first method parameter out of range.
 void validate(const Params& p);
 
 // The methods (each in its own file beside this header).
-void exact_reference(const Problem&, const Params&, float* O, Stats&);
+void exact_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
 // One row of the reference, for checking large problems on a sample of rows.
 void exact_reference_row(const Problem&, const Params&, std::size_t i, double* o);
-void exact(const Problem&, const Params&, float* O, Stats&);
-void flash(const Problem&, const Params&, float* O, Stats&);
-void polynomial(const Problem&, const Params&, float* O, Stats&);
-void window(const Problem&, const Params&, float* O, Stats&);
-void linear(const Problem&, const Params&, float* O, Stats&);
-void performer(const Problem&, const Params&, float* O, Stats&);
-void lsh(const Problem&, const Params&, float* O, Stats&);
+void exact(const Problem&, const Params&, float* O, float* lse, Stats&);
+void flash(const Problem&, const Params&, float* O, float* lse, Stats&);
+void polynomial(const Problem&, const Params&, float* O, float* lse, Stats&);
+void window(const Problem&, const Params&, float* O, float* lse, Stats&);
+void linear(const Problem&, const Params&, float* O, float* lse, Stats&);
+void performer(const Problem&, const Params&, float* O, float* lse, Stats&);
+void lsh(const Problem&, const Params&, float* O, float* lse, Stats&);
 
 // The polynomial method's pieces, shared with its tests and the bench.
 // Coefficients c_0..c_g (monomial basis, double) of P ≈ exp on [−R, R].

@@ -1,44 +1,57 @@
 // The yardstick: obvious loops, double accumulation, max-subtracted softmax.
+// Query i attends to keys j < n_k, or j ≤ i + (n_k − n) when causal (the
+// queries are the last n positions of the n_k keys, as in decoding).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "common/threads.hpp"
 
 namespace subquad::attention {
 
-void exact_reference_row(const Problem& p, const Params& params, std::size_t i, double* o) {
-  const std::size_t n = p.n, d = p.d;
+namespace {
+
+// ln Σ_j exp(s_j) of row i, with the row's output in o.
+double reference_row(const Problem& p, const Params& params, std::size_t i, double* o) {
+  const std::size_t nk = p.keys(), d = p.d;
   const double scale = resolved_scale(params, d);
-  std::vector<double> s(n);
-  {
-    const std::size_t keys = params.causal ? i + 1 : n;
-    double m = -INFINITY;
-    for (std::size_t j = 0; j < keys; ++j) {
-      if (params.diagonal && j == i) {
-        s[j] = -INFINITY;
-        continue;
-      }
-      double dot = 0;
-      for (std::size_t k = 0; k < d; ++k) dot += double(p.Q[i * d + k]) * double(p.K[j * d + k]);
-      s[j] = scale * dot;
-      m = std::max(m, s[j]);
+  std::vector<double> s(nk);
+  const std::size_t keys = params.causal ? i + (nk - p.n) + 1 : nk;
+  double m = -INFINITY;
+  for (std::size_t j = 0; j < keys; ++j) {
+    if (params.diagonal && j == i) {
+      s[j] = -INFINITY;
+      continue;
     }
-    double sum = 0;
-    std::fill(o, o + d, 0.0);
-    for (std::size_t j = 0; j < keys; ++j) {
-      const double a = s[j] == -INFINITY ? 0.0 : std::exp(s[j] - m);
-      sum += a;
-      for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
-    }
-    for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
+    double dot = 0;
+    for (std::size_t k = 0; k < d; ++k) dot += double(p.Q[i * d + k]) * double(p.K[j * d + k]);
+    s[j] = scale * dot;
+    m = std::max(m, s[j]);
   }
+  double sum = 0;
+  std::fill(o, o + d, 0.0);
+  for (std::size_t j = 0; j < keys; ++j) {
+    const double a = s[j] == -INFINITY ? 0.0 : std::exp(s[j] - m);
+    sum += a;
+    for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
+  }
+  for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
+  return m + std::log(sum);
 }
 
-void exact_reference(const Problem& p, const Params& params, float* O, Stats&) {
+}  // namespace
+
+void exact_reference_row(const Problem& p, const Params& params, std::size_t i, double* o) {
+  reference_row(p, params, i, o);
+}
+
+void exact_reference(const Problem& p, const Params& params, float* O, float* lse, Stats&) {
   std::vector<double> o(p.d);
   for (std::size_t i = 0; i < p.n; ++i) {
-    exact_reference_row(p, params, i, o.data());
+    if ((i & 15) == 0) throw_if_cancelled();  // a row is O(n_k·d): check every 16
+    const double l = reference_row(p, params, i, o.data());
+    if (lse) lse[i] = static_cast<float>(l);
     for (std::size_t k = 0; k < p.d; ++k) O[i * p.d + k] = static_cast<float>(o[k]);
   }
 }

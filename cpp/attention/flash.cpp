@@ -50,18 +50,19 @@ float online_row(float* row, std::size_t valid, float* m, float* alpha) {
 
 }  // namespace
 
-void flash(const Problem& p, const Params& params, float* O, Stats&) {
-  const std::size_t n = p.n, d = p.d;
+void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&) {
+  const std::size_t n = p.n, nk = p.keys(), d = p.d;
+  const std::size_t shift = nk - n;  // causal: query i is position i + shift (prepare checks nk ≥ n)
   const float c = static_cast<float>(resolved_scale(params, d)) * kLog2e;
   const int threads = resolve_threads(params.threads);
-  const std::size_t tiles = (n + kTile - 1) / kTile;
+  const std::size_t tiles = (nk + kTile - 1) / kTile;
 
   // Kᵀ packed per tile: tile t holds d rows of 64 keys, zero past n. V packed
   // with rows padded to d8 = a multiple of 8 columns, so PV also runs on the
   // 4×8 kernel.
   const std::size_t d8 = round_up(d, 8);
   std::vector<float> Kt(tiles * d * kTile, 0.0f), Vp(tiles * kTile * d8, 0.0f);
-  for (std::size_t j = 0; j < n; ++j) {
+  for (std::size_t j = 0; j < nk; ++j) {
     float* tile = Kt.data() + (j / kTile) * d * kTile + j % kTile;
     for (std::size_t k = 0; k < d; ++k) tile[k * kTile] = p.K[j * d + k];
     std::copy(p.V + j * d, p.V + (j + 1) * d, Vp.data() + j * d8);
@@ -92,17 +93,17 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
     std::fill(s.l.begin(), s.l.end(), 0.0f);
     std::fill(s.acc.begin(), s.acc.begin() + bq * d8, 0.0f);
 
-    const std::size_t last = params.causal ? (end - 1) / kTile : tiles - 1;
+    const std::size_t last = params.causal ? (end - 1 + shift) / kTile : tiles - 1;
     for (std::size_t t = 0; t <= last; ++t) {
-      const std::size_t j0 = t * kTile, bk = std::min(kTile, n - j0);
+      const std::size_t j0 = t * kTile, bk = std::min(kTile, nk - j0);
       simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
                      s.S.data(), kTile);
-      if (params.causal && j0 + bk > i0 + 1) {  // the diagonal tile: mask keys after the row
+      if (params.causal && j0 + bk > i0 + shift + 1) {  // the diagonal tile: mask keys after the row
         for (std::size_t r = 0; r < bq; ++r)
-          for (std::size_t col = (i0 + r + 1 > j0 ? i0 + r + 1 - j0 : 0); col < bk; ++col)
+          for (std::size_t col = (i0 + r + shift + 1 > j0 ? i0 + r + shift + 1 - j0 : 0); col < bk; ++col)
             s.S[r * kTile + col] = -INFINITY;
       }
-      if (params.diagonal && j0 == i0)  // query blocks and key tiles are both 64 aligned
+      if (params.diagonal && j0 == i0)  // n_k = n here; query blocks and key tiles are both 64 aligned
         for (std::size_t r = 0; r < bq; ++r) s.S[r * kTile + r] = -INFINITY;
       for (std::size_t r = 0; r < bq; ++r) {
         const float sum = online_row(s.S.data() + r * kTile, bk, &s.m[r], &s.alpha[r]);
@@ -120,6 +121,8 @@ void flash(const Problem& p, const Params& params, float* O, Stats&) {
     for (std::size_t r = 0; r < bq; ++r) {
       const float inv = 1.0f / s.l[r];
       for (std::size_t k = 0; k < d; ++k) O[(i0 + r) * d + k] = s.acc[r * d8 + k] * inv;
+      // Scores are in base 2 (scaled by log2 e): ln Σ exp = (m + log2 ℓ)·ln 2.
+      if (lse) lse[i0 + r] = (s.m[r] + std::log2(s.l[r])) * 0.6931471805599453f;
     }
   });
 }

@@ -29,7 +29,7 @@ void elu_plus_one(const float* x, std::size_t count, float* out) {
 
 }  // namespace
 
-void linear(const Problem& p, const Params& params, float* O, Stats&) {
+void linear(const Problem& p, const Params& params, float* O, float*, Stats&) {
   const std::size_t d = p.d;
   const FeatureMap phi = [d](const float* X, std::size_t rows, float* out) { elu_plus_one(X, rows * d, out); };
   feature_attention(p, d, params.causal, resolve_threads(params.threads), phi, phi, O);

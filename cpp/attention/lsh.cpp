@@ -61,7 +61,7 @@ std::vector<std::size_t> sorted_by_bucket(const std::vector<int>& h) {
 // Per chunk, its keys (chunks c − 1 and c of the key order) are gathered once,
 // Kᵀ and V contiguous; its queries go through in blocks of 64 rows: scores and
 // P·V on the SIMD micro-kernel, the causal mask by original positions.
-void lsh(const Problem& p, const Params& params, float* O, Stats& stats) {
+void lsh(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t n = p.n, d = p.d, chunk = std::min(params.chunk, n);
   const std::size_t half = static_cast<std::size_t>(params.buckets / 2);
   const float scale = static_cast<float>(resolved_scale(params, d));

@@ -73,7 +73,7 @@ std::vector<double> performer_features(std::size_t m, std::size_t d, std::uint64
   return orthogonal_features(m, d, seed);
 }
 
-void performer(const Problem& p, const Params& params, float* O, Stats& stats) {
+void performer(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t n = p.n, d = p.d, m = static_cast<std::size_t>(params.features);
   const double s = resolved_scale(params, d), root_s = std::sqrt(s);
   const int threads = resolve_threads(params.threads);

@@ -155,7 +155,7 @@ double poly_rank(std::size_t d, int degree) {
   return std::round(r);
 }
 
-void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) {
+void polynomial(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t n = p.n, d = p.d;
   const double s = resolved_scale(params, d);
   const double score_range = s * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
@@ -165,7 +165,7 @@ void polynomial(const Problem& p, const Params& params, float* O, Stats& stats) 
   const double eps = poly_max_rel_error(c, R);
   const double rank = poly_rank(d, params.degree);
   require_memory("polynomial (rank r = C(d+g, g))",
-                 find_method("polynomial").cost(n, d, params).memory_bytes);
+                 find_method("polynomial").cost(n, n, d, params).memory_bytes);
   const Monomials m = monomials(d, c);
   const std::size_t r = m.parent.size();
   const int threads = resolve_threads(params.threads);

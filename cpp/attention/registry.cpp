@@ -5,40 +5,42 @@
 #include "attention/feature_attention.hpp"
 #include "common/error.hpp"
 #include "common/registry.hpp"
+#include "common/rng.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::attention {
 
 namespace {
 
-double causal_fraction(const Params& p, std::size_t n) {
-  return p.causal ? (static_cast<double>(n) + 1) / (2.0 * n) : 1.0;
+// Query–key pairs attended: n·n_k, or Σ_i (i + n_k − n + 1) when causal.
+double pairs_attended(const Params& p, std::size_t n, std::size_t nk) {
+  return p.causal ? double(n) * (n + 1) / 2 + double(n) * (double(nk) - double(n)) : double(n) * nk;
 }
 
-Cost cost_reference(std::size_t n, std::size_t d, const Params& p) {
-  const double nn = double(n) * n * causal_fraction(p, n);
-  return {4.0 * nn * d, 16.0 * n * d, 8.0 * (n + d)};
+double io_bytes(std::size_t n, std::size_t nk, std::size_t d) { return 8.0 * (n + nk) * d; }
+
+Cost cost_reference(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
+  return {4.0 * pairs_attended(p, n, nk) * d, io_bytes(n, nk, d), 8.0 * (nk + d)};
 }
 
-Cost cost_exact(std::size_t n, std::size_t d, const Params& p) {
-  const double nn = double(n) * n * causal_fraction(p, n);
+Cost cost_exact(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   const double threads = resolve_threads(p.threads);
   // Kᵀ plus one block of ≤ 96 rows of scores per thread.
-  const double rows = std::min<double>(96, std::max<double>(6, 65536.0 / n));
-  return {4.0 * nn * d, 16.0 * n * d, 4.0 * (double(n) * d + threads * rows * n)};
+  const double rows = std::min<double>(96, std::max<double>(6, 65536.0 / nk));
+  return {4.0 * pairs_attended(p, n, nk) * d, io_bytes(n, nk, d),
+          4.0 * (double(nk) * d + threads * rows * nk)};
 }
 
-Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
-  const double nn = double(n) * n * causal_fraction(p, n);
+Cost cost_flash(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   const double threads = resolve_threads(p.threads);
-  const double tiles = std::ceil(n / 64.0);
+  const double tiles = std::ceil(nk / 64.0);
   const double d8 = std::ceil(d / 8.0) * 8;
   // Packed Kᵀ and V; per thread a query block, two output blocks, a score tile.
-  return {4.0 * nn * d, 16.0 * n * d,
+  return {4.0 * pairs_attended(p, n, nk) * d, io_bytes(n, nk, d),
           4.0 * (tiles * 64 * (d + d8) + threads * (64.0 * d + 2 * 64 * d8 + 64 * 64 + 192))};
 }
 
-Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_polynomial(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   const double r = poly_rank(d, p.degree), threads = resolve_threads(p.threads);
   const double e = std::ceil((d + 1.0) / 4) * 4;  // [V 1] (the denominator), padded to 4
   // Feature maps (one multiply per monomial per row, twice), ψᵀ[V 1] and
@@ -57,7 +59,7 @@ double window_keys(std::size_t n, const Params& p) {
   return p.causal ? w : std::min<double>(2 * w - 1, n);
 }
 
-Cost cost_window(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_window(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   const double threads = resolve_threads(p.threads);
   // Kᵀ plus, per thread, one block of 64 rows × (64 + 2·window) band scores.
   const double width = std::min<double>(n, 64.0 + 2.0 * std::min<std::size_t>(p.window, n));
@@ -71,12 +73,12 @@ double feature_flops(std::size_t n, std::size_t d, double r, bool causal) {
   return 4.0 * n * r * e + (causal ? 2.0 * n * 256 * (r + e) : 0);
 }
 
-Cost cost_linear(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_linear(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   return {feature_flops(n, d, double(d), p.causal) + 4.0 * n * d, 16.0 * n * d,
           feature_attention_memory(n, d, d, p.causal, resolve_threads(p.threads))};
 }
 
-Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_performer(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   const std::size_t m = static_cast<std::size_t>(p.features);
   // Exponents of Q and K (K twice: once for the stabilising max) by GEMM, then
   // the feature-map attention; W in double and √s·Wᵀ in float.
@@ -85,7 +87,7 @@ Cost cost_performer(std::size_t n, std::size_t d, const Params& p) {
               feature_attention_memory(n, d, m, p.causal, resolve_threads(p.threads))};
 }
 
-Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_lsh(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   const double keys = std::min<double>(2.0 * p.chunk, n);
   const double per_round = double(n) * d * p.buckets + 4.0 * n * keys * d;
   const double threads = resolve_threads(p.threads);
@@ -99,22 +101,93 @@ Cost cost_lsh(std::size_t n, std::size_t d, const Params& p) {
 
 const std::vector<Method> kMethods = {
     {"exact_reference", "double-precision obvious loops: the yardstick", true, exact_reference,
-     cost_reference},
+     cost_reference, "scale causal diagonal return_lse threads", true},
     {"exact", "row-blocked scores, SIMD micro-kernels, threads over row blocks", true, exact,
-     cost_exact},
+     cost_exact, "scale causal diagonal return_lse threads", true},
     {"flash", "fused 64×64 tiles, online base-2 softmax, 4×8 QKᵀ and 6×8 PV micro-kernels", true,
-     flash, cost_flash},
+     flash, cost_flash, "scale causal diagonal return_lse threads", true},
     {"polynomial",
      "Alman–Song (arXiv 2302.13214): degree-g polynomial for exp, rank C(d+g,g) feature maps",
-     false, polynomial, cost_polynomial},
-    {"window", "sliding window: keys with |i − j| < window", false, window, cost_window},
+     false, polynomial, cost_polynomial, "scale causal threads degree poly R"},
+    {"window", "sliding window: keys with |i − j| < window", false, window, cost_window,
+     "scale causal threads window"},
+    // elu(x)+1 acts on the raw entries: linear has no temperature, so no `scale`.
     {"linear", "linear attention, feature map elu(x)+1 (Katharopoulos et al. 2020)", false, linear,
-     cost_linear},
+     cost_linear, "causal threads"},
     {"performer", "FAVOR+ positive orthogonal random features (Choromanski et al. 2021)", false,
-     performer, cost_performer},
+     performer, cost_performer, "scale causal threads features seed"},
     {"lsh", "Reformer-style LSH: random rotations, sort by bucket, attend within chunks", false,
-     lsh, cost_lsh},
+     lsh, cost_lsh, "scale causal threads buckets chunk rounds seed"},
 };
+
+std::vector<std::string> words(const char* list) {
+  std::vector<std::string> out;
+  std::string w;
+  for (const char* c = list;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+      if (*c == '\0') break;
+    } else {
+      w += *c;
+    }
+  }
+  return out;
+}
+
+constexpr double kMaxRows = 1 << 24;
+
+Family make_family() {
+  Family f;
+  f.name = "attention";
+  f.summary = "softmax attention Att(Q,K,V) = D⁻¹ exp(scale·QKᵀ) V: exact, fused, the polynomial method, heuristics";
+  f.paper = "Alman & Song, Fast Attention Requires Bounded Entries (NeurIPS 2023, arXiv 2302.13214)";
+  f.dims = {{"n", 1, kMaxRows, "query rows"},
+            {"n_k", 1, kMaxRows, "key/value rows (= n unless given; exact methods only)"},
+            {"d", 1, 4096, "head width"}};
+  f.inputs = {{"Q", "n×d"}, {"K", "n_k×d"}, {"V", "n_k×d"}};
+  using T = OptionType;
+  f.options = {
+      {"scale", T::number, "sqrt", 0, 1e6, {"sqrt", "inv_d"},
+       "softmax(scale·QKᵀ): sqrt = 1/√d (practice), inv_d = 1/d (the papers), or a number", true},
+      {"causal", T::boolean, "false", 0, 0, {}, "query i attends to keys j ≤ i + (n_k − n)"},
+      {"diagonal", T::boolean, "false", 0, 0, {},
+       "row i never attends to key i (n_k = n; the pair-search construction)"},
+      {"return_lse", T::boolean, "false", 0, 0, {}, "also return each row's log-sum-exp (natural log)"},
+      {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
+      {"seed", T::integer, "1", 0, 9007199254740991.0, {}, "seed of the random features or rotations"},
+      {"degree", T::integer, "4", 0, kMaxDegree, {}, "degree g of the polynomial P ≈ exp"},
+      {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
+      {"R", T::number, "0", 0, kMaxR, {},
+       "half-width of the interval P is fitted on; 0 = the inputs' score range scale·max‖q‖·max‖k‖"},
+      {"features", T::integer, "256", 1, 65536, {}, "random features m"},
+      {"window", T::integer, "256", 1, kMaxRows, {}, "keys with |i − j| < window"},
+      {"buckets", T::integer, "8", 2, 1024, {}, "hash buckets per round (even)"},
+      {"chunk", T::integer, "64", 1, kMaxRows, {}, "chunk length after sorting by bucket"},
+      {"rounds", T::integer, "1", 1, 16, {}, "hash rounds, combined by log-sum-exp weights"},
+  };
+  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, words(m.options), {}});
+  f.cost = [](const std::string& method, const Dims& given, const Options& o) {
+    const Family& fam = family();
+    const Dims dims = check_dims(fam, given, {{"n_k", "n"}});
+    const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
+    const Params params = params_from(o, d, method);
+    const Method& m = find_method(method);
+    if (!m.any_keys) require(nk == n, "n_k", nk, "equal to n for this method (only the exact methods take n_k ≠ n)");
+    return m.cost(n, nk, d, params);
+  };
+  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given, {{"n_k", "n"}});
+    const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
+    const Params params = params_from(o, d, method);
+    const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13);
+    std::vector<float> O(n * d), lse(params.return_lse ? n : 0);
+    Stats stats;
+    run(method, {n, d, Q.data(), K.data(), V.data(), nk}, params, O.data(), stats,
+        params.return_lse ? lse.data() : nullptr);
+  };
+  return f;
+}
 
 }  // namespace
 
@@ -128,28 +201,37 @@ double resolved_scale(const Params& params, std::size_t d) {
   return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
 }
 
-Params params_from(const Options& o, std::size_t d) {
+const Family& family() {
+  static const Family f = make_family();
+  return f;
+}
+
+Params params_from(const Options& o, std::size_t d, const std::string& method) {
+  const OptionValues v(family(), method, o);  // refuses unknown keys, wrong types, out of range
+  const auto& takes = v.method().options;
+  auto has = [&](const char* name) {
+    for (const auto& t : takes)
+      if (t == name) return true;
+    return false;
+  };
   Params p;
-  const std::string scale = o.str("scale", "sqrt");
-  if (scale == "sqrt") {
-    p.scale = 0;
-  } else if (scale == "inv_d") {
-    p.scale = 1.0 / static_cast<double>(d);
-  } else {
-    p.scale = o.num("scale", 0);
+  if (has("scale")) {
+    const std::string scale = v.text("scale");
+    p.scale = scale == "sqrt" ? 0 : scale == "inv_d" ? 1.0 / static_cast<double>(d) : v.number("scale");
   }
-  p.causal = o.flag("causal", false);
-  p.diagonal = o.flag("diagonal", false);
-  p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
-  p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  p.degree = static_cast<int>(o.integer("degree", p.degree, 0, kMaxDegree));
-  p.poly = o.str("poly", p.poly);
-  p.R = o.num("R", p.R);
-  p.features = static_cast<int>(o.integer("features", p.features, 1, 1 << 16));
-  p.window = static_cast<std::size_t>(o.integer("window", p.window, 1, 1 << 24));
-  p.buckets = static_cast<int>(o.integer("buckets", p.buckets, 2, 1024));
-  p.chunk = static_cast<std::size_t>(o.integer("chunk", p.chunk, 1, 1 << 24));
-  p.rounds = static_cast<int>(o.integer("rounds", p.rounds, 1, 16));
+  if (has("causal")) p.causal = v.boolean("causal");
+  if (has("diagonal")) p.diagonal = v.boolean("diagonal");
+  if (has("return_lse")) p.return_lse = v.boolean("return_lse");
+  if (has("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  if (has("degree")) p.degree = static_cast<int>(v.integer("degree"));
+  if (has("poly")) p.poly = v.text("poly");
+  if (has("R")) p.R = v.number("R");
+  if (has("features")) p.features = static_cast<int>(v.integer("features"));
+  if (has("window")) p.window = static_cast<std::size_t>(v.integer("window"));
+  if (has("buckets")) p.buckets = static_cast<int>(v.integer("buckets"));
+  if (has("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
+  if (has("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
   validate(p);
   return p;
 }
@@ -168,28 +250,49 @@ void validate(const Params& p) {
   require(p.rounds >= 1 && p.rounds <= 16, "rounds", p.rounds, "in [1, 16]");
 }
 
-void run(const std::string& name, const Problem& p, const Params& params, float* O, Stats& stats) {
+const Method& prepare(const std::string& name, const Problem& p, const Params& params) {
   const Method& m = find_method(name);
+  const std::size_t nk = p.keys();
   require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
+  require(nk >= 1 && nk <= (1u << 24), "n_k", nk, "in [1, 16777216]");
   require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
+  if (nk != p.n) {
+    if (!m.any_keys)
+      throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(p.n) + "; method '" + m.name +
+                             "' needs n_k = n (exact_reference, exact and flash take separate key counts)");
+    if (params.causal)
+      require(nk >= p.n, "n_k", nk, ">= n when causal (query i is position i + n_k − n of the keys)");
+  }
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale,
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
   validate(params);
+  if (params.return_lse && !m.any_keys)
+    throw Error("return_lse", std::string("method '") + m.name +
+                                  "' computes no log-sum-exp (exact_reference, exact and flash do)");
   if (params.diagonal) {
     if (!m.exact)
       throw Error("diagonal", std::string("method '") + m.name +
                                   "' has no diagonal mask (exact_reference, exact and flash have one)");
     if (params.causal) throw Error("diagonal", "cannot be combined with causal (row 0 would attend to nothing)");
+    require(nk == p.n, "n_k", nk, "equal to n with a masked diagonal");
     require(p.n >= 2, "n", p.n, "at least 2 with a masked diagonal (row i needs a key j ≠ i)");
   }
-  const std::size_t count = p.n * p.d;
   const char* why = "larger entries overflow float32 scores";
-  require_bounded("Q", p.Q, count, kMaxEntry, why);
-  require_bounded("K", p.K, count, kMaxEntry, why);
-  require_bounded("V", p.V, count, kMaxEntry, why);
-  require_memory(m.name, m.cost(p.n, p.d, params).memory_bytes);
-  m.run(p, params, O, stats);
+  require_bounded("Q", p.Q, p.n * p.d, kMaxEntry, why);
+  require_bounded("K", p.K, nk * p.d, kMaxEntry, why);
+  require_bounded("V", p.V, nk * p.d, kMaxEntry, why);
+  require_memory(m.name, m.cost(p.n, nk, p.d, params).memory_bytes);
+  return m;
+}
+
+void execute(const Method& m, const Problem& p, const Params& params, float* O, Stats& stats, float* lse) {
+  if (params.return_lse && !lse) throw Error("return_lse", "set, but no buffer for the log-sum-exps was given");
+  m.run(p, params, O, params.return_lse ? lse : nullptr, stats);
+}
+
+void run(const std::string& name, const Problem& p, const Params& params, float* O, Stats& stats, float* lse) {
+  execute(prepare(name, p, params), p, params, O, stats, lse);
 }
 
 }  // namespace subquad::attention

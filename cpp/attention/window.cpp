@@ -22,7 +22,7 @@ constexpr std::size_t kRows = 64;
 
 }  // namespace
 
-void window(const Problem& p, const Params& params, float* O, Stats& stats) {
+void window(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t n = p.n, d = p.d, w = std::min(params.window, n);
   const float scale = static_cast<float>(resolved_scale(params, d));
   const int threads = resolve_threads(params.threads);

@@ -42,33 +42,42 @@ std::string measure_attention(const Options& o) {
   const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
   const double min_ms = o.num("min_ms", 200);
   const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 16, 0, 1 << 24));
-  attention::Params params = attention::params_from(o, d);
+  const attention::Params params = attention::params_from(
+      method_options(o, attention::family(), method,
+                     {"suite", "method", "n", "d", "seed", "min_ms", "check_rows", "dist", "B", "std"}),
+      d, method);
   const attention::Method& m = attention::find_method(method);
   // Inputs and output must fit beside what the method itself allocates.
-  require_memory("n, d", 16.0 * n * d + m.cost(n, d, params).memory_bytes);
+  require_memory("n, d", 16.0 * n * d + m.cost(n, n, d, params).memory_bytes);
 
   const auto Q = make_matrix(o, n, d, seed), K = make_matrix(o, n, d, seed + 1),
              V = make_matrix(o, n, d, seed + 2);
-  std::vector<float> out(n * d);
+  std::vector<float> out(n * d), lse(params.return_lse ? n : 0);
   const attention::Problem prob{n, d, Q.data(), K.data(), V.data()};
   attention::Stats stats;
+  // Validation (a pass over 3·n·d entries, the memory check) once, outside
+  // the timer: the timed region is the kernel alone.
+  const double v0 = now_ms();
+  attention::prepare(method, prob, params);
+  const double validate_ms = now_ms() - v0;
   const Timing t = time_median(
       [&] {
         stats.clear();
-        attention::run(method, prob, params, out.data(), stats);
+        attention::execute(m, prob, params, out.data(), stats, lse.data());
       },
       1, min_ms, 200);
 
   const std::size_t rows = std::min(check_rows, n);
   const double error = sampled_error(prob, params, out.data(), rows);
-  const attention::Cost cost = m.cost(n, d, params);
+  const attention::Cost cost = m.cost(n, n, d, params);
   JsonLine j;
   j.add("suite", "attention").add("method", method).add("n", n).add("d", d);
   j.add("dist", o.str("dist", "uniform"));
   if (o.str("dist", "uniform") == "uniform") j.add("B", o.num("B", 1.0));
   j.add("scale", attention::resolved_scale(params, d)).add("causal", params.causal);
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
-  j.add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("reps", t.reps);
+  j.add("timed", "kernel").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
+  j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps).add("validate_ms", validate_ms);
   j.add("gflops", cost.flops / (t.median_ms * 1e6));
   j.add("memory_mb", cost.memory_bytes / 1048576.0);
   j.add("error", error).add("error_rows", rows);
@@ -88,7 +97,15 @@ std::string measure_poly_degree(const Options& o) {
   require(std::isfinite(target) && target > 0 && target < 1, "target", target, "in (0, 1)");
   const double min_ms = o.num("min_ms", 100);
   const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 64, 1, 1 << 24));
-  attention::Params params = attention::params_from(o, d);
+  attention::Params params = attention::params_from(
+      method_options(o, attention::family(), "polynomial",
+                     {"suite", "method", "n", "d", "seed", "min_ms", "check_rows", "dist", "B", "std", "target",
+                      "degree"}),
+      d, "polynomial");
+  attention::Params flash_params;
+  flash_params.scale = params.scale;
+  flash_params.threads = params.threads;
+  flash_params.causal = params.causal;
   require_memory("n, d", 16.0 * n * d);
   const auto Q = make_matrix(o, n, d, seed), K = make_matrix(o, n, d, seed + 1),
              V = make_matrix(o, n, d, seed + 2);
@@ -124,13 +141,16 @@ std::string measure_poly_degree(const Options& o) {
   for (const auto& [key, value] : stats)
     if (key == "R" || key == "poly_max_rel_error") j.add(key, value);
   rank = attention::poly_rank(d, found);
+  // Both timed as kernels alone (validation outside the timer).
+  const attention::Method& poly_m = attention::prepare("polynomial", prob, params);
+  const attention::Method& flash_m = attention::prepare("flash", prob, flash_params);
   const Timing poly = time_median([&] {
     stats.clear();
-    attention::run("polynomial", prob, params, out.data(), stats);
+    attention::execute(poly_m, prob, params, out.data(), stats);
   }, 1, min_ms, 50);
   const Timing flash = time_median([&] {
     stats.clear();
-    attention::run("flash", prob, params, out.data(), stats);
+    attention::execute(flash_m, prob, flash_params, out.data(), stats);
   }, 1, min_ms, 50);
   j.add("degree", found).add("rank", rank).add("error", error);
   j.add("median_ms", poly.median_ms).add("flash_ms", flash.median_ms);

@@ -21,6 +21,8 @@ namespace subquad::bench {
 namespace {
 
 std::string measure_ov_construction(const Options& o) {
+  o.allow({"suite", "problem", "method", "n", "l", "density", "seed", "threads", "seeds", "min_ms"},
+          "the ov construction");
   const std::string method = o.str("method", "exact");
   const auto n = static_cast<std::size_t>(o.integer("n", 256, 2, 65535));
   const auto l = static_cast<std::size_t>(o.integer("l", 16, 1, 4096));
@@ -83,6 +85,7 @@ std::string measure_construction(const Options& o) {
     const std::uint64_t sd = seed + static_cast<std::uint64_t>(s);
     const experiments::Bichromatic x = experiments::planted_maxip(n, l, density, sd);
     if (method == "sketch_reader") {
+      if (!extra.empty()) throw Error(extra.front().first, "unknown option for sketch_reader; options are state");
       r = experiments::maxip_by_sketch_reader(x, state, sd + 7);
     } else {
       auto e = extra;

@@ -33,12 +33,24 @@ std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t c
   throw Error("dist", "got '" + dist + "', must be uniform or gaussian");
 }
 
+Options method_options(const Options& o, const Family& family, const std::string& method,
+                       const std::vector<std::string>& own) {
+  const MethodSpec& m = family.method(method);
+  auto in = [](const std::vector<std::string>& list, const std::string& key) {
+    return std::find(list.begin(), list.end(), key) != list.end();
+  };
+  Options out;
+  for (const auto& [key, value] : o.values())
+    if (!in(own, key) || in(m.options, key)) out.set(key, value);
+  return out;
+}
 
 namespace {
 // Per-core SIMD ceiling: independent multiply-add chains in registers, no
 // memory; then the flash QKᵀ micro-kernel measured the same way, and its ratio.
 std::string measure_peak(const Options& o) {
   using namespace simd;
+  o.allow({"suite", "min_ms"}, "the peak suite");
   const double min_ms = o.num("min_ms", 200);
   // Short repetitions (~0.5 ms) so that some run inside one scheduler slice.
   const long long iters = 1 << 16;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/options.hpp"
+#include "common/schema.hpp"
 
 namespace subquad::bench {
 
@@ -22,6 +23,13 @@ std::string measure_construction(const Options& options);
 std::string measure_ssm(const Options& options);
 std::string measure_triad(const Options& options);
 std::string measure_pairs(const Options& options);
+
+// The options of a bench request that go to `method` of `family`: every key
+// but the suite's own; an own key the method also takes (seed, threads, N)
+// goes to both. The method's strict parser then refuses anything unknown,
+// naming it and the method's options.
+Options method_options(const Options& o, const Family& family, const std::string& method,
+                       const std::vector<std::string>& own);
 
 // An n×cols input matrix from the options dist/B/std and a seed.
 std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,

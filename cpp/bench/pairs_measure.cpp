@@ -25,10 +25,10 @@ std::string measure_pairs(const Options& o) {
   const pairs::GenerateOptions g = pairs::generate_options_from(o);
   const int seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
   const double min_ms = o.num("min_ms", 200);
-  Options po = o;
-  po.set("seed", std::to_string(g.seed + 17));
-  const pairs::Params params = pairs::params_from(po);
-  pairs::find_method(method);
+  Options po = method_options(o, pairs::family(), method,
+                              {"suite", "method", "gen", "n", "d", "rho", "density", "seed", "seeds", "min_ms"});
+  if (po.has("seed") || method == "simhash" || method == "minhash") po.set("seed", std::to_string(g.seed + 17));
+  const pairs::Params params = pairs::params_from(po, method);
 
   std::vector<double> times;
   double found_best = 0, ratio = 0, planted_found = 0;

@@ -48,8 +48,12 @@ std::string measure_ssm(const Options& o) {
   const auto D = static_cast<std::size_t>(o.integer("D", 256, 1, 4096));
   const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
   const double min_ms = o.num("min_ms", 200);
-  ssm::Params params = ssm::params_from(o);
-  const std::size_t N = params.N;
+  ssm::Params params = ssm::params_from(
+      method_options(o, ssm::family(), method, {"suite", "method", "L", "D", "N", "seed", "min_ms", "check_channels", "check_rows"}),
+      method);
+  // A scan's state size is a dimension (N); a block's is its option N.
+  const std::size_t N = static_cast<std::size_t>(o.integer("N", 16, 1, 1024));
+  params.N = N;
   const ssm::Method& m = ssm::find_method(method);
 
   JsonLine j;
@@ -67,10 +71,11 @@ std::string measure_ssm(const Options& o) {
     const ssm::Problem p{L, D, N, in.x.data(), in.delta.data(), in.A.data(),
                          in.B.data(), in.C.data(), in.Dskip.data()};
     ssm::Stats stats;
+    ssm::prepare_scan(method, p, params);  // validation outside the timer
     t = time_median(
         [&] {
           stats.clear();
-          ssm::run_scan(method, p, params, y.data(), stats);
+          ssm::execute_scan(m, p, params, y.data(), stats);
         },
         1, min_ms, 200);
     // Error against the double-precision recurrence on evenly spread channels.
@@ -129,6 +134,7 @@ std::string measure_ssm(const Options& o) {
 }
 
 std::string measure_triad(const Options& o) {
+  o.allow({"suite", "n", "threads", "min_ms"}, "the triad suite");
   const auto n = static_cast<std::size_t>(o.integer("n", 1 << 23, 1024, 1 << 28));
   const int threads = resolve_threads(static_cast<int>(o.integer("threads", 0, 0, 1024)));
   const double min_ms = o.num("min_ms", 200);

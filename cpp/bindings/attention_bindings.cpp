@@ -5,6 +5,7 @@
 
 #include "attention/attention.hpp"
 #include "bindings/support.hpp"
+#include "common/schema.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
 
@@ -25,28 +26,28 @@ val attention_methods() {
   return list;
 }
 
+// lse = 0 unless options.return_lse. Returns { ms (the kernel alone),
+// validate_ms (shapes, finiteness, memory: outside the kernel's time), … }.
 val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std::uintptr_t v,
-                  std::uintptr_t out, double n, double d, const val& opts) {
+                  std::uintptr_t out, std::uintptr_t lse, double n, double n_k, double d, const val& opts) {
   return guarded([&] {
-    require(n >= 1 && n <= (1 << 24) && n == static_cast<std::size_t>(n), "n", n,
-            "an integer in [1, 16777216]");
-    require(d >= 1 && d <= 4096 && d == static_cast<std::size_t>(d), "d", d,
-            "an integer in [1, 4096]");
-    const Options o = options_from(opts);
-    const auto nn = static_cast<std::size_t>(n), dd = static_cast<std::size_t>(d);
-    const attention::Problem p{nn, dd, reinterpret_cast<const float*>(q),
-                               reinterpret_cast<const float*>(k),
-                               reinterpret_cast<const float*>(v)};
-    const attention::Params params = attention::params_from(o, dd);
+    const Dims dims = check_dims(attention::family(), {{"n", n}, {"n_k", n_k}, {"d", d}});
+    const auto nn = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), dd = dim_of(dims, "d");
+    const attention::Params params = attention::params_from(options_from(opts), dd, method);
+    const attention::Problem p{nn, dd, reinterpret_cast<const float*>(q), reinterpret_cast<const float*>(k),
+                               reinterpret_cast<const float*>(v), nk};
     attention::Stats stats;
     const double t0 = now_ms();
-    attention::run(method, p, params, reinterpret_cast<float*>(out), stats);
-    const double ms = now_ms() - t0;
+    const attention::Method& m = attention::prepare(method, p, params);
+    const double t1 = now_ms();
+    attention::execute(m, p, params, reinterpret_cast<float*>(out), stats, reinterpret_cast<float*>(lse));
+    const double ms = now_ms() - t1;
     val r = val::object();
     r.set("ms", ms);
+    r.set("validate_ms", t1 - t0);
     r.set("threads", resolve_threads(params.threads));
     r.set("scale", attention::resolved_scale(params, dd));
-    r.set("flops", attention::find_method(method).cost(nn, dd, params).flops);
+    r.set("flops", m.cost(nn, nk, dd, params).flops);
     val s = val::object();
     for (const auto& [key, value] : stats) s.set(key, value);
     r.set("stats", s);
@@ -58,12 +59,7 @@ val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k,
 // or too big: { flops, bytes, memory_bytes }.
 val attention_cost(const std::string& method, double n, double d, const val& opts) {
   return guarded([&] {
-    require(n >= 1 && n <= (1 << 24), "n", n, "in [1, 16777216]");
-    require(d >= 1 && d <= 4096, "d", d, "in [1, 4096]");
-    const auto nn = static_cast<std::size_t>(n), dd = static_cast<std::size_t>(d);
-    const attention::Cost c =
-        attention::find_method(method).cost(nn, dd, attention::params_from(options_from(opts), dd));
-    return cost_object(c);
+    return cost_object(attention::family().cost(method, {{"n", n}, {"d", d}}, options_from(opts)));
   });
 }
 

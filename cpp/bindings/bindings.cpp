@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/options.hpp"
+#include "common/schema.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
 #include "bindings/support.hpp"
@@ -55,6 +56,26 @@ val heap_stats() {
   return r;
 }
 
+// Every family's methods, inputs, options and limits (common/schema.hpp).
+std::string schema() { return schema_json(); }
+
+// One cost call for every family: dims is { name: value } in the family's
+// dimensions; returns { flops, bytes, memory_bytes } or { error }.
+val family_cost(const std::string& family_name, const std::string& method, const val& dims, const val& opts) {
+  return guarded([&] {
+    Dims d;
+    const val keys = val::global("Object").call<val>("keys", dims);
+    const int count = keys["length"].as<int>();
+    for (int i = 0; i < count; ++i) {
+      const std::string key = keys[i].as<std::string>();
+      const val v = dims[key];
+      if (!v.isNumber()) throw Error(key, "must be a number (a dimension of " + family_name + ")");
+      d[key] = v.as<double>();
+    }
+    return cost_object(family(family_name).cost(method, d, options_from(opts)));
+  });
+}
+
 std::uintptr_t cancel_flag_address() { return reinterpret_cast<std::uintptr_t>(&cancel_flag()); }
 void set_cancel(int value) { cancel_flag().store(value); }
 
@@ -73,4 +94,6 @@ EMSCRIPTEN_BINDINGS(subquad) {
   function("setCancel", &subquad::set_cancel);
   function("measure", &subquad::measure);
   function("heapStats", &subquad::heap_stats);
+  function("schema", &subquad::schema);
+  function("cost", &subquad::family_cost);
 }

@@ -54,10 +54,13 @@ val pairs_run(const std::string& method, std::uintptr_t x, double n, double d, s
               const val& opts) {
   return guarded([&] {
     const pairs::Data data = data_from(x, n, d, y, m);
-    const pairs::Params params = pairs::params_from(options_from(opts));
+    const pairs::Params params = pairs::params_from(options_from(opts), method);
     const double t0 = now_ms();
-    const pairs::Result r = pairs::run(method, data, params);
-    const double ms = now_ms() - t0;
+    const pairs::Method& pm = pairs::prepare(method, data, params);
+    const double t1 = now_ms();
+    const pairs::Result r = pairs::execute(pm, data, params);
+    const double ms = now_ms() - t1;
+    const double validate_ms = t1 - t0;
     val out = val::object();
     out.set("i", static_cast<double>(r.i));
     out.set("j", static_cast<double>(r.j));
@@ -66,6 +69,7 @@ val pairs_run(const std::string& method, std::uintptr_t x, double n, double d, s
     out.set("candidates", r.candidates);
     out.set("totalPairs", r.total_pairs);
     out.set("ms", ms);
+    out.set("validate_ms", validate_ms);
     out.set("threads", resolve_threads(params.threads));
     val s = val::object();
     for (const auto& [key, value] : r.stats) s.set(key, value);
@@ -93,6 +97,7 @@ val pairs_check(const std::string& problem, std::uintptr_t x, double n, double d
 val pairs_generate(const std::string& gen, const val& opts) {
   return guarded([&] {
     const Options o = options_from(opts);
+    o.allow({"n", "d", "rho", "density", "seed"}, "pairsGenerate");
     const pairs::GenerateOptions g = pairs::generate_options_from(o);
     const pairs::Instance x = pairs::generate(gen, g);
     val out = val::object();
@@ -117,6 +122,7 @@ val pairs_generate(const std::string& gen, const val& opts) {
 val pairs_by_attention(std::uintptr_t x, double n, double d, const val& opts) {
   return guarded([&] {
     const Options o = options_from(opts);
+    o.allow({"problem", "method", "beta", "threads"}, "pairsByAttention");
     const std::string problem = o.str("problem", "msd");
     if (problem != "msd" && problem != "lsd")
       throw Error("problem", "got '" + problem + "', must be msd or lsd (attention compares cosines)");
@@ -157,6 +163,7 @@ val pairs_documents(const val& texts, const val& opts) {
       require(bytes <= pairs::kMaxTextBytes, "texts", bytes, "at most 16777216 bytes (16 MiB) in all");
     }
     const Options o = options_from(opts);
+    o.allow({"vocab", "weighting", "stopwords"}, "documents");
     pairs::CorpusOptions co;
     co.vocab = static_cast<std::size_t>(o.integer("vocab", 256, 1, pairs::kMaxVocab));
     const std::string weighting = o.str("weighting", "binary");

@@ -8,6 +8,7 @@
 #include "bindings/support.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
+#include "common/schema.hpp"
 #include "common/timer.hpp"
 #include "ssm/ssm.hpp"
 
@@ -41,15 +42,18 @@ val ssm_scan(const std::string& method, std::uintptr_t x, std::uintptr_t delta, 
     const std::size_t l = whole(L, "L", 1 << 24, "an integer in [1, 16777216]");
     const std::size_t d = whole(D, "D", 65536, "an integer in [1, 65536]");
     const std::size_t n = whole(N, "N", 1024, "an integer in [1, 1024]");
-    const ssm::Params params = ssm::params_from(options_from(opts));
+    const ssm::Params params = ssm::params_from(options_from(opts), method);
     auto f = [](std::uintptr_t p) { return reinterpret_cast<const float*>(p); };
     const ssm::Problem p{l, d, n, f(x), f(delta), f(A), f(B), f(C), f(Dskip)};
     ssm::Stats stats;
     const double t0 = now_ms();
-    ssm::run_scan(method, p, params, reinterpret_cast<float*>(y), stats);
-    const double ms = now_ms() - t0;
+    const ssm::Method& m = ssm::prepare_scan(method, p, params);
+    const double t1 = now_ms();
+    ssm::execute_scan(m, p, params, reinterpret_cast<float*>(y), stats);
+    const double ms = now_ms() - t1;
     val r = val::object();
     r.set("ms", ms);
+    r.set("validate_ms", t1 - t0);
     r.set("threads", resolve_threads(params.threads));
     val s = val::object();
     for (const auto& [key, value] : stats) s.set(key, value);
@@ -65,7 +69,7 @@ val ssm_block(const std::string& method, std::uintptr_t x, std::uintptr_t y, dou
     const std::size_t l = whole(L, "L", 1 << 24, "an integer in [1, 16777216]");
     const std::size_t d = whole(D, "D", 4096, "an integer in [1, 4096]");
     const Options o = options_from(opts);
-    const ssm::Params params = ssm::params_from(o);
+    const ssm::Params params = ssm::params_from(o, method);
     const ssm::Weights w = ssm::make_weights(method, d, params);
     std::vector<float> generated;
     const float* input = reinterpret_cast<const float*>(x);
@@ -97,8 +101,15 @@ val ssm_cost(const std::string& method, double L, double D, double N, const val&
     const std::size_t l = whole(L, "L", 1 << 24, "an integer in [1, 16777216]");
     const std::size_t d = whole(D, "D", 65536, "an integer in [1, 65536]");
     const std::size_t n = whole(N, "N", 1024, "an integer in [1, 1024]");
-    const ssm::Cost c = ssm::find_method(method).cost(l, d, n, ssm::params_from(options_from(opts)));
-    return cost_object(c);
+    const ssm::Method& m = ssm::find_method(method);
+    const std::string N_text = std::to_string(n);
+    Options o = options_from(opts);
+    // A block's state size is its option N; a scan's is the dimension.
+    if (m.kind == ssm::Kind::block && !o.has("N")) o.set("N", N_text);
+    const Dims dims = m.kind == ssm::Kind::scan ? Dims{{"L", L}, {"D", D}, {"N", N}} : Dims{{"L", L}, {"D", D}};
+    (void)l;
+    (void)d;
+    return cost_object(ssm::family().cost(method, dims, o));
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
 #include <string>
 
@@ -39,8 +40,32 @@ class Options {
   }
   bool flag(const std::string& key, bool fallback) const {
     const std::string s = str(key, fallback ? "1" : "0");
+    if (s != "1" && s != "0" && s != "true" && s != "false")
+      throw Error(key, "got '" + s + "', must be true or false");
     return s == "1" || s == "true";
   }
+  // Refuses any key outside `keys`: "<key>: unknown option for <owner>;
+  // options are a, b, c". For calls whose options have no registry schema
+  // (experiments, generators, documents); methods read theirs through
+  // OptionValues (common/schema.hpp).
+  void allow(std::initializer_list<const char*> keys, const std::string& owner) const {
+    for (const auto& [key, value] : values_) {
+      bool known = false;
+      for (const char* k : keys) known = known || key == k;
+      if (known) continue;
+      std::string list;
+      for (const char* k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      throw Error(key, "unknown option for " + owner + "; options are " + list);
+    }
+  }
+  // A copy without `keys` (a bench request's own keys, before the rest goes
+  // to the method's strict parser).
+  Options without(std::initializer_list<const char*> keys) const {
+    Options out = *this;
+    for (const char* k : keys) out.values_.erase(k);
+    return out;
+  }
+  void erase(const std::string& key) { values_.erase(key); }
   const std::map<std::string, std::string>& values() const { return values_; }
 
  private:

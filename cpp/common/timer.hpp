@@ -16,6 +16,7 @@ inline double now_ms() {
 struct Timing {
   double median_ms = 0, min_ms = 0;
   int reps = 0;
+  double max_ms = 0, q1_ms = 0, q3_ms = 0;  // the spread: extremes and quartiles
 };
 
 // Runs fn at least min_reps times and until min_total_ms has elapsed (at most
@@ -37,7 +38,8 @@ Timing time_median(Fn&& fn, int min_reps = 3, double min_total_ms = 200.0, int m
     t.push_back(now_ms() - t0);
   }
   std::sort(t.begin(), t.end());
-  return {t[t.size() / 2], t.front(), static_cast<int>(t.size())};
+  const std::size_t k = t.size();
+  return {t[k / 2], t.front(), static_cast<int>(k), t.back(), t[k / 4], t[(3 * k) / 4 < k ? (3 * k) / 4 : k - 1]};
 }
 
 }  // namespace subquad

@@ -126,11 +126,16 @@ Outcome maxip_by_attention(const Bichromatic& x, const std::string& method, doub
     }
     for (std::size_t b = 0; b < bits; ++b) V[i * d + b] = (i >> b) & 1 ? 1.0f : -1.0f;
   }
+  // The construction's own settings go to the method where it takes them
+  // (linear has no scale, only the randomised methods a seed); the caller's
+  // extra options go through the method's strict parser.
   Options o;
-  for (const auto& [k, v] : extra) o.set(k, v);
-  o.set("scale", "1");
+  const auto& f = attention::family();
+  for (const auto& [k, v] : extra)
+    if (k != "seed" || takes_option(f, method, k)) o.set(k, v);
+  if (takes_option(f, method, "scale")) o.set("scale", "1");
   o.set("threads", std::to_string(threads));
-  const attention::Params params = attention::params_from(o, d);
+  const attention::Params params = attention::params_from(o, d, method);
   std::vector<float> O(n * d);
   attention::Stats stats;
   const double t0 = now_ms();
@@ -223,12 +228,12 @@ OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::si
     V[i * d] = 1.0f;  // the extra token (row n) keeps key 0 and value 0
   }
   Options o;
-  o.set("scale", "1");
+  if (takes_option(attention::family(), method, "scale")) o.set("scale", "1");  // linear has none
   o.set("threads", std::to_string(threads));
   std::vector<float> O(N * d);
   attention::Stats stats;
   const double t0 = now_ms();
-  attention::run(method, {N, d, Q.data(), K.data(), V.data()}, attention::params_from(o, d), O.data(), stats);
+  attention::run(method, {N, d, Q.data(), K.data(), V.data()}, attention::params_from(o, d, method), O.data(), stats);
   OvOutcome r;
   r.ms = now_ms() - t0;
   r.threshold = std::pow(double(N), -1.25);
@@ -292,13 +297,13 @@ SimilarOutcome similar_by_attention(const float* X, std::size_t n, std::size_t d
     for (std::size_t b = 0; b < bits; ++b) V[a * D + d + b] = (a >> b) & 1 ? 1.0f : -1.0f;
   }
   Options o;
-  o.set("scale", "1");
+  if (takes_option(attention::family(), method, "scale")) o.set("scale", "1");  // linear has none
   o.set("diagonal", "1");
   o.set("threads", std::to_string(threads));
   std::vector<float> O(m * D);
   attention::Stats stats;
   const double t0 = now_ms();
-  attention::run(method, {m, D, Q.data(), K.data(), V.data()}, attention::params_from(o, D), O.data(), stats);
+  attention::run(method, {m, D, Q.data(), K.data(), V.data()}, attention::params_from(o, D, method), O.data(), stats);
   r.ms = now_ms() - t0;
 
   // Output step: each row's estimate (O(d)), the best row, its decoded partner.

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/options.hpp"
+#include "common/schema.hpp"
 
 namespace subquad::pairs {
 
@@ -71,17 +72,30 @@ struct Method {
   bool exact;
   bool binary;  // needs 0/1 data
   void (*run)(const Data&, const Params&, Result&);
+  const char* options;  // the options it takes (space-separated)
 };
 
 const std::vector<Method>& methods();
 const Method& find_method(const std::string& name);  // Error("method", …) lists the known ones
+// The registry as a schema (common/schema.hpp): dims n, m (bichromatic), d.
+const Family& family();
+
+// The method's cost model on data of this shape (Data's arrays may be null):
+// flops of the exhaustive or hashed comparison, bytes read, extra memory.
+subquad::Cost cost(const Method& m, const Data& shape, const Params& params);
 
 // Validates shapes, values (finite; 0/1 for binary methods), memory and the
 // problem/method combination, runs the method and fills found/total_pairs.
 Result run(const std::string& method, const Data& data, const Params& params);
+// The two halves of run, so a timed region holds the search alone: prepare
+// validates everything and returns the method; execute searches.
+const Method& prepare(const std::string& method, const Data& data, const Params& params);
+Result execute(const Method& m, const Data& data, const Params& params);
 
-// Params from named options: problem, threshold, threads, seed, tables, bits, bands, rows.
-Params params_from(const Options& o);
+// Params from named options, read through `method`'s schema (problem,
+// threshold, threads; seed, tables, bits for simhash; seed, bands, rows for
+// minhash): an unknown key or a bad value is an Error naming it.
+Params params_from(const Options& o, const std::string& method);
 
 // The methods (each in its own file beside this header).
 void pairs_reference(const Data&, const Params&, Result&);

@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/registry.hpp"
+#include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "pairs/objective.hpp"
 #include "pairs/pairs.hpp"
@@ -17,15 +18,15 @@ namespace {
 
 const std::vector<Method> kMethods = {
     {"reference", "double precision, all pairs, obvious loops: the yardstick", true, false,
-     pairs_reference},
+     pairs_reference, "problem threshold threads"},
     {"gram", "blocked Gram matrix with the SIMD micro-kernel, i < j only, running best per thread",
-     true, false, pairs_gram},
+     true, false, pairs_gram, "problem threshold threads"},
     {"bitset", "0/1 data: AND + popcount over 64-bit words, 4×4 register blocking", true, true,
-     pairs_bitset},
+     pairs_bitset, "problem threshold threads"},
     {"simhash", "random-hyperplane LSH (L tables × k bits), bucket mates verified exactly", false,
-     false, pairs_simhash},
+     false, pairs_simhash, "problem threshold threads seed tables bits"},
     {"minhash", "MinHash with banding over the nonzero coordinates (Jaccard), verified by cosine",
-     false, false, pairs_minhash},
+     false, false, pairs_minhash, "problem threshold threads seed bands rows"},
 };
 
 // Largest |entry|: keeps float32 inner products finite for d ≤ 65536 (1e15²·65536 < 3.4e38).
@@ -76,24 +77,118 @@ const Method& find_method(const std::string& name) {
   return find_by_name(kMethods, name, "pair-search");
 }
 
-Params params_from(const Options& o) {
-  Params p;
-  p.kind = kind_from(o.str("problem", "msd"));
-  if (o.has("threshold") && !o.str("threshold", "").empty()) {
-    p.has_threshold = true;
-    p.threshold = o.num("threshold", 0);
-    require(std::isfinite(p.threshold), "threshold", p.threshold, "finite");
+namespace {
+
+std::vector<std::string> words(const char* list) {
+  std::vector<std::string> out;
+  std::string w;
+  for (const char* c = list;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+      if (*c == '\0') break;
+    } else {
+      w += *c;
+    }
   }
-  p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
-  p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  p.tables = static_cast<int>(o.integer("tables", 0, 0, 512));
-  p.bits = static_cast<int>(o.integer("bits", 0, 0, 64));
-  p.bands = static_cast<int>(o.integer("bands", 0, 0, 512));
-  p.rows = static_cast<int>(o.integer("rows", 0, 0, 64));
+  return out;
+}
+
+Family make_family() {
+  Family f;
+  f.name = "pairs";
+  f.summary = "most / least similar pair, max / min inner product and orthogonal vectors: exact and by hashing";
+  f.paper = "Alman & Yu, Fundamental Limitations on Subquadratic Alternatives to Transformers (arXiv 2410.04271)";
+  f.dims = {{"n", 1, 1 << 24, "rows of X"}, {"m", 1, 1 << 24, "rows of Y (bichromatic problems)"},
+            {"d", 1, 65536, "vector width"}};
+  f.inputs = {{"X", "n×d"}, {"Y", "m×d"}};
+  using T = OptionType;
+  f.options = {
+      {"problem", T::choice, "msd", 0, 0, {"msd", "lsd", "maxip", "minip", "ov"},
+       "msd/lsd: most/least similar by cosine; maxip/minip: inner product; ov: orthogonal vectors"},
+      {"threshold", T::number, "none", -1e300, 1e300, {"none"},
+       "maxip/minip decision threshold t: found = (value ≥ t) / (value ≤ t)"},
+      {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
+      {"seed", T::integer, "1", 0, 9007199254740991.0, {}, "seed of the hash functions"},
+      {"tables", T::integer, "0", 0, 512, {}, "simhash tables L; 0 = 40"},
+      {"bits", T::integer, "0", 0, 64, {}, "simhash bits per table k; 0 = 32"},
+      {"bands", T::integer, "0", 0, 512, {}, "minhash bands; 0 = 32"},
+      {"rows", T::integer, "0", 0, 64, {}, "minhash rows per band; 0 = default"},
+  };
+  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, words(m.options), {}});
+  f.cost = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given);
+    Data shape;
+    shape.n = dim_of(dims, "n");
+    shape.d = dim_of(dims, "d");
+    static const float kBichromatic = 0;
+    if (dims.count("m")) {
+      shape.m = dim_of(dims, "m");
+      shape.Y = &kBichromatic;  // marks the shape bichromatic; never read
+    }
+    return cost(find_method(method), shape, params_from(o, method));
+  };
+  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given);
+    const Params p = params_from(o, method);
+    const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
+    const std::size_t m = dims.count("m") ? dim_of(dims, "m") : 0;
+    // 0/1 entries (every method accepts them), about a quarter ones.
+    auto bits = [](std::size_t count, std::uint64_t seed) {
+      Rng rng(seed);
+      std::vector<float> v(count);
+      for (auto& e : v) e = rng.uniform() < 0.25 ? 1.0f : 0.0f;
+      return v;
+    };
+    const auto X = bits(n * d, 31), Y = bits(m * d, 32);
+    const Data data{X.data(), n, d, m ? Y.data() : nullptr, m};
+    run(method, data, p);
+  };
+  return f;
+}
+
+}  // namespace
+
+const Family& family() {
+  static const Family f = make_family();
+  return f;
+}
+
+Cost cost(const Method& m, const Data& x, const Params& p) {
+  const double rows = double(x.n) + (x.bichromatic() ? double(x.m) : double(x.n));
+  const double pairs = x.bichromatic() ? double(x.n) * x.m : double(x.n) * (x.n - 1) / 2;
+  const std::string name = m.name;
+  double flops = 2.0 * pairs * x.d;  // every pair's inner product
+  if (name == "bitset") flops = 2.0 * pairs * std::ceil(x.d / 64.0);  // AND + popcount per word
+  if (name == "simhash") flops = 2.0 * rows * x.d * (p.tables > 0 ? p.tables : 40) * (p.bits > 0 ? p.bits : 32);
+  if (name == "minhash") flops = 2.0 * rows * x.d * (p.bands > 0 ? p.bands : 32);
+  return {flops, 4.0 * rows * x.d, memory_estimate(m, x, p)};
+}
+
+Params params_from(const Options& o, const std::string& method) {
+  const OptionValues v(family(), method, o);
+  const auto& takes = v.method().options;
+  auto has = [&](const char* name) {
+    for (const auto& t : takes)
+      if (t == name) return true;
+    return false;
+  };
+  Params p;
+  p.kind = kind_from(v.text("problem"));
+  if (v.text("threshold") != "none") {
+    p.has_threshold = true;
+    p.threshold = v.number("threshold");
+  }
+  p.threads = static_cast<int>(v.integer("threads"));
+  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  if (has("tables")) p.tables = static_cast<int>(v.integer("tables"));
+  if (has("bits")) p.bits = static_cast<int>(v.integer("bits"));
+  if (has("bands")) p.bands = static_cast<int>(v.integer("bands"));
+  if (has("rows")) p.rows = static_cast<int>(v.integer("rows"));
   return p;
 }
 
-Result run(const std::string& name, const Data& x, const Params& p) {
+const Method& prepare(const std::string& name, const Data& x, const Params& p) {
   const Method& m = find_method(name);
   require(x.X != nullptr || x.n == 0, "X", "null", "an array");
   require(x.n >= 1 && x.n <= (1u << 24), "n", x.n, "in [1, 16777216]");
@@ -118,8 +213,13 @@ Result run(const std::string& name, const Data& x, const Params& p) {
     throw Error("problem", "simhash does not search for orthogonal pairs (use an exact method)");
   if (method == "minhash" && !maximises(p.kind))
     throw Error("problem", std::string("minhash finds similar pairs only (msd, maxip), got ") + kind_name(p.kind));
-  require_memory(m.name, memory_estimate(m, x, p));
+  require_memory(m.name, cost(m, x, p).memory_bytes);
+  return m;
+}
 
+Result run(const std::string& name, const Data& x, const Params& p) { return execute(prepare(name, x, p), x, p); }
+
+Result execute(const Method& m, const Data& x, const Params& p) {
   Result r;
   r.total_pairs = x.bichromatic() ? double(x.n) * x.m : double(x.n) * (x.n - 1) / 2;
   m.run(x, p, r);

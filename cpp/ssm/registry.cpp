@@ -79,7 +79,7 @@ Cost cost_attention_block(std::size_t L, std::size_t D, std::size_t N, const Par
     attention::Params ap;
     ap.causal = p.causal;
     ap.threads = p.threads;
-    attention_memory = attention::find_method(resolved_attention(p)).cost(L, dh, ap).memory_bytes;
+    attention_memory = attention::find_method(resolved_attention(p)).cost(L, L, dh, ap).memory_bytes;
   } catch (const Error&) {
     // An unknown attention name is reported by make_weights; the estimate omits it.
   }
@@ -95,19 +95,21 @@ Cost cost_attention_reference(std::size_t L, std::size_t D, std::size_t N, const
 
 const std::vector<Method> kMethods = {
     {"scan_reference", "double-precision recurrence, one channel at a time: the yardstick",
-     Kind::scan, scan_reference, nullptr, cost_scan_reference},
+     Kind::scan, scan_reference, nullptr, cost_scan_reference, "threads"},
     {"scan", "sequential scan, SIMD across channels, threads over channel blocks, O(D·N) state",
-     Kind::scan, scan, nullptr, cost_scan},
+     Kind::scan, scan, nullptr, cost_scan, "threads"},
     {"scan_chunked", "chunks of `chunk` steps as matrix products, state passed between chunks",
-     Kind::scan, scan_chunked, nullptr, cost_scan_chunked},
+     Kind::scan, scan_chunked, nullptr, cost_scan_chunked, "threads chunk"},
     {"mamba_block_reference", "Mamba block in double precision, obvious loops", Kind::block,
-     nullptr, mamba_block_reference_run, cost_mamba_reference},
+     nullptr, mamba_block_reference_run, cost_mamba_reference, "threads N E expand dt_rank seed input_seed"},
     {"mamba_block", "Mamba block: in-proj, conv+SiLU, Δ/B/C projections, scan, gate, out-proj",
-     Kind::block, nullptr, mamba_block, cost_mamba},
+     Kind::block, nullptr, mamba_block, cost_mamba, "threads N E expand dt_rank seed input_seed"},
     {"attention_block_reference", "attention block in double precision, obvious loops",
-     Kind::block, nullptr, attention_block_reference_run, cost_attention_reference},
+     Kind::block, nullptr, attention_block_reference_run, cost_attention_reference,
+     "threads heads causal seed input_seed"},
     {"attention_block", "attention block: Q/K/V projections, multi-head attention, O projection",
-     Kind::block, nullptr, attention_block, cost_attention_block},
+     Kind::block, nullptr, attention_block, cost_attention_block,
+     "threads heads causal attention seed input_seed"},
 };
 
 bool is_mamba(const std::string& name) { return name.rfind("mamba", 0) == 0; }
@@ -153,23 +155,120 @@ std::size_t resolved_heads(const Params& params, std::size_t D) {
   return D % 64 == 0 ? D / 64 : 1;
 }
 
-Params params_from(const Options& o) {
+namespace {
+
+std::vector<std::string> words(const char* list) {
+  std::vector<std::string> out;
+  std::string w;
+  for (const char* c = list;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+      if (*c == '\0') break;
+    } else {
+      w += *c;
+    }
+  }
+  return out;
+}
+
+Family make_family() {
+  Family f;
+  f.name = "ssm";
+  f.summary = "a Mamba-style selective state-space model: the scan, and whole blocks beside an attention block";
+  f.paper = "Gu & Dao, Mamba: Linear-Time Sequence Modeling with Selective State Spaces (arXiv 2312.00752)";
+  f.dims = {{"L", 1, double(kMaxL), "sequence length"},
+            {"D", 1, double(kMaxD), "channels (model width; blocks take at most 4096)"},
+            {"N", 1, double(kMaxN), "state size per channel (scans; blocks take the option N)"}};
+  f.inputs = {{"x", "L×D"}, {"delta", "L×D"}, {"A", "D×N"}, {"B", "L×N"}, {"C", "L×N"}, {"Dskip", "D"}};
+  std::vector<std::string> attention_methods;
+  for (const auto& m : attention::methods()) attention_methods.push_back(m.name);
+  using T = OptionType;
+  f.options = {
+      {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has (references run on one)"},
+      {"chunk", T::integer, "64", 1, 65536, {}, "steps per chunk"},
+      {"N", T::integer, "16", 1, 256, {}, "state size of the block's scan"},
+      {"E", T::integer, "0", 0, 16384, {}, "inner width; 0 = expand·D"},
+      {"expand", T::integer, "2", 1, 16, {}, "Mamba's expansion factor"},
+      {"dt_rank", T::integer, "0", 0, 4096, {}, "rank of the Δ projection; 0 = ceil(D/16)"},
+      {"heads", T::integer, "0", 0, 4096, {}, "attention heads; 0 = D/64 when 64 divides D, else 1"},
+      {"causal", T::boolean, "true", 0, 0, {}, "attend to earlier positions only, like a language model"},
+      {"attention", T::choice, "flash", 0, 0, attention_methods, "the attention method inside the block"},
+      {"seed", T::integer, "1", 0, 9007199254740991.0, {}, "seed of the block's weights"},
+      {"input_seed", T::integer, "1", 0, 9007199254740991.0, {}, "seed of the generated input x when none is given"},
+  };
+  for (const Method& m : kMethods) {
+    // Every scan computes the recurrence up to rounding; a block's "exact" is its reference.
+    MethodSpec spec{m.name, m.summary, m.kind == Kind::scan, words(m.options), {}};
+    if (m.kind == Kind::block) {
+      spec.exact = std::string(m.name).find("reference") != std::string::npos;
+      spec.inputs = {{"x", "L×D"}};
+    }
+    f.methods.push_back(spec);
+  }
+  f.cost = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given);
+    const Params p = params_from(o, method);
+    const Method& m = find_method(method);
+    const std::size_t L = dim_of(dims, "L"), D = dim_of(dims, "D");
+    const std::size_t N = m.kind == Kind::scan ? dim_of(dims, "N") : p.N;
+    return m.cost(L, D, N, p);
+  };
+  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given);
+    const Params p = params_from(o, method);
+    const Method& m = find_method(method);
+    const std::size_t L = dim_of(dims, "L"), D = dim_of(dims, "D");
+    std::vector<float> y(L * D);
+    if (m.kind == Kind::block) {
+      const Weights w = make_weights(method, D, p);
+      const auto x = uniform_matrix(L, D, 1.0, p.seed + 7);
+      run_block(method, w, x.data(), L, p, y.data());
+      return;
+    }
+    const std::size_t N = dim_of(dims, "N");
+    const auto x = uniform_matrix(L, D, 1.0, 21), B = uniform_matrix(L, N, 1.0, 22), C = uniform_matrix(L, N, 1.0, 23);
+    const auto Dskip = uniform_matrix(D, 1, 1.0, 24);
+    auto delta = uniform_matrix(L, D, 0.05, 25), A = uniform_matrix(D, N, 1.0, 26);
+    for (auto& v : delta) v = std::fabs(v);
+    for (auto& v : A) v = -0.5f - std::fabs(v);
+    Stats stats;
+    run_scan(method, {L, D, N, x.data(), delta.data(), A.data(), B.data(), C.data(), Dskip.data()}, p, y.data(),
+             stats);
+  };
+  return f;
+}
+
+}  // namespace
+
+const Family& family() {
+  static const Family f = make_family();
+  return f;
+}
+
+Params params_from(const Options& o, const std::string& method) {
+  const OptionValues v(family(), method, o);
+  const auto& takes = v.method().options;
+  auto has = [&](const char* name) {
+    for (const auto& t : takes)
+      if (t == name) return true;
+    return false;
+  };
   Params p;
-  p.chunk = static_cast<std::size_t>(o.integer("chunk", 64, 1, 1 << 16));
-  p.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
-  p.N = static_cast<std::size_t>(o.integer("N", 16, 1, kMaxN));
-  p.E = static_cast<std::size_t>(o.integer("E", 0, 0, 1 << 16));
-  p.expand = static_cast<std::size_t>(o.integer("expand", 2, 1, 16));
-  p.dt_rank = static_cast<std::size_t>(o.integer("dt_rank", 0, 0, 4096));
-  p.heads = static_cast<std::size_t>(o.integer("heads", 0, 0, 4096));
-  p.causal = o.flag("causal", true);
-  p.attention = o.str("attention", "");
-  p.seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
+  if (has("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
+  if (has("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (has("N")) p.N = static_cast<std::size_t>(v.integer("N"));
+  if (has("E")) p.E = static_cast<std::size_t>(v.integer("E"));
+  if (has("expand")) p.expand = static_cast<std::size_t>(v.integer("expand"));
+  if (has("dt_rank")) p.dt_rank = static_cast<std::size_t>(v.integer("dt_rank"));
+  if (has("heads")) p.heads = static_cast<std::size_t>(v.integer("heads"));
+  if (has("causal")) p.causal = v.boolean("causal");
+  if (has("attention")) p.attention = v.text("attention");
+  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
   return p;
 }
 
-void run_scan(const std::string& name, const Problem& p, const Params& params, float* y,
-              Stats& stats) {
+const Method& prepare_scan(const std::string& name, const Problem& p, const Params& params) {
   const Method& m = find_method(name);
   if (m.kind != Kind::scan) throw Error("method", "'" + name + "' is a block, not a scan");
   require(p.L >= 1 && p.L <= kMaxL, "L", p.L, "in [1, 16777216]");
@@ -186,7 +285,15 @@ void run_scan(const std::string& name, const Problem& p, const Params& params, f
   require_bounded("C", p.C, p.L * p.N, kMaxEntry, why);
   require_bounded("Dskip", p.Dskip, p.D, kMaxEntry, why);
   require_memory(m.name, m.cost(p.L, p.D, p.N, params).memory_bytes);
+  return m;
+}
+
+void execute_scan(const Method& m, const Problem& p, const Params& params, float* y, Stats& stats) {
   m.scan(p, params, y, stats);
+}
+
+void run_scan(const std::string& name, const Problem& p, const Params& params, float* y, Stats& stats) {
+  execute_scan(prepare_scan(name, p, params), p, params, y, stats);
 }
 
 Weights make_weights(const std::string& name, std::size_t D, const Params& params) {

@@ -19,6 +19,7 @@
 
 #include "common/compare.hpp"
 #include "common/options.hpp"
+#include "common/schema.hpp"
 
 namespace subquad::ssm {
 
@@ -54,11 +55,7 @@ struct Problem {
 constexpr double kMaxDelta = 1e4;
 constexpr double kMaxEntry = 1e6;
 
-struct Cost {
-  double flops = 0;         // floating-point operations (an exp counts as 1)
-  double bytes = 0;         // bytes read at least
-  double memory_bytes = 0;  // extra memory the method allocates
-};
+using subquad::Cost;
 
 // Weights of a block of width D, seeded; only the fields of its kind are filled.
 // Every matrix is stored in×out, row-major, so a projection is x·W.
@@ -87,19 +84,27 @@ struct Method {
   void (*scan)(const Problem&, const Params&, float* y, Stats& stats);             // kind scan
   void (*block)(const Weights&, const float* x, std::size_t L, const Params&, float* y);  // kind block
   Cost (*cost)(std::size_t L, std::size_t D, std::size_t N, const Params&);
+  const char* options;  // the options it takes (space-separated)
 };
 
 const std::vector<Method>& methods();
 // Throws Error("method", …) naming the known methods when `name` is not one.
 const Method& find_method(const std::string& name);
+// The registry as a schema (common/schema.hpp): dims L, D, N; each method's
+// inputs and options.
+const Family& family();
 
-// Params from named options: chunk, threads, N, E (or expand), dt_rank, heads,
-// causal, attention, seed — the one parser for the bindings and the CLI.
-Params params_from(const Options& o);
+// Params from named options, read through `method`'s schema (an unknown key
+// or a bad value is an Error naming it) — the one parser for the bindings and
+// the bench.
+Params params_from(const Options& o, const std::string& method);
 
 // Validates shapes, values and memory, then runs a scan method.
 void run_scan(const std::string& method, const Problem& p, const Params& params, float* y,
               Stats& stats);
+// The two halves of run_scan, so a timed region holds the scan alone.
+const Method& prepare_scan(const std::string& method, const Problem& p, const Params& params);
+void execute_scan(const Method& m, const Problem& p, const Params& params, float* y, Stats& stats);
 
 // Seeded weights of a block method at width D, initialised as Mamba does
 // (A = −(1…N) via A_log, Δ bias = softplus⁻¹ of log-uniform [1e-3, 1e-1],

@@ -78,7 +78,7 @@ TEST_CASE("exact_reference equals a closed form: identical keys give the mean of
   std::vector<float> Q = uniform_matrix(n, d, 2.0, 1), K(n * d, 0.7f), V = uniform_matrix(n, d, 1.0, 2);
   std::vector<float> out(n * d);
   Stats stats;
-  exact_reference({n, d, Q.data(), K.data(), V.data()}, Params{}, out.data(), stats);
+  exact_reference({n, d, Q.data(), K.data(), V.data()}, Params{}, out.data(), nullptr, stats);
   for (std::size_t k = 0; k < d; ++k) {
     double mean = 0;
     for (std::size_t j = 0; j < n; ++j) mean += V[j * d + k];
@@ -494,12 +494,12 @@ TEST_CASE("method parameters out of range get an Error naming them") {
     o.set(key, value);
     return o;
   };
-  CHECK_THROWS_WITH_AS(params_from(opts("degree", "13"), 8), doctest::Contains("degree"), Error);
-  CHECK_THROWS_WITH_AS(params_from(opts("R", "701"), 8), doctest::Contains("R: got 701"), Error);
-  CHECK_THROWS_WITH_AS(params_from(opts("features", "0"), 8), doctest::Contains("features"), Error);
-  CHECK_THROWS_WITH_AS(params_from(opts("window", "0"), 8), doctest::Contains("window"), Error);
-  CHECK_THROWS_WITH_AS(params_from(opts("buckets", "3"), 8), doctest::Contains("buckets"), Error);
-  CHECK_THROWS_WITH_AS(params_from(opts("poly", "pade"), 8), doctest::Contains("poly"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("degree", "13"), 8, "polynomial"), doctest::Contains("degree"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("R", "701"), 8, "polynomial"), doctest::Contains("R: got 701"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("features", "0"), 8, "performer"), doctest::Contains("features"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("window", "0"), 8, "window"), doctest::Contains("window"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("buckets", "3"), 8, "lsh"), doctest::Contains("buckets"), Error);
+  CHECK_THROWS_WITH_AS(params_from(opts("poly", "pade"), 8, "polynomial"), doctest::Contains("poly"), Error);
   std::vector<float> x(64 * 8, 1.0f), out(64 * 8);
   Stats stats;
   Params deg;
@@ -565,7 +565,8 @@ TEST_CASE("bench suite poly_degree finds the smallest degree meeting the target"
     CHECK(field(json, "rank") == doctest::Approx(poly_rank(4, static_cast<int>(g))));
     // The degree below must have missed the target: rerun it.
     if (g > 0) {
-      Params params = params_from(o, 4);
+      Params params = params_from(o.without({"suite", "method", "n", "d", "seed", "min_ms", "B", "target"}), 4,
+                                  "polynomial");
       params.degree = static_cast<int>(g) - 1;
       const auto Q = bench::make_matrix(o, 256, 4, 1), K = bench::make_matrix(o, 256, 4, 2),
                  V = bench::make_matrix(o, 256, 4, 3);

@@ -245,10 +245,10 @@ TEST_CASE("bad inputs raise an Error naming the parameter; the family keeps work
   {
     Options o;
     o.set("chunk", "0");
-    check_error([&] { params_from(o); }, "chunk");
+    check_error([&] { params_from(o, "scan_chunked"); }, "chunk");
     Options n;
     n.set("N", "0");
-    check_error([&] { params_from(n); }, "N");
+    check_error([&] { params_from(n, "mamba_block"); }, "N");
   }
   set_memory_budget_bytes(64);
   CHECK_THROWS_WITH_AS(run(in, params)(), doctest::Contains("memory budget"), Error);

@@ -1,0 +1,15 @@
+// Every family, in the order the page shows them: the one list a new family
+// is added to (its registry's family() describes the rest).
+#include "attention/attention.hpp"
+#include "common/schema.hpp"
+#include "pairs/pairs.hpp"
+#include "ssm/ssm.hpp"
+
+namespace subquad {
+
+const std::vector<const Family*>& families() {
+  static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family()};
+  return all;
+}
+
+}  // namespace subquad
