@@ -257,6 +257,8 @@ OvOutcome ov_by_attention(const float* A, const float* B, std::size_t n, std::si
 
 SimilarOutcome similar_by_attention(const float* X, std::size_t n, std::size_t d, bool least,
                                     const std::string& method, double beta_c, int threads) {
+  if (!takes_option(attention::family(), method, "diagonal"))
+    throw Error("diagonal", "method '" + method + "' has no diagonal mask (exact_reference, exact and flash have one)");
   require(n >= 2 && n <= (1u << 20), "n", n, "in [2, 1048576]");
   require(d >= 1 && d <= 4096, "d", d, "in [1, 4096]");
   require(std::isfinite(beta_c) && beta_c > 0 && beta_c <= 1e4, "beta", beta_c,

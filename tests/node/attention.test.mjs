@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pickOptions } from '../../web/app/schema.js';
 import { FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeError } from './helpers.mjs';
 
 after(disposeAll);
@@ -105,7 +106,9 @@ test('st and mt give the same output for every method (same input, same seed)', 
   const K = randomMatrix(n, d, 1, 9);
   const V = randomMatrix(n, d, 1, 10);
   for (const { name } of st.methods().attention) {
-    const opts = { seed: 3, window: 50, features: 64, chunk: 32, rounds: 2 };
+    // A sweep shares its settings; each method gets the ones it takes.
+    const opts = pickOptions('attention', name, { seed: 3, window: 50, features: 64, chunk: 32, rounds: 2, threads: 2 }, st.schema());
+    delete opts.threads;
     const a = st.attention(name, { Q, K, V, n, d }, opts).O;
     const b = mt.attention(name, { Q, K, V, n, d }, { ...opts, threads: 2 }).O;
     assert.ok(relativeError(a, b) <= 1e-5, `${name}: ${relativeError(a, b)}`);
@@ -120,7 +123,8 @@ test('native, st and mt agree on every method (bench records, same seed)', { ski
   const st = await load('st');
   const mt = await load('mt');
   for (const { name } of st.methods().attention) {
-    const point = { suite: 'attention', method: name, n: 256, d: 16, seed: 5, min_ms: 1, check_rows: 32, scale: 'inv_d' };
+    const point = { suite: 'attention', method: name, n: 256, d: 16, seed: 5, min_ms: 1, check_rows: 32,
+      ...pickOptions('attention', name, { scale: 'inv_d' }, st.schema()) };
     const args = Object.entries(point).flatMap(([k, v]) => [`--${k}`, String(v)]);
     const native = JSON.parse(execFileSync(NATIVE, args, { encoding: 'utf8' }).trim().split('\n').pop());
     const a = st.measure(point);

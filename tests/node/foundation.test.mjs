@@ -36,7 +36,7 @@ for (const flavour of FLAVOURS) {
       [() => sq.attention('nope', { Q, K, V, n, d }), /^method: unknown attention method 'nope'/],
       [() => sq.attention('exact', { Q, K, V, n, d }, { threads: 99 }), /^threads: got 99, must be in \[1, \d+\]/],
       [() => sq.attention('exact', { Q, K, V, n, d }, { scale: -1 }), /^scale: got -1/],
-      [() => sq.attention('exact', { Q, K, V, n, d }, { scale: 'big' }), /^scale: got 'big', must be a number/],
+      [() => sq.attention('exact', { Q, K, V, n, d }, { scale: 'big' }), /^scale: got 'big', must be sqrt, inv_d, a number in \(0, 1000000\]$/],
       [() => sq.measure({ suite: 'nope' }), /^suite: got 'nope'/],
       [() => sq.measure({ suite: 'attention', n: -3 }), /^n: got -3/],
       [() => sq.measure({ suite: 'attention', dist: 'uniform', B: 'NaN' }), /^B: got nan/i],

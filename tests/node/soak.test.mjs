@@ -45,7 +45,8 @@ for (const flavour of FLAVOURS) {
       } else if (kind < 0.38) {
         // A selective scan, checked against the JS recurrence.
         const input = scanInputs(1 + Math.floor(rand() * 60), 1 + Math.floor(rand() * 9), 1 + Math.floor(rand() * 8), i);
-        const { y } = sq.ssmScan(pick(['scan', 'scan_chunked']), input, { chunk: 1 + Math.floor(rand() * 16) });
+        const method = pick(['scan', 'scan_chunked']);
+        const { y } = sq.ssmScan(method, input, method === 'scan_chunked' ? { chunk: 1 + Math.floor(rand() * 16) } : {});
         assert.ok(relativeError(y, scanReference(input)) <= 1e-4, `call ${i}`);
         ok++;
       } else if (kind < 0.46) {
@@ -90,6 +91,7 @@ for (const flavour of FLAVOURS) {
           () => sq.attention(`nope${i}`, { Q, K: Q, V: Q, n, d }),
           () => sq.attention('exact', { Q, K: Q, V: Q, n, d }, { threads: 1000 }),
           () => sq.attention('exact', { Q, K: Q, V: Q, n: -n, d }),
+          () => sq.attention('flash', { Q, K: Q, V: Q, n, d }, { causl: true }),  // a typo is refused, never the default
           () => sq.measure({ suite: 'attention', n: 'many' }),
           () => sq.measure({ suite: 'attention', n: 1 << 24, d: 4096 }),
           () => sq.ssmScan('scan', { ...scanInputs(4, 2, 2, i), N: 0 }),

@@ -69,7 +69,7 @@ export class LabClient {
   onMessage(msg) {
     if (msg.type === 'ready') {
       if (msg.cancel) this.cancelView = { array: new Int32Array(msg.cancel.buffer), index: msg.cancel.index };
-      this.pendingInit?.resolve({ info: msg.info, methods: msg.methods });
+      this.pendingInit?.resolve({ info: msg.info, methods: msg.methods, schema: msg.schema });
       this.pendingInit = null;
       return;
     }

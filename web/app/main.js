@@ -1,6 +1,7 @@
 // Page boot: state from the URL, one worker that owns the WASM module, panels
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
+import { setSchema } from './schema.js';
 import { fromQuery, toQuery } from './state.js';
 import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
 import { mountAttention } from './panels/attention.js';
@@ -120,7 +121,8 @@ async function boot() {
   const client = new LabClient();
   client.onCalibrated = showCalibration; // the worker calibrates once right after loading
   try {
-    const { info, methods } = await client.init({ flavour: state.flavour });
+    const { info, methods, schema } = await client.init({ flavour: state.flavour });
+    setSchema(schema);
     renderBadge(info);
     renderEnvironment(info);
     mountCalibrate(client);

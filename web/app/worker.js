@@ -15,7 +15,7 @@ function post(msg) {
 async function init({ flavour = 'auto', threads = 0 }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
   sq = await subquad.createSubquad({ flavour, threads, wasmBase });
-  post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
+  post({ type: 'ready', info: sq.info(), methods: sq.methods(), schema: sq.schema(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
   try {
@@ -110,7 +110,7 @@ const OPS = {
 };
 
 // Quick synchronous library calls (cost models, method lists), never kernels.
-const CALLABLE = new Set(['attentionCost', 'info', 'methods']);
+const CALLABLE = new Set(['attentionCost', 'cost', 'info', 'methods', 'schema']);
 
 function call({ id, fn, args }) {
   if (!CALLABLE.has(fn)) throw new Error(`worker: '${fn}' cannot be called`);

@@ -170,6 +170,7 @@
     const version = Module.version();
     const timerMs = timerResolutionMs();
     let disposed = false;
+    let schemaCache = null;
 
     function check() {
       if (disposed) fail('module: this instance was disposed');
@@ -289,20 +290,53 @@
         return out;
       },
 
-      /** Runs an attention method; returns { O, ms, threads, scale, flops, stats }. */
-      attention(method, { Q, K, V, n, d }, options = {}) {
+      /**
+       * Runs an attention method: Q is n×d, K and V are n_k×d (n_k = n unless
+       * given; the exact methods take n_k ≠ n). With options.return_lse the
+       * result also holds lse, each row's natural-log log-sum-exp. Returns
+       * { O, lse?, ms (the kernel alone), validate_ms, threads, scale, flops, stats }.
+       */
+      attention(method, { Q, K, V, n, n_k, d }, options = {}) {
         check();
-        positiveInt('n', n, 1 << 24);
-        positiveInt('d', d, 4096);
-        const count = n * d;
-        Q = floatArray('Q', Q, count, 'n·d');
-        K = floatArray('K', K, count, 'n·d');
-        V = floatArray('V', V, count, 'n·d');
-        withinBudget('n, d', 'inputs and output', 16 * count);
-        const { result, copies } = withHeap({ Q, K, V }, { O: 4 * count }, (p) =>
-          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, n, d, stringify(options))),
+        const limits = api.schema().families.attention.dims;
+        positiveInt('n', n, limits.n.max);
+        if (n_k === undefined || n_k === null) n_k = n;
+        positiveInt('n_k', n_k, limits.n_k.max);
+        positiveInt('d', d, limits.d.max);
+        Q = floatArray('Q', Q, n * d, 'n·d');
+        K = floatArray('K', K, n_k * d, 'n_k·d');
+        V = floatArray('V', V, n_k * d, 'n_k·d');
+        const lse = options && (options.return_lse === true || options.return_lse === 1 || options.return_lse === '1' ||
+          options.return_lse === 'true');
+        const outputs = { O: 4 * n * d };
+        if (lse) outputs.lse = 4 * n;
+        withinBudget('n, n_k, d', 'inputs and output', 4 * (2 * n * d + 2 * n_k * d + (lse ? n : 0)));
+        const { result, copies } = withHeap({ Q, K, V }, outputs, (p) =>
+          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, p.lse || 0, n, n_k, d, stringify(options))),
         );
-        return { ...result, O: copies.O };
+        return lse ? { ...result, O: copies.O, lse: copies.lse } : { ...result, O: copies.O };
+      },
+
+      /**
+       * Every family's methods, inputs, options (type, default, limits, doc)
+       * and dimension limits: { families: { attention: { summary, paper, dims,
+       * methods: { flash: { summary, exact, inputs, options } } } } }.
+       */
+      schema() {
+        check();
+        if (!schemaCache) schemaCache = JSON.parse(Module.schema());
+        return schemaCache;
+      },
+
+      /**
+       * One cost call for every family: dims in the family's dimensions
+       * ({ n, d } for attention, { L, D, N } for ssm, { n, m?, d } for pairs);
+       * options are checked as a run would check them. Returns { flops, bytes, memory_bytes }.
+       */
+      cost(family, method, dims = {}, options = {}) {
+        check();
+        if (!dims || typeof dims !== 'object') fail('dims: must be an object of dimensions');
+        return unwrap(Module.cost(String(family), String(method), dims, stringify(options)));
       },
 
       /** The method's cost model at a shape: { flops, bytes, memory_bytes }. */

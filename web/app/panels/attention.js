@@ -3,6 +3,7 @@
 import { toQuery } from '../state.js';
 import { measuredCrossover } from '../fit.js';
 import { mountSweep } from '../sweep.js';
+import { pickOptions } from '../schema.js';
 import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
@@ -54,8 +55,8 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
       { stateKey: 'poly', label: 'polynomial', type: 'select', options: [['taylor', 'Taylor'], ['chebyshev', 'Chebyshev on [−R, R]']] },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
-    request: (method, B, s) => ({ suite: 'attention', method, n: s.en, d: s.ed, B, scale: 'inv_d',
-      degree: s.degree, poly: s.poly, threads: s.threads, min_ms: 0, check_rows: 64 }),
+    request: (method, B, s) => ({ suite: 'attention', method, n: s.en, d: s.ed, B, min_ms: 0, check_rows: 64,
+      ...pickOptions('attention', method, { scale: 'inv_d', degree: s.degree, poly: s.poly, threads: s.threads }) }),
     refLines: (chart, s) => [{ x: Math.sqrt(Math.log(s.en)), label: `B = √ln n = ${Math.sqrt(Math.log(s.en)).toFixed(2)}` }],
     caption: (chart, records) => {
       const poly = records.filter((r) => r.method === 'polynomial').sort((a, b) => a.B - b.B);
@@ -117,10 +118,11 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
     ],
     request: (method, n, s) => (method === 'exact_reference' && n > REFERENCE_MAX_N
       ? { skip: `${method} at n = ${n} (the O(n²d) double-precision reference would take too long)` }
-      : { suite: 'attention', method, n, d: s.d, B: s.B, scale: s.scale, threads: s.threads, min_ms: 100, check_rows: 8,
-        degree: s.degree, poly: s.poly }),
+      : { suite: 'attention', method, n, d: s.d, B: s.B, min_ms: 100, check_rows: 8,
+        ...pickOptions('attention', method, { scale: s.scale, threads: s.threads, degree: s.degree, poly: s.poly }) }),
     estimate: async (r) => {
-      const c = await client.call('attentionCost', r.method, r.n, r.d, { threads: r.threads, degree: r.degree, poly: r.poly });
+      const c = await client.call('cost', 'attention', r.method, { n: r.n, d: r.d },
+        pickOptions('attention', r.method, { threads: r.threads, degree: r.degree, poly: r.poly }));
       const one = c.flops / (speed(r.method) * 1e9);
       return { seconds: Math.max(0.1, one) + one, memory: c.memory_bytes + 16 * r.n * r.d };
     },
@@ -187,8 +189,8 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
     showError(ui.errorBox, '');
     if (!form.reportValidity()) return;
     const request = {
-      suite: 'attention', method: state.method, n: state.n, d: state.d, B: state.B,
-      scale: state.scale, causal: state.causal, threads: state.threads, min_ms: 300,
+      suite: 'attention', method: state.method, n: state.n, d: state.d, B: state.B, min_ms: 300,
+      ...pickOptions('attention', state.method, { scale: state.scale, causal: state.causal, threads: state.threads }),
     };
     const result = $('#attention-result');
     await runWithProgress(client, [request], {

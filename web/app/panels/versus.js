@@ -1,6 +1,7 @@
 // "Attention vs subquadratic": the Alman–Yu construction solved by exact
 // attention and attempted by the substitutes, accuracy and time vs n.
 import { mountSweep } from '../sweep.js';
+import { pickOptions } from '../schema.js';
 import { $ } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
@@ -33,7 +34,7 @@ export function mountVersus({ client, info, methods, state, saveState }) {
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => ({ suite: 'construction', method, n, l: s.vl, beta: s.vbeta, state: s.vstate,
-      seeds: s.vseeds, threads: s.threads, degree: s.vdegree }),
+      seeds: s.vseeds, threads: s.threads, ...pickOptions('attention', method, { degree: s.vdegree }) }),
     caption: (chart, records) => {
       const byMethod = new Map();
       for (const r of records) {
