@@ -137,6 +137,8 @@ std::vector<std::string> words(const char* list) {
 
 constexpr double kMaxRows = 1 << 24;
 
+void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params);
+
 Family make_family() {
   Family f;
   f.name = "attention";
@@ -173,7 +175,7 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const Method& m = find_method(method);
-    if (!m.any_keys) require(nk == n, "n_k", nk, "equal to n for this method (only the exact methods take n_k ≠ n)");
+    check_keys(m, n, nk, params);
     return m.cost(n, nk, d, params);
   };
   f.example = [](const std::string& method, const Dims& given, const Options& o) {
@@ -250,19 +252,28 @@ void validate(const Params& p) {
   require(p.rounds >= 1 && p.rounds <= 16, "rounds", p.rounds, "in [1, 16]");
 }
 
+namespace {
+
+// What the shape (n, n_k) allows for this method and these params: the cost
+// model and a run both check it, so an estimate never prices a refused call.
+void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params) {
+  if (nk == n) return;
+  if (!m.any_keys)
+    throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(n) + "; method '" + m.name +
+                           "' needs n_k = n (exact_reference, exact and flash take separate key counts)");
+  if (params.causal) require(nk >= n, "n_k", nk, ">= n when causal (query i is position i + n_k − n of the keys)");
+  if (params.diagonal) require(nk == n, "n_k", nk, "equal to n with a masked diagonal");
+}
+
+}  // namespace
+
 const Method& prepare(const std::string& name, const Problem& p, const Params& params) {
   const Method& m = find_method(name);
   const std::size_t nk = p.keys();
   require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
   require(nk >= 1 && nk <= (1u << 24), "n_k", nk, "in [1, 16777216]");
   require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
-  if (nk != p.n) {
-    if (!m.any_keys)
-      throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(p.n) + "; method '" + m.name +
-                             "' needs n_k = n (exact_reference, exact and flash take separate key counts)");
-    if (params.causal)
-      require(nk >= p.n, "n_k", nk, ">= n when causal (query i is position i + n_k − n of the keys)");
-  }
+  check_keys(m, p.n, nk, params);
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale,
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);

@@ -16,6 +16,7 @@ int attention(const std::uint8_t* data, std::size_t size);
 int ssm(const std::uint8_t* data, std::size_t size);
 int pairs(const std::uint8_t* data, std::size_t size);
 int text(const std::uint8_t* data, std::size_t size);
+int options(const std::uint8_t* data, std::size_t size);
 
 // name → harness, for the replay test and the runner script.
 struct Target {

@@ -69,10 +69,26 @@ int attention(const std::uint8_t* data, std::size_t size) {
     while (params.degree > 0 && rank(params.degree) > 4096) --params.degree;
   }
 
-  std::vector<float> out(n * d), ref(n * d);
+  // Separate key counts and the row log-sum-exp (bytes after the older
+  // inputs' end, so those decode as they did: zero keeps n_k = n, no lse).
+  b = pick();
+  std::size_t nk = n;
+  if (b != 0) {
+    nk = 1 + b % 48;  // any method may get n_k ≠ n: those without it must refuse by name
+    K.resize(nk * d);
+    V.resize(nk * d);
+    for (std::size_t t = n * d; t < nk * d; ++t) {
+      K[t] = in.value(scale);
+      V[t] = in.value(scale);
+    }
+  }
+  params.return_lse = (pick() & 3) == 3;
+
+  std::vector<float> out(n * d), ref(n * d), lse(n, NAN), ref_lse(n, NAN);
   attention::Stats stats;
+  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), nk};
   try {
-    attention::run(name, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+    attention::run(name, prob, params, out.data(), stats, lse.data());
   } catch (const Error&) {
     return 0;  // refused with a named error: fine
   }
@@ -89,32 +105,38 @@ int attention(const std::uint8_t* data, std::size_t size) {
   if (behaves_exactly) {
     attention::Params ref_params = params;
     ref_params.threads = 1;
-    attention::run("exact_reference", {n, d, Q.data(), K.data(), V.data()}, ref_params, ref.data(),
-                   stats);
+    attention::run("exact_reference", prob, ref_params, ref.data(), stats, ref_lse.data());
     // Outputs are convex combinations of V's rows, so errors are measured
     // against max |V| (relative to max |output| they blow up when rows of V
     // cancel). Each float score is uncertain by ~eps32·Σ|q_k k_k|·scale; a
     // difference of two scores by twice that; allow 8×.
     double maxdot = 0;
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t j = 0; j < nk; ++j) {
         double s = 0;
         for (std::size_t k = 0; k < d; ++k) s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
         maxdot = std::max(maxdot, s);
       }
     const double tol = 1e-5 + 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
     double vmax = 0, diff = 0;
-    for (std::size_t i = 0; i < n * d; ++i) {
-      vmax = std::max(vmax, std::fabs(double(V[i])));
-      diff = std::max(diff, std::fabs(double(out[i]) - double(ref[i])));
+    for (std::size_t i = 0; i < nk * d; ++i) vmax = std::max(vmax, std::fabs(double(V[i])));
+    for (std::size_t i = 0; i < n * d; ++i) diff = std::max(diff, std::fabs(double(out[i]) - double(ref[i])));
+    // The log-sum-exp: off by the same score uncertainty, plus float rounding of ln.
+    const double score_tol = 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
+    for (std::size_t i = 0; params.return_lse && i < n; ++i) {
+      if (!(std::fabs(double(lse[i]) - double(ref_lse[i])) <= score_tol + 1e-5 * (1 + std::fabs(double(ref_lse[i]))))) {
+        std::fprintf(stderr, "%s lse[%zu] = %.9g vs reference %.9g (tol %g)\n", name.c_str(), i, lse[i], ref_lse[i],
+                     score_tol);
+        std::abort();
+      }
     }
     // Below FLT_MIN floats are subnormal and carry few bits: an absolute floor.
     const double err = diff / std::max(vmax, 1e-30);
     if (!(diff <= tol * vmax + 1e-36)) {
-      std::fprintf(stderr, "%s vs reference: error %g > %g (n=%zu d=%zu causal=%d)\n", name.c_str(),
-                   err, tol, n, d, int(params.causal));
+      std::fprintf(stderr, "%s vs reference: error %g > %g (n=%zu n_k=%zu d=%zu causal=%d)\n", name.c_str(),
+                   err, tol, n, nk, d, int(params.causal));
       for (std::size_t i = 0; i < n * d; ++i)
-        std::fprintf(stderr, "  [%zu] q=%g k=%g v=%g out=%.9g ref=%.9g\n", i, Q[i], K[i], V[i], out[i], ref[i]);
+        std::fprintf(stderr, "  [%zu] q=%g out=%.9g ref=%.9g\n", i, Q[i], out[i], ref[i]);
       std::abort();
     }
   }
@@ -123,7 +145,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> list = {
-      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}};
+      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}, {"options", options}};
   return list;
 }
 
