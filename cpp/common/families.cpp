@@ -2,13 +2,15 @@
 // is added to (its registry's family() describes the rest).
 #include "attention/attention.hpp"
 #include "common/schema.hpp"
+#include "experiments/construction.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
 
 namespace subquad {
 
 const std::vector<const Family*>& families() {
-  static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family()};
+  static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
+                                                      &experiments::family()};
   return all;
 }
 

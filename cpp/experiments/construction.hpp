@@ -19,7 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "common/schema.hpp"
+
 namespace subquad::experiments {
+
+// The experiments as a family of the registry (experiments/registry.cpp):
+// methods maxip, ov, similar and sketch_reader over dims n, l.
+const Family& family();
 
 // Two sets of n 0/1 documents in ℓ dimensions (row-major, entries 0 or 1).
 struct Bichromatic {

@@ -180,6 +180,7 @@ TEST_CASE("every method runs through the family's generic example runner") {
       if (f->name == "attention") dims = {{"n", 70}, {"d", 5}};
       if (f->name == "ssm") dims = {{"L", 20}, {"D", 8}, {"N", 4}};
       if (f->name == "pairs") dims = {{"n", 40}, {"d", 12}};
+      if (f->name == "construction") dims = {{"n", 20}, {"l", 8}};
       Options o;
       if (m.name.find("mamba") == 0) o.set("N", "4");
       CHECK_NOTHROW(f->example(m.name, dims, o));

@@ -7,14 +7,15 @@ import { FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeE
 
 after(disposeAll);
 
-// The smallest shape each family accepts, in its own dimensions.
-const SMALL = { attention: { n: 4, d: 2 }, ssm: { L: 4, D: 2, N: 2 }, pairs: { n: 4, d: 2 } };
+// A small shape every family accepts, in its own dimensions (from the schema,
+// so a family added later is covered too).
+const small = (f) => Object.fromEntries(Object.entries(f.dims).map(([k, d]) => [k, Math.max(d.min, 4)]));
 
 for (const flavour of FLAVOURS) {
   test(`${flavour}: sq.schema() describes every method of every family`, async () => {
     const sq = await load(flavour);
     const { families } = sq.schema();
-    for (const name of ['attention', 'ssm', 'pairs']) assert.ok(families[name], name);
+    for (const name of ['attention', 'ssm', 'pairs', 'construction']) assert.ok(families[name], name);
     let methods = 0;
     let options = 0;
     for (const [fname, f] of Object.entries(families)) {
@@ -45,12 +46,12 @@ for (const flavour of FLAVOURS) {
       for (const [mname, m] of Object.entries(f.methods)) {
         const names = Object.keys(m.options);
         const list = names.length ? `options are ${names.join(', ')}` : 'it takes none';
-        assert.throws(() => sq.cost(fname, mname, SMALL[fname], { windw: 3 }),
+        assert.throws(() => sq.cost(fname, mname, small(f), { windw: 3 }),
           (e) => e instanceof sq.SubquadError && e.param === 'windw' &&
             e.message === `windw: unknown option for ${mname}; ${list}`, `${fname}.${mname}`);
         // Every default is accepted as given, and the cost model answers.
         const defaults = Object.fromEntries(Object.entries(m.options).map(([k, o]) => [k, o.default]));
-        const c = sq.cost(fname, mname, SMALL[fname], defaults);
+        const c = sq.cost(fname, mname, small(f), defaults);
         assert.ok(c.flops >= 0 && c.bytes > 0 && c.memory_bytes >= 0, `${fname}.${mname}`);
       }
     }
