@@ -121,7 +121,9 @@ std::string measure_ssm(const Options& o) {
     j.add("error_rows", checked);
   }
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
-  j.add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("reps", t.reps);
+  j.add("timed", m.kind == ssm::Kind::scan ? "kernel" : "block (weights made outside the timer)");
+  j.add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
+  j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps);
   j.add("gflops", cost.flops / (t.median_ms * 1e6));
   j.add("gbytes_per_s", cost.bytes / (t.median_ms * 1e6));
   j.add("memory_mb", cost.memory_bytes / 1048576.0);

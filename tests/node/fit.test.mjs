@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitLogLog, predict, crossover, measuredCrossover } from '../../web/app/fit.js';
+import { fitLogLog, predict, crossover, measuredCrossover, slopeText, spreadOf, t975 } from '../../web/app/fit.js';
 
 test('fitLogLog recovers exponent and constant of an exact power law', () => {
   const pts = [256, 512, 1024, 4096].map((n) => [n, 3e-6 * n ** 2]);
@@ -29,4 +29,31 @@ test('measuredCrossover needs the fast series to stay faster', () => {
   const fast = new Map([[1, 2], [2, 3], [4, 20], [8, 30]]);
   assert.equal(measuredCrossover(slow, fast), 8);
   assert.equal(measuredCrossover(fast, slow), null);
+});
+
+test('fitLogLog gives the slope\'s standard error and 95 % interval, checked against residuals written out', () => {
+  // Noisy power law y = 3·x^1.9 · e^{ε}: the interval must contain what a
+  // direct computation from the residuals gives, and r² must match too.
+  const eps = [0.05, -0.08, 0.02, 0.07, -0.04, -0.01];
+  const pts = eps.map((e, i) => [2 ** (i + 4), 3 * 2 ** ((i + 4) * 1.9) * Math.exp(e)]);
+  const f = fitLogLog(pts);
+  const lx = pts.map(([x]) => Math.log(x));
+  const ly = pts.map(([, y]) => Math.log(y));
+  const mean = (a) => a.reduce((p, q) => p + q, 0) / a.length;
+  const res = ly.map((y, i) => y - (f.intercept + f.slope * lx[i]));
+  const rss = res.reduce((p, r) => p + r * r, 0);
+  const sxx = lx.reduce((p, x) => p + (x - mean(lx)) ** 2, 0);
+  const se = Math.sqrt(rss / (pts.length - 2) / sxx);
+  assert.ok(Math.abs(f.se - se) < 1e-12);
+  assert.ok(Math.abs((f.ci95[1] - f.ci95[0]) / 2 - 2.776 * se) < 1e-12);  // t(0.975, 4 df) = 2.776
+  const tss = ly.reduce((p, y) => p + (y - mean(ly)) ** 2, 0);
+  assert.ok(Math.abs(f.r2 - (1 - rss / tss)) < 1e-12);
+  assert.ok(f.ci95[0] < 1.9 && 1.9 < f.ci95[1], `1.9 in [${f.ci95}]`);
+  assert.match(slopeText(f), /^1\.\d\d ± 0\.\d\d \(r² 0\.\d{3}, 6 points\)$/);
+  // Two points: a slope but no interval; an exact law: zero width.
+  assert.equal(fitLogLog([[1, 1], [2, 4]]).ci95, null);
+  const exact = fitLogLog([[1, 2], [2, 8], [4, 32]]);
+  assert.ok(Math.abs(exact.ci95[1] - exact.ci95[0]) < 1e-9);
+  assert.equal(t975(40), 1.96 + 2.4 / 40);
+  assert.deepEqual(spreadOf({ min_ms: 1, q1_ms: 2, median_ms: 3, q3_ms: 4, max_ms: 5 }), { min: 1, q1: 2, median: 3, q3: 4, max: 5 });
 });

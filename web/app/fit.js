@@ -2,7 +2,21 @@
 // empirical exponent (time ∝ n^slope); crossovers come from two fits.
 // Pure functions, tested under Node (tests/node/fit.test.mjs).
 
-/** Least-squares line through (log x, log y); null with fewer than 2 usable points. */
+// Two-sided 95 % quantiles of Student's t with 1…30 degrees of freedom.
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** t quantile for a two-sided 95 % interval with df degrees of freedom. */
+export function t975(df) {
+  if (!(df >= 1)) return NaN;
+  return df <= 30 ? T975[Math.floor(df) - 1] : 1.96 + 2.4 / df;  // within 0.2 % of the exact value past 30
+}
+
+/**
+ * Least-squares line through (log x, log y); null with fewer than 2 usable
+ * points. Returns { slope, intercept, r2, points, se, ci95: [lo, hi] } — the
+ * slope's standard error and 95 % interval need 3 points (null with 2).
+ */
 export function fitLogLog(points) {
   const pts = points.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y));
   const distinctX = new Set(pts.map(([x]) => x)).size;
@@ -23,7 +37,28 @@ export function fitLogLog(points) {
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
   const r2 = syy > 0 ? (sxy * sxy) / (sxx * syy) : 1;
-  return { slope, intercept, r2, points: n };
+  let se = null;
+  let ci95 = null;
+  if (n >= 3) {
+    const rss = Math.max(0, syy - slope * sxy);  // residual sum of squares
+    se = Math.sqrt(rss / (n - 2) / sxx);
+    const h = t975(n - 2) * se;
+    ci95 = [slope - h, slope + h];
+  }
+  return { slope, intercept, r2, points: n, se, ci95 };
+}
+
+/** "1.98 ± 0.04 (r² 0.999)": a slope as the page and the exports show it. */
+export function slopeText(fit, digits = 2) {
+  if (!fit) return '';
+  const ci = fit.ci95 ? ` ± ${((fit.ci95[1] - fit.ci95[0]) / 2).toFixed(digits)}` : '';
+  return `${fit.slope.toFixed(digits)}${ci} (r² ${fit.r2.toFixed(3)}, ${fit.points} points)`;
+}
+
+/** Spread of repeated timings: { min, q1, median, q3, max } from a bench record's fields. */
+export function spreadOf(record) {
+  const f = (k) => (Number.isFinite(record?.[k]) ? record[k] : null);
+  return { min: f('min_ms'), q1: f('q1_ms'), median: f('median_ms'), q3: f('q3_ms'), max: f('max_ms') };
 }
 
 /** y predicted by a log-log fit at x. */
