@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "bench/measure.hpp"
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/schema.hpp"
@@ -267,4 +268,32 @@ TEST_CASE("attention: exact and exact_reference stop at a block boundary when ca
     cancel_flag().store(0);
     CHECK_NOTHROW(run(method, {n, d, X.data(), X.data(), X.data()}, Params{}, out.data(), stats));
   }
+}
+
+TEST_CASE("attention: execute is the kernel alone — validation happens once, in prepare") {
+  using namespace attention;
+  const std::size_t n = 64, d = 8;
+  auto X = uniform_matrix(n, d, 1.0, 1);
+  std::vector<float> out(n * d);
+  Stats stats;
+  const Problem prob{n, d, X.data(), X.data(), X.data()};
+  const Method& m = prepare("exact", prob, Params{});
+  // A value planted after prepare is not looked at again: execute does no
+  // O(n·d) input pass (and no memory query) inside a timed region.
+  X[5] = NAN;
+  CHECK_NOTHROW(execute(m, prob, Params{}, out.data(), stats));
+  CHECK(message_of([&] { prepare("exact", prob, Params{}); }) == "Q: entry 5 is nan, must be finite");
+  // The bench record says what it timed and reports validation separately.
+  Options o;
+  o.set("suite", "attention");
+  o.set("method", "flash");
+  o.set("n", "256");
+  o.set("d", "16");
+  o.set("min_ms", "1");
+  const std::string json = bench::measure(o);
+  CAPTURE(json);
+  CHECK(json.find("\"timed\":\"kernel\"") != std::string::npos);
+  CHECK(json.find("\"validate_ms\":") != std::string::npos);
+  CHECK(json.find("\"q1_ms\":") != std::string::npos);
+  CHECK(json.find("\"max_ms\":") != std::string::npos);
 }
