@@ -167,6 +167,7 @@ async function boot() {
   showPanel(state.panel);
   renderMath();
   const client = new LabClient();
+  self.subquadLab = client; // for the console and the browser tests (queue, restarts)
   client.onCalibrated = showCalibration; // the worker calibrates once right after loading
   try {
     const { info, methods } = await client.init({ flavour: state.flavour });
