@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildCorpus } from './corpus.mjs';
+import { writePrecache } from './precache.mjs';
 import { ROOT, NATIVE_DIR, WASM_DIR, WEB_DIR, run, step, timed, red } from './util.mjs';
 
 const jobs = String(Number(process.env.SUBQUAD_JOBS) || 2);
@@ -81,7 +82,7 @@ export function copyVendor() {
 }
 
 export async function buildAll() {
-  for (const part of [buildNative, buildWasm, copyVendor, buildCorpus]) {
+  for (const part of [buildNative, buildWasm, copyVendor, buildCorpus, writePrecache]) {
     const code = await part();
     if (code !== 0) return code;
   }

@@ -32,7 +32,7 @@ async function runSlice(page, { n, d }) {
 for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
   test(`served ${mode}: loads ${expect}, runs the attention slice in the worker`, async () => {
     const t0 = Date.now();
-    const { context, page, problems, external } = await openPage(browser, servers[mode].url);
+    const { context, page, problems, external } = await openPage(browser, `${servers[mode].url}?panel=attention`);
     await waitReady(page);
     const wallMs = Date.now() - t0; // includes the browser context and tab
     const readyMs = Number(await page.getAttribute('body', 'data-ready-ms')); // since navigation start
@@ -85,7 +85,7 @@ test('a state URL reproduces the controls and autorun runs it', async () => {
 });
 
 test('a kernel error is shown, earlier results stay, and the next run works', async () => {
-  const { context, page, problems } = await openPage(browser, servers.plain.url);
+  const { context, page, problems } = await openPage(browser, `${servers.plain.url}?panel=attention`);
   await waitReady(page);
   await runSlice(page, { n: 64, d: 8 });
   // 1M tokens at d = 4096 needs 16 GiB: refused before allocating, with the numbers.

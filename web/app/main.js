@@ -9,6 +9,7 @@ import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
+import { PANELS, groupedPanels, panelEntry } from './catalog.js';
 
 const state = fromQuery(location.search);
 
@@ -16,7 +17,44 @@ function saveState() {
   history.replaceState(null, '', `${location.pathname}${toQuery(state)}${location.hash}`);
 }
 
-// ---- navigation -----------------------------------------------------------
+// ---- navigation and the home view (both made from ./catalog.js) ---------------
+
+const TITLE = document.title;
+
+function panelLink(p, attrs = {}, ...children) {
+  return el('a', { href: `?panel=${p.panel}`, 'data-panel': p.panel, ...attrs }, ...(children.length ? children : [p.title]));
+}
+
+// By group, then panel: "Overview | Forward pass: Attention | Alternatives: …".
+function renderNav() {
+  const nav = $('.panels-nav');
+  nav.replaceChildren(el('a', { href: '?panel=home', 'data-panel': 'home', class: 'nav-home' }, 'Overview'),
+    ...groupedPanels().map((g) => el('div', { class: 'nav-group', role: 'group', 'aria-label': g.title },
+      el('span', { class: 'nav-group-title', 'aria-hidden': 'true' }, g.title),
+      el('div', { class: 'nav-links' }, ...g.panels.map((p) => panelLink(p))))));
+}
+
+// Text with $…$ TeX segments → nodes; renderMath() typesets the .math spans.
+function withMath(text) {
+  return text.split(/\$([^$]+)\$/).map((part, k) => (k % 2 ? el('span', { class: 'math', 'data-tex': part }, part) : part));
+}
+
+// One card per result: the theorem in one sentence, where it is measured,
+// the paper, and the way in. Groups are questions; empty groups do not show.
+function renderHome() {
+  const paper = (p) => (p ? el('p', { class: 'card-paper' }, `${p.authors}, `, el('cite', {}, p.title), ' · ',
+    el('a', { href: `https://arxiv.org/abs/${p.arxiv}`, rel: 'noopener', target: '_blank' }, `arXiv ${p.arxiv}`)) : null);
+  $('#home-groups').replaceChildren(...groupedPanels().map((g) => el('section', { class: 'home-group', 'data-group': g.group, 'aria-labelledby': `group-${g.group}` },
+    el('header', { class: 'group-head' },
+      el('h3', { id: `group-${g.group}` }, g.title),
+      el('p', { class: 'group-question' }, g.question)),
+    el('div', { class: 'cards' }, ...g.panels.map((p) => el('article', { class: 'card', 'data-card': p.panel },
+      el('h4', {}, panelLink(p)),
+      el('p', { class: 'card-theorem' }, ...withMath(p.theorem)),
+      el('p', { class: 'card-regime' }, ...withMath(p.regime)),
+      paper(p.paper),
+      panelLink(p, { class: 'card-open', 'aria-label': `Open the ${p.title} panel` }, 'Open the panel →')))))));
+}
 
 function showPanel(name) {
   state.panel = name;
@@ -25,15 +63,23 @@ function showPanel(name) {
     if (a.dataset.panel === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  const entry = panelEntry(name);
+  document.title = entry ? `${entry.title} — subquad` : TITLE;
   saveState();
 }
 
-for (const a of document.querySelectorAll('.panels-nav a')) {
-  a.addEventListener('click', (e) => {
-    e.preventDefault();
-    showPanel(a.dataset.panel);
-  });
-}
+// Every link to a panel (nav, cards, theorem texts) switches in place.
+document.addEventListener('click', (e) => {
+  const a = e.target.closest?.('a[href^="?panel="]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const params = new URLSearchParams(a.getAttribute('href'));
+  const name = params.get('panel');
+  if (name !== 'home' && !PANELS.some((p) => p.panel === name)) return;
+  if ([...params.keys()].length > 1) return; // a link with settings loads them
+  e.preventDefault();
+  showPanel(name);
+  window.scrollTo(0, 0);
+});
 
 // ---- maths, rendered with KaTeX (bundled) -----------------------------------
 
@@ -105,6 +151,7 @@ function mountCalibrate(client) {
     showError(ui.errorBox, '');
     await runWithProgress(client, [{ suite: 'peak', min_ms: 300 }], {
       ui,
+      label: 'Environment calibration',
       onRecord: showCalibration,
     });
   });
@@ -116,9 +163,12 @@ async function boot() {
   document.documentElement.dataset.theme = state.theme;
   document.documentElement.style.setProperty('--fontscale', String(state.fontscale));
   if (state.embed) document.body.classList.add('embed');
+  renderNav();
+  renderHome();
   showPanel(state.panel);
   renderMath();
   const client = new LabClient();
+  self.subquadLab = client; // for the console and the browser tests (queue, restarts)
   client.onCalibrated = showCalibration; // the worker calibrates once right after loading
   try {
     const { info, methods, schema } = await client.init({ flavour: state.flavour });

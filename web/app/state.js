@@ -2,9 +2,12 @@
 // so every view is a shareable link (as in TensorFlow Playground's state.ts).
 // A schema gives each key its type, default and allowed range; anything
 // invalid in a URL falls back to the default instead of breaking the page.
+import { PANELS } from './catalog.js';
 
 export const SCHEMA = {
-  panel: { type: 'enum', values: ['attention', 'ssm', 'pairs', 'documents', 'versus', 'environment'], default: 'attention' },
+  // 'home' lists every panel; links made before it existed name no panel and
+  // meant the attention panel (see fromQuery).
+  panel: { type: 'enum', values: ['home', ...PANELS.map((p) => p.panel)], default: 'home' },
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
@@ -88,11 +91,19 @@ export function defaults() {
   return Object.fromEntries(Object.entries(SCHEMA).map(([k, s]) => [k, s.default]));
 }
 
+// Keys that say how to show the page, not what to show.
+const PRESENTATION = new Set(['flavour', 'theme', 'fontscale', 'coi']);
+
 export function fromQuery(search) {
   const params = new URLSearchParams(search);
   const state = defaults();
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (params.has(key)) state[key] = parseValue(spec, params.get(key));
+  }
+  // No panel named: the home view, unless the link carries a panel's settings
+  // (or embed=1) — such links predate the home view and meant attention.
+  if (!params.has('panel') && [...params.keys()].some((k) => k in SCHEMA && !PRESENTATION.has(k))) {
+    state.panel = 'attention';
   }
   return state;
 }
@@ -105,6 +116,8 @@ export function toQuery(state) {
     if (v === spec.default || v === undefined) continue;
     params.set(key, spec.type === 'bool' ? (v ? '1' : '0') : String(v));
   }
+  // Home with settings would read as an old attention link (see fromQuery).
+  if (state.panel === 'home' && [...params.keys()].some((k) => !PRESENTATION.has(k))) params.set('panel', 'home');
   const q = params.toString();
   return q ? `?${q}` : '';
 }

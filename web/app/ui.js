@@ -41,13 +41,15 @@ export function showError(box, message) {
 
 /**
  * Runs requests in the worker with a progress bar, an ETA and a cancel
- * button. `weights` (e.g. estimated flops per request) make the ETA honest
- * for sweeps whose points differ in cost.
+ * button. `weights` (e.g. estimated seconds per request) make the ETA honest
+ * for sweeps whose points differ in cost. `label` names the run for the
+ * panels queued behind it ("queued after the <label>"). Cancel cancels this
+ * run only.
  */
-export async function runWithProgress(client, requests, { ui, weights, onRecord, onError }) {
+export async function runWithProgress(client, requests, { ui, label, weights, onRecord, onError }) {
   const { runButton, cancelButton, progress, errorBox } = ui;
   const bar = progress.querySelector('progress');
-  const label = progress.querySelector('span');
+  const text = progress.querySelector('span');
   const w = weights || requests.map(() => 1);
   const total = w.reduce((a, b) => a + b, 0);
   let doneWeight = 0;
@@ -55,12 +57,25 @@ export async function runWithProgress(client, requests, { ui, weights, onRecord,
   cancelButton.disabled = false;
   progress.hidden = false;
   bar.value = 0;
-  label.textContent = `0 / ${requests.length}`;
+  text.textContent = `0 / ${requests.length}`;
+  delete progress.dataset.queued;
   const errors = [];
-  const cancel = () => client.cancel();
+  let run = null;
+  let started = false;
+  const cancel = () => run?.cancel();
   cancelButton.addEventListener('click', cancel);
   try {
-    const done = await client.run(requests, {
+    run = client.run(requests, {
+      label,
+      onQueued: (ahead) => {
+        progress.dataset.queued = 'true';
+        text.textContent = ahead ? `queued after the ${ahead}` : 'starting…';
+      },
+      onStart: () => {
+        started = true;
+        delete progress.dataset.queued;
+        text.textContent = `0 / ${requests.length}`;
+      },
       onRecord: (r, i) => onRecord(r, i, requests[i]),
       onError: (message, i) => {
         errors.push(message);
@@ -70,11 +85,15 @@ export async function runWithProgress(client, requests, { ui, weights, onRecord,
         doneWeight += w[n - 1] || 0;
         bar.value = doneWeight / total;
         const eta = doneWeight > 0 ? (elapsedMs / 1000) * (total / doneWeight - 1) : NaN;
-        label.textContent = `${n} / ${count} · ${fmtSeconds(elapsedMs / 1000)} elapsed · about ${fmtSeconds(eta)} left`;
+        text.textContent = `${n} / ${count} · ${fmtSeconds(elapsedMs / 1000)} elapsed · about ${fmtSeconds(eta)} left`;
       },
     });
-    if (done.cancelled) showError(errorBox, `Cancelled after ${done.done} of ${done.total} measurements; the results so far stay.`);
-    else if (errors.length) showError(errorBox, [...new Set(errors)].join('\n'));
+    const done = await run;
+    if (done.cancelled) {
+      showError(errorBox, started
+        ? `Cancelled after ${done.done} of ${done.total} measurements; the results so far stay.`
+        : 'Cancelled while queued; nothing ran.');
+    } else if (errors.length) showError(errorBox, [...new Set(errors)].join('\n'));
     return done;
   } catch (e) {
     showError(errorBox, e.message);
@@ -84,6 +103,7 @@ export async function runWithProgress(client, requests, { ui, weights, onRecord,
     runButton.disabled = false;
     cancelButton.disabled = true;
     progress.hidden = true;
+    delete progress.dataset.queued;
   }
 }
 

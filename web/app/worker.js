@@ -1,136 +1,154 @@
 // The one owner of the WASM module: the page never calls kernels on its main
-// thread. Messages in: init, run (a list of measurement requests), cancel.
-// Messages out: ready, record, record-error, progress, done, fatal.
-/* global subquad */
+// thread. This file only loads the module, queues runs, runs their requests,
+// cancels and answers quick calls; what a request means lives elsewhere
+// (the library's measure(), web/app/documents-op.js).
+// Messages in:  init { flavour, threads, calibrate }, run { id, requests },
+//               cancel { id }, call { id, fn, args }.
+// Messages out: ready, calibrated, started { id }, record, record-error,
+//               progress, done { id, cancelled, done, total }, result, fatal.
+/* global subquad, subquadDocumentsOp */
 'use strict';
-importScripts('../lib/subquad.js');
+importScripts('../lib/subquad.js', 'documents-op.js');
 
-let sq = null;
-let current = null; // { id, cancelled }
+// Set once by init; the queue holds runs that wait, in the order they came.
+// Each run carries its own state ({ id, requests, cancelled }): nothing about
+// one run is kept where another run could see it.
+let lab = null; // { sq, ops }
+let resolveLoaded;
+let rejectLoaded;
+const loaded = new Promise((resolve, reject) => {
+  resolveLoaded = resolve;
+  rejectLoaded = reject;
+});
+loaded.catch(() => {}); // reported once, as 'fatal', by the init handler
+const queue = [];
+let running = null;
 
 function post(msg) {
   self.postMessage(msg);
 }
 
-async function init({ flavour = 'auto', threads = 0 }) {
+async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
-  sq = await subquad.createSubquad({ flavour, threads, wasmBase });
+  const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
+  // Requests that are not bench measurements: { op, ... } → a record.
+  lab = { sq, ops: subquadDocumentsOp(sq) };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), schema: sq.schema(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
-  try {
-    post({ type: 'calibrated', record: sq.measure({ suite: 'peak', min_ms: 60 }) });
-  } catch {
-    // Calibration is optional: the Environment panel can still run it.
+  // A restarted worker skips it: the page keeps the first one's record.
+  if (calibrate) {
+    try {
+      post({ type: 'calibrated', record: sq.measure({ suite: 'peak', min_ms: 60 }) });
+    } catch {
+      // Calibration is optional: the Environment panel can still run it.
+    }
   }
 }
 
-// Lets queued messages (cancel) in between two kernel calls.
-const yieldToEvents = () => new Promise((r) => setTimeout(r, 0));
+// Lets queued messages (cancel, call) in between two kernel calls.
+const yieldToEvents = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-async function run({ id, requests }) {
-  current = { id, cancelled: false };
+function measureOne({ sq, ops }, req) {
+  if (!req.op) return sq.measure(req);
+  if (typeof ops[req.op] !== 'function') throw new Error(`worker: unknown op '${req.op}'`);
+  return ops[req.op](req);
+}
+
+// In mt the page cancels a running kernel through a flag in shared memory.
+// A flag meant for the run before this one (set just as it ended) must not
+// stop this one: if this run was not asked to stop, clear the flag and retry.
+async function askedToStop(run) {
+  for (let k = 0; k < 5 && !run.cancelled; k++) await yieldToEvents(4);
+  return run.cancelled;
+}
+
+async function execute(run) {
+  const { sq } = lab;
+  const { id, requests } = run;
   sq.resetCancel();
+  post({ type: 'started', id });
   const t0 = performance.now();
   let done = 0;
   for (let i = 0; i < requests.length; i++) {
     await yieldToEvents();
-    if (current.cancelled) break;
+    if (run.cancelled) break;
     try {
-      const req = requests[i];
-      const record = req.op ? OPS[req.op](req) : sq.measure(req);
-      post({ type: 'record', id, index: i, record });
+      post({ type: 'record', id, index: i, record: measureOne(lab, requests[i]) });
     } catch (e) {
       if (/^cancelled/.test(e.message)) {
-        current.cancelled = true;
-        break;
+        if (await askedToStop(run)) break;
+        sq.resetCancel();
+        i--;
+        continue;
       }
       post({ type: 'record-error', id, index: i, error: e.message, request: requests[i] });
     }
     done++;
-    const elapsed = performance.now() - t0;
-    post({ type: 'progress', id, done, total: requests.length, elapsedMs: elapsed });
+    post({ type: 'progress', id, done, total: requests.length, elapsedMs: performance.now() - t0 });
   }
   sq.resetCancel();
-  post({ type: 'done', id, cancelled: current.cancelled, done, total: requests.length });
-  current = null;
+  post({ type: 'done', id, cancelled: run.cancelled, done, total: requests.length });
 }
 
-// The last texts → vectors conversion (≈ 200 ms for the 1,500 bundled
-// e-mails), reused while the texts and settings stay the same — compared
-// exactly, string by string, so a reuse can never answer for other texts.
-let lastDocuments = null;
-function documentsOf(texts, vocab, weighting) {
-  const c = lastDocuments;
-  if (c && c.vocab === vocab && c.weighting === weighting && c.texts.length === texts.length &&
-      c.texts.every((t, k) => t === texts[k])) {
-    return { docs: c.docs, reused: true };
+async function pump() {
+  if (running || !queue.length) return;
+  try {
+    await loaded;
+  } catch (err) {
+    for (const run of queue.splice(0)) post({ type: 'fatal', id: run.id, error: `the module did not load: ${err.message}` });
+    return;
   }
-  lastDocuments = null;  // drop the old vectors before making new ones
-  const docs = sq.documents(texts, { vocab, weighting });
-  lastDocuments = { texts, vocab, weighting, docs };
-  return { docs, reused: false };
+  if (running || !queue.length) return;
+  running = queue.shift();
+  try {
+    await execute(running);
+  } catch (err) {
+    post({ type: 'fatal', id: running.id, error: err && err.message ? err.message : String(err) });
+  } finally {
+    running = null;
+  }
+  pump();
 }
 
-// Requests that are not bench measurements: { op, ... } → a record.
-const OPS = {
-  // The documents panel: texts → vectors → the most (or least) similar pair,
-  // plus the exact answer when the chosen method is a heuristic, and the
-  // vocabulary words the two documents share (for highlighting).
-  similarPair({ texts, vocab, weighting, problem, method, beta, threads }) {
-    const { docs, reused } = documentsOf(texts, vocab, weighting);
-    const data = { X: docs.X, n: docs.n, d: docs.d };
-    const notes = [...docs.notes];
-    let r;
-    if (method === 'attention') {
-      // One attention layer (flash, diagonal masked) compares every pair.
-      r = sq.pairsByAttention(data, { problem, beta, threads, method: 'flash' });
-      const k = docs.n - r.zeroRows;
-      r.candidates = r.totalPairs = (k * (k - 1)) / 2;
-      if (r.found) {
-        notes.push(`Attention: β = ${beta} · ln ${k} = ${r.beta.toFixed(1)}; row #${r.i + 1}'s output estimates its best cosine as ${r.estimate.toFixed(4)} ` +
-          (r.decoded ? 'and its position code names the partner.' : 'but tied or near-tied partners blur its position code, so the output step scanned that row (n·ℓ work).'));
-      }
-    } else {
-      r = sq.pairs(method, data, { problem, threads });
-    }
-    const exact = method !== 'attention' && sq.methods().pairs.find((m) => m.name === method)?.exact;
-    const best = exact ? r : sq.pairs('gram', data, { problem, threads });
-    const shared = [];
-    if (r.found) {
-      const inI = new Set(docs.tokens[r.i]);
-      for (const t of docs.tokens[r.j]) if (inI.has(t)) shared.push(docs.vocab[t]);
-    }
-    return {
-      op: 'similarPair', method, problem, weighting, n: docs.n, d: docs.d, i: r.i, j: r.j, value: r.value,
-      found: r.found, ms: r.ms, candidates: r.candidates, totalPairs: r.totalPairs, notes, shared, vectorsReused: reused,
-      best: { i: best.i, j: best.j, value: best.value },
-    };
-  },
-};
+function cancel(id) {
+  if (running && running.id === id) running.cancelled = true;
+  const k = queue.findIndex((r) => r.id === id);
+  if (k >= 0) {
+    const [run] = queue.splice(k, 1);
+    post({ type: 'done', id, cancelled: true, done: 0, total: run.requests.length });
+  }
+}
 
 // Quick synchronous library calls (cost models, method lists), never kernels.
-const CALLABLE = new Set(['attentionCost', 'cost', 'info', 'methods', 'schema']);
+const CALLABLE = new Set(['attentionCost', 'ssmCost', 'cost', 'info', 'methods', 'schema']);
 
-function call({ id, fn, args }) {
-  if (!CALLABLE.has(fn)) throw new Error(`worker: '${fn}' cannot be called`);
+async function call({ id, fn, args }) {
+  if (!CALLABLE.has(fn)) {
+    post({ type: 'result', id, error: `worker: '${fn}' cannot be called` });
+    return;
+  }
   try {
-    post({ type: 'result', id, value: sq[fn](...(args || [])) });
+    await loaded;
+    post({ type: 'result', id, value: lab.sq[fn](...(args || [])) });
   } catch (e) {
     post({ type: 'result', id, error: e.message });
   }
 }
 
-self.onmessage = async (e) => {
+self.onmessage = (e) => {
   const msg = e.data;
-  try {
-    if (msg.type === 'init') await init(msg);
-    else if (msg.type === 'call') call(msg);
-    else if (msg.type === 'run') await run(msg);
-    else if (msg.type === 'cancel') {
-      if (current && current.id === msg.id) current.cancelled = true;
-    }
-  } catch (err) {
-    post({ type: 'fatal', id: msg.id, error: err && err.message ? err.message : String(err) });
+  if (msg.type === 'init') {
+    init(msg).then(resolveLoaded, (err) => {
+      post({ type: 'fatal', error: err && err.message ? err.message : String(err) });
+      rejectLoaded(err);
+    });
+  } else if (msg.type === 'run') {
+    queue.push({ id: msg.id, requests: msg.requests, cancelled: false });
+    pump();
+  } else if (msg.type === 'cancel') {
+    cancel(msg.id);
+  } else if (msg.type === 'call') {
+    call(msg);
   }
 };

@@ -4,16 +4,11 @@ import { toQuery } from '../state.js';
 import { measuredCrossover } from '../fit.js';
 import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
+import { estimateAttention } from '../plan.js';
+import { panelEntry } from '../catalog.js';
 import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
-// GFLOP/s guesses (per the cost models, measured natively at n = 1024) for the time estimate.
-// Speeds (GFLOP/s) for the time estimate before a run, conservative: the
-// scalar double-precision reference, and the SIMD methods per thread (the
-// subquadratic ones reach a smaller share of peak: exps and transposes).
-const SLOW_METHODS = { exact_reference: 0.3 };
-const DEFAULT_SPEED = 8;
-const SPEED_SHARE = { window: 1, linear: 0.6, performer: 1, lsh: 0.6, polynomial: 0.6 };
 const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with no SIMD
 
 export function mountAttention(ctx) {
@@ -38,6 +33,8 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
   }
   const sweep = mountSweep({
     id: 'errors',
+    label: `${panelEntry('attention').title} error-vs-B sweep`,
+    estimate: estimateAttention,
     mount: $('#attention-error-sweep'),
     client, info, state, saveState,
     suite: 'attention',
@@ -100,10 +97,9 @@ function fillThreads(select, info, value) {
 // ---- time vs n -------------------------------------------------------------
 
 function mountTimeSweep({ client, info, methods, state, saveState }) {
-  const speed = (method) => SLOW_METHODS[method] ??
-    DEFAULT_SPEED * (SPEED_SHARE[method] ?? 1) * (info.flavour === 'mt' ? info.threads : 1) ** 0.8;
   const sweep = mountSweep({
     id: 'sweep',
+    label: `${panelEntry('attention').title} sweep`,
     mount: $('#attention-sweep'),
     client, info, state, saveState,
     suite: 'attention',
@@ -120,12 +116,7 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
       ? { skip: `${method} at n = ${n} (the O(n²d) double-precision reference would take too long)` }
       : { suite: 'attention', method, n, d: s.d, B: s.B, min_ms: 100, check_rows: 8,
         ...pickOptions('attention', method, { scale: s.scale, threads: s.threads, degree: s.degree, poly: s.poly }) }),
-    estimate: async (r) => {
-      const c = await client.call('cost', 'attention', r.method, { n: r.n, d: r.d },
-        pickOptions('attention', r.method, { threads: r.threads, degree: r.degree, poly: r.poly }));
-      const one = c.flops / (speed(r.method) * 1e9);
-      return { seconds: Math.max(0.1, one) + one, memory: c.memory_bytes + 16 * r.n * r.d };
-    },
+    estimate: estimateAttention,
     caption: (chart) => {
       const { quadratic, at } = crossovers(chart);
       let text = '2 means time ∝ n², 1 means ∝ n.';
@@ -195,6 +186,7 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
     const result = $('#attention-result');
     await runWithProgress(client, [request], {
       ui,
+      label: `${panelEntry('attention').title} single run`,
       onRecord: (r) => {
         result.replaceChildren(el('p', { class: 'headline' },
           `${r.method}: ${fmt(r.median_ms)} ms (median of ${r.reps}) · ${fmt(r.gflops)} GFLOP/s · relative error ${fmt(r.error, 2)} vs the double-precision reference · ${r.flavour}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`));

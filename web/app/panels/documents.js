@@ -243,6 +243,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
       beta: Number(form.elements.dbeta.value), threads: state.threads };
     await runWithProgress(client, [request], {
       ui,
+      label: 'Documents search',
       onRecord: (r) => render(r, input.texts, input.labels),
     });
   });

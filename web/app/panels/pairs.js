@@ -2,6 +2,8 @@
 // vs n, on easy planted instances (turn ρ down and watch the heuristics lose
 // the pair or do quadratic work) and on OV-hard ones.
 import { mountSweep } from '../sweep.js';
+import { estimatePairs } from '../plan.js';
+import { panelEntry } from '../catalog.js';
 import { $ } from '../ui.js';
 
 const N_CHOICES = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
@@ -26,6 +28,8 @@ export function mountPairs({ client, info, methods, state, saveState }) {
   const binary = new Set(methods.pairs.filter((m) => m.binary).map((m) => m.name));
   const sweep = mountSweep({
     id: 'pairs',
+    label: `${panelEntry('pairs').title} sweep`,
+    estimate: estimatePairs,
     mount: $('#pairs-sweep'),
     client, info, state, saveState,
     suite: 'pairs',

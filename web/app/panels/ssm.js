@@ -1,6 +1,8 @@
 // "SSM vs attention": a Mamba-style block and an attention block of the same
 // width, time vs sequence length L, fitted slopes and the measured crossover.
 import { mountSweep } from '../sweep.js';
+import { estimateSsm } from '../plan.js';
+import { panelEntry } from '../catalog.js';
 import { measuredCrossover } from '../fit.js';
 import { $ } from '../ui.js';
 
@@ -21,6 +23,8 @@ export function mountSsm({ client, info, methods, state, saveState }) {
   const choices = methods.ssm.filter((m) => !m.name.endsWith('_reference'));
   const sweep = mountSweep({
     id: 'ssm',
+    label: `${panelEntry('ssm').title} sweep`,
+    estimate: estimateSsm,
     mount: $('#ssm-sweep'),
     client, info, state, saveState,
     suite: 'ssm',

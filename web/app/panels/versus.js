@@ -2,6 +2,8 @@
 // attention and attempted by the substitutes, accuracy and time vs n.
 import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
+import { estimateConstruction } from '../plan.js';
+import { panelEntry } from '../catalog.js';
 import { $ } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
@@ -13,6 +15,8 @@ export function mountVersus({ client, info, methods, state, saveState }) {
   ];
   const sweep = mountSweep({
     id: 'versus',
+    label: `${panelEntry('versus').title} sweep`,
+    estimate: estimateConstruction,
     mount: $('#versus-sweep'),
     client, info, state, saveState,
     suite: 'construction',

@@ -1,0 +1,74 @@
+// Every panel of the page, once: the home view's cards, the navigation and
+// the labels of queued runs are all made from this list. A new family adds
+// one entry here (and its panel module); groups without a panel are not shown.
+// Pure data, no DOM (tests/node/catalog.test.mjs checks it).
+
+/** The questions the results answer, in the order the home view shows them. */
+export const GROUPS = [
+  { group: 'forward', title: 'Forward pass', question: 'How fast can one attention layer be computed?' },
+  { group: 'training', title: 'Training', question: 'How fast can attention be trained?' },
+  { group: 'alternatives', title: 'Alternatives', question: 'Can a faster architecture do what attention does?' },
+  { group: 'similarity', title: 'Similarity and kernels', question: 'How fast can the most similar pair be found?' },
+  { group: 'environment', title: 'Environment', question: 'What does this machine give the lab?' },
+];
+
+const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bounded Entries', arxiv: '2302.13214' };
+const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
+const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
+
+/**
+ * { panel, group, title, theorem, regime, paper }: `panel` is the ?panel= value
+ * and the section's data-panel; `theorem` one sentence; `regime` where the
+ * panel measures it; `paper` null when the panel states no theorem. In
+ * `theorem` and `regime`, $…$ is TeX (rendered by KaTeX; shown as is without it).
+ */
+export const PANELS = [
+  {
+    panel: 'attention', group: 'forward', title: 'Attention',
+    theorem: 'With head dimension $d = O(\\log n)$, softmax attention has an $n^{1+o(1)}$ algorithm when entries are bounded by $B = o(\\sqrt{\\log n})$, and none in $n^{2-\\Omega(1)}$ when $B = \\Theta(\\sqrt{\\log n})$, unless SETH fails.',
+    regime: 'Time vs n for exact, fused and subquadratic methods; error vs B around $B = \\sqrt{\\ln n}$.',
+    paper: ALMAN_SONG,
+  },
+  {
+    panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',
+    theorem: 'A Mamba-style selective scan runs in $O(LDN)$ time with an $O(DN)$ state, against $O(L^2 D)$ for an attention block of the same width.',
+    regime: 'Time vs sequence length L for both blocks, fitted slopes and the measured crossover.',
+    paper: GU_DAO,
+  },
+  {
+    panel: 'versus', group: 'alternatives', title: 'Attention vs subquadratic',
+    theorem: 'Under SETH no truly subquadratic model finds the most similar pair of documents on every input, yet one attention layer does.',
+    regime: 'Planted bichromatic Max-IP over 0/1 documents, $\\beta = c\\ln n$; instances solved vs n.',
+    paper: ALMAN_YU,
+  },
+  {
+    panel: 'pairs', group: 'similarity', title: 'Pair search',
+    theorem: 'For $d = c\\log n$ no algorithm finds the most similar pair exactly in $n^{2-\\Omega(1)}$ time unless SETH fails, so fast hashing heuristics must miss on some inputs.',
+    regime: 'Exact and hashing methods on planted and OV-hard instances; time and recall vs n and the correlation $\\rho$.',
+    paper: ALMAN_YU,
+  },
+  {
+    panel: 'documents', group: 'similarity', title: 'Documents',
+    theorem: 'One attention layer with the diagonal masked finds the most (or least) similar pair of documents, comparing all pairs as any exact method must.',
+    regime: 'Real e-mails or your own texts as 0/1 or TF-IDF vectors; exact, hashing or one attention layer.',
+    paper: ALMAN_YU,
+  },
+  {
+    panel: 'environment', group: 'environment', title: 'Environment',
+    theorem: 'Every speed on this page is read against this machine: its WebAssembly flavour, threads, timer and per-core SIMD ceiling.',
+    regime: 'Your browser, now; calibration of the per-core multiply–add ceiling.',
+    paper: null,
+  },
+];
+
+/** The groups that have panels, each with its panels in list order. */
+export function groupedPanels(panels = PANELS, groups = GROUPS) {
+  return groups
+    .map((g) => ({ ...g, panels: panels.filter((p) => p.group === g.group) }))
+    .filter((g) => g.panels.length);
+}
+
+/** The catalog entry of a panel (undefined for 'home' or an unknown name). */
+export function panelEntry(name, panels = PANELS) {
+  return panels.find((p) => p.panel === name);
+}

@@ -1,0 +1,177 @@
+// What a sweep will run and what it will cost, before it runs: its points
+// (methods × x values), its time and memory from the kernels' cost models and
+// this machine's calibrated peak, the verdict (too long, too large) and the
+// largest range that fits. Pure functions — no DOM, no worker: cost models
+// come in as functions — tested under Node (tests/node/plan.test.mjs).
+import { pickOptions, schema } from './schema.js';
+
+/** Sweeps longer than this (seconds) are not started unasked. */
+export const LONG_SWEEP_SECONDS = 120;
+
+/** Per-core GFLOP/s assumed before the page has calibrated (a SIMD128 core here reaches ≈ 31). */
+export const DEFAULT_PEAK_GFLOPS = 32;
+
+/**
+ * The points of a sweep: for each x in `choices` within [lo, hi] (hi replaced
+ * by `upTo` when given), each method's request from `request(method, x)`.
+ * A request { skip: reason } is left out and its reason kept.
+ */
+export function sweepPoints({ methods, choices, lo, hi, upTo, request }) {
+  const from = Math.min(lo, hi);
+  const to = upTo ?? Math.max(lo, hi);
+  const requests = [];
+  const skipped = [];
+  for (const x of choices.filter((v) => v >= from && v <= to)) {
+    for (const m of methods) {
+      const r = request(m, x);
+      if (r && r.skip) skipped.push(r.skip);
+      else if (r) requests.push(r);
+    }
+  }
+  return { requests, skipped };
+}
+
+/**
+ * Time and memory of a list of requests: seconds is the sum over points,
+ * memory (bytes) the largest point, weights each point's seconds (for an
+ * honest ETA). `estimateOne(request)` → { seconds, memory } or a promise of it.
+ */
+export async function estimatePoints(requests, estimateOne) {
+  let seconds = 0;
+  let memory = 0;
+  const weights = [];
+  for (const r of requests) {
+    const e = await estimateOne(r);
+    seconds += e.seconds;
+    memory = Math.max(memory, e.memory);
+    weights.push(e.seconds);
+  }
+  return { seconds, memory, weights };
+}
+
+/** Why a sweep must not start unasked: 'memory', 'time' (unless confirmed), or null. */
+export function refusal(estimate, { budgetBytes, maxSeconds = LONG_SWEEP_SECONDS, confirmed = false }) {
+  if (estimate.memory > budgetBytes) return 'memory';
+  if (estimate.seconds > maxSeconds && !confirmed) return 'time';
+  return null;
+}
+
+/**
+ * The largest x below the chosen "to" whose sweep fits both limits:
+ * { x, seconds } or null. `pointsUpTo(x)` → requests.
+ */
+export async function largestFit({ choices, lo, hi, pointsUpTo, estimateOne, budgetBytes, maxSeconds = LONG_SWEEP_SECONDS }) {
+  const from = Math.min(lo, hi);
+  const to = Math.max(lo, hi);
+  for (const x of choices.filter((v) => v >= from && v < to).reverse()) {
+    const e = await estimatePoints(pointsUpTo(x), estimateOne);
+    if (e.memory <= budgetBytes && e.seconds <= maxSeconds) return { x, seconds: e.seconds };
+  }
+  return null;
+}
+
+/**
+ * Seconds the bench harness spends on one point whose call takes `one`
+ * seconds: a first (warm-up) call, then calls until min_ms has passed
+ * (cpp/common/timer.hpp, time_median with min_reps = 1).
+ */
+export function timedSeconds(one, minMs = 200) {
+  return one + Math.max(one, minMs / 1000);
+}
+
+// Shares of the per-core peak the methods reach, conservative: the
+// subquadratic ones spend time on exponentials, transposes and gathers; the
+// double-precision references have no SIMD at all.
+const SHARE = {
+  exact_reference: 0.01, scan_reference: 0.01, mamba_reference: 0.01, attention_reference: 0.01, reference: 0.01,
+  window: 0.25, linear: 0.15, performer: 0.25, lsh: 0.15, polynomial: 0.15,
+  scan: 0.1, scan_chunked: 0.15,
+  brute_force: 0.03, // plain double loops the compiler vectorises a little
+  sketch_reader: 0.03, // XOR + popcount a word, ≈ 2 ns with its loop: counted as 2 flops
+};
+const DEFAULT_SHARE = 0.25;
+
+/**
+ * GFLOP/s to expect from `method` with `threads` threads (mt) on a machine
+ * whose per-core ceiling is `peakGflops` (null: not calibrated yet).
+ */
+export function methodSpeed(method, { peakGflops, threads = 1, flavour = 'st' }) {
+  const peak = peakGflops > 0 ? peakGflops : DEFAULT_PEAK_GFLOPS;
+  const share = SHARE[method] ?? DEFAULT_SHARE;
+  const scaling = flavour === 'mt' && !String(method).endsWith('reference') ? Math.max(1, threads) ** 0.8 : 1;
+  return peak * share * scaling;
+}
+
+/** Threads a request will use: its own count, else all the build has. */
+export function threadsOf(request, info) {
+  return info.flavour === 'mt' ? (request.threads > 0 ? Math.min(request.threads, info.threads) : info.threads) : 1;
+}
+
+// ---- estimators per suite --------------------------------------------------
+// Each takes a request and env = { info, peakGflops, schema?, cost(fn, ...args) }
+// where cost('cost', family, method, dims, options) is the library's one cost
+// call (sq.cost; async through the worker). Options go through the schema
+// (pickOptions): a sweep shares its settings, each method gets those it takes.
+// Each returns { seconds, memory } for the whole point, as the worker runs it.
+
+function libraryCost(env, family, method, dims, options) {
+  return env.cost('cost', family, method, dims, pickOptions(family, method, options, env.schema ?? schema()));
+}
+
+/** Suite "attention": the method's cost model, plus the check rows against the reference. */
+export async function estimateAttention(r, env) {
+  const threads = threadsOf(r, env.info);
+  const c = await libraryCost(env, 'attention', r.method, { n: r.n, d: r.d },
+    { threads: r.threads, degree: r.degree, poly: r.poly, causal: r.causal });
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  // Sampled error: `check_rows` rows of the double-precision reference (4·n·d flops each).
+  const check = (4 * (r.check_rows ?? 16) * r.n * r.d) / (methodSpeed('exact_reference', env) * 1e9);
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + check, memory: c.memory_bytes + 16 * r.n * r.d };
+}
+
+/** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
+export async function estimateSsm(r, env) {
+  const threads = threadsOf(r, env.info);
+  const scan = String(r.method).startsWith('scan');
+  const c = await libraryCost(env, 'ssm', r.method, scan ? { L: r.L, D: r.D, N: r.N } : { L: r.L, D: r.D },
+    { threads: r.threads, N: scan ? undefined : r.N });
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  return { seconds: timedSeconds(one, r.min_ms ?? 200), memory: c.memory_bytes + 4 * (3 * r.L * r.D + 2 * r.L * r.N) };
+}
+
+/**
+ * Suite "pairs": per instance, the timed method (the library's cost model)
+ * and the exact judge the bench runs beside every method (reference up to
+ * n = 2,048, gram above; cpp/bench/pairs_measure.cpp), plus generation.
+ */
+export async function estimatePairs(r, env) {
+  const threads = threadsOf(r, env.info);
+  const seeds = r.seeds ?? 1;
+  const options = { problem: r.problem, threads: r.threads };
+  const c = await libraryCost(env, 'pairs', r.method, { n: r.n, d: r.d }, options);
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  const judgeMethod = r.n <= 2048 ? 'reference' : 'gram';
+  const judge = judgeMethod === r.method ? 0
+    : (await libraryCost(env, 'pairs', judgeMethod, { n: r.n, d: r.d }, options)).flops /
+      (methodSpeed(judgeMethod, { ...env, threads }) * 1e9);
+  const perInstance = timedSeconds(one, (r.min_ms ?? 200) / seeds) + judge + 1e-8 * r.n * r.d;
+  return { seconds: seeds * perInstance, memory: c.memory_bytes + 4 * r.n * r.d };
+}
+
+/**
+ * Suite "construction" (cpp/bench/construction_measure.cpp), per instance:
+ * the construction family's cost model — the attention layer (maxip) or the
+ * sketch reader — plus the double-precision brute force the bench checks
+ * every answer against (2·n²·ℓ).
+ */
+export async function estimateConstruction(r, env) {
+  const threads = threadsOf(r, env.info);
+  const seeds = r.seeds ?? 1;
+  const brute = (2 * r.n * r.n * r.l) / (methodSpeed('brute_force', env) * 1e9);
+  const reader = r.method === 'sketch_reader';
+  const c = await libraryCost(env, 'construction', reader ? 'sketch_reader' : 'maxip', { n: r.n, l: r.l },
+    reader ? { state: r.state } : { attention: r.method, threads: r.threads, degree: r.method === 'polynomial' ? r.degree : undefined });
+  const one = c.flops / (methodSpeed(reader ? 'sketch_reader' : r.method, { ...env, threads }) * 1e9);
+  // A and B beside what the method allocates.
+  return { seconds: seeds * (one + brute), memory: c.memory_bytes + 8 * r.n * r.l };
+}
