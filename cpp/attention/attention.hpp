@@ -40,7 +40,12 @@ struct Params {
 
 // Limits checked by params_from (and again by the methods).
 constexpr int kMaxDegree = 12;
-constexpr double kMaxR = 700;  // e^R must stay finite in double
+// polynomial computes in float32: a row's numerators and denominator are sums over up to
+// n = 2^24 keys of products whose absolute values add up to at most M(R) = Σ_k |c_k| R^k
+// (Chebyshev, g ≤ 12: ln M(R) ≤ R + 5.6; Taylor: M(R) ≤ e^R). ln(2^24) + 64 + 5.6 = 86.2 <
+// ln FLT_MAX = 88.7, a margin of e^2.5 for rounding and |V| ≤ 1 (larger V scales the numerators;
+// their overflow is counted in nonfinite_outputs). At R = 70 the sums overflow (tested).
+constexpr double kMaxR = 64;
 
 // Extra facts a method reports with its output (rank, polynomial error, …).
 using Stats = std::vector<std::pair<std::string, double>>;

@@ -155,11 +155,12 @@ Params params_from(const Options& o, std::size_t d) {
 }
 
 void validate(const Params& p) {
+  static_assert(kMaxR == 64, "update the R messages here and in polynomial.cpp");
   require(p.degree >= 0 && p.degree <= kMaxDegree, "degree", p.degree, "in [0, 12]");
   if (p.poly != "taylor" && p.poly != "chebyshev")
     throw Error("poly", "got '" + p.poly + "', must be taylor or chebyshev");
   require(std::isfinite(p.R) && p.R >= 0 && p.R <= kMaxR, "R", p.R,
-          "in [0, 700] (0 = the inputs' score range; e^R must stay finite)");
+          "in [0, 64] (0 = the inputs' score range; beyond 64 float32 sums of e^R over 2^24 keys overflow)");
   require(p.features >= 1 && p.features <= (1 << 16), "features", p.features, "in [1, 65536]");
   require(p.window >= 1 && p.window <= (1u << 24), "window", p.window, "in [1, 16777216]");
   require(p.buckets >= 2 && p.buckets <= 1024 && p.buckets % 2 == 0, "buckets", p.buckets,
