@@ -80,6 +80,10 @@ const Method& find_method(const std::string& name);  // Error("method", …) lis
 // problem/method combination, runs the method and fills found/total_pairs.
 Result run(const std::string& method, const Data& data, const Params& params);
 
+// Extra bytes `method` allocates on `data` (its cost model): run() refuses a call beyond the
+// memory budget with it, and the tests compare it with what the method really allocates.
+double memory_bytes(const std::string& method, const Data& data, const Params& params);
+
 // Params from named options: problem, threshold, threads, seed, tables, bits, bands, rows.
 Params params_from(const Options& o);
 

@@ -34,7 +34,17 @@ constexpr double kMaxEntry = 1e15;
 double memory_estimate(const Method& m, const Data& x, const Params& p) {
   const double rows = double(x.n) + (x.bichromatic() ? double(x.m) : double(x.n));
   const std::string name = m.name;
-  if (name == "gram") return 4.0 * rows * x.d + 8.0 * rows + 64.0 * 1024 * resolve_threads(p.threads);
+  if (name == "gram") {
+    // What pairs_gram allocates: Yᵀ (Y = X when monochromatic) packed in whole panels of C
+    // columns with a weight per column; for cosine, the scaled copies of X and (bichromatic) Y;
+    // norms (double) and weights (float) of both sides, the monochromatic ones as copies; one
+    // kGramRows × C tile per thread.
+    const double C = double(gram_panel_width(x.d));
+    const double packed = std::ceil((x.bichromatic() ? double(x.m) : double(x.n)) / C) * C;
+    const double scaled = uses_cosine(p.kind) ? double(x.n) + (x.bichromatic() ? double(x.m) : 0.0) : 0.0;
+    return 4.0 * (packed + scaled) * x.d + 4.0 * packed + 12.0 * rows +
+           4.0 * kGramRows * C * resolve_threads(p.threads);
+  }
   if (name == "bitset") return 8.0 * rows * ((x.d + 63) / 64 + 2);
   if (name == "simhash" || name == "minhash") {
     const double tables = name == "simhash" ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
@@ -46,6 +56,10 @@ double memory_estimate(const Method& m, const Data& x, const Params& p) {
 }
 
 }  // namespace
+
+double memory_bytes(const std::string& method, const Data& data, const Params& params) {
+  return memory_estimate(find_method(method), data, params);
+}
 
 Kind kind_from(const std::string& name) {
   if (name == "msd") return Kind::msd;
@@ -118,7 +132,7 @@ Result run(const std::string& name, const Data& x, const Params& p) {
     throw Error("problem", "simhash does not search for orthogonal pairs (use an exact method)");
   if (method == "minhash" && !maximises(p.kind))
     throw Error("problem", std::string("minhash finds similar pairs only (msd, maxip), got ") + kind_name(p.kind));
-  require_memory(m.name, memory_estimate(m, x, p));
+  require_memory(m.name, memory_bytes(m.name, x, p));
 
   Result r;
   r.total_pairs = x.bichromatic() ? double(x.n) * x.m : double(x.n) * (x.n - 1) / 2;
