@@ -45,12 +45,34 @@ double memory_estimate(const Method& m, const Data& x, const Params& p) {
     return 4.0 * (packed + scaled) * x.d + 4.0 * packed + 12.0 * rows +
            4.0 * kGramRows * C * resolve_threads(p.threads);
   }
-  if (name == "bitset") return 8.0 * rows * ((x.d + 63) / 64 + 2);
+  if (name == "bitset") {
+    // X (and Y, when bichromatic: a monochromatic search packs X once) as 64-bit words plus a
+    // popcount per row in double; a float weight per row of both sides.
+    const double packed = double(x.n) + (x.bichromatic() ? double(x.m) : 0.0);
+    return 8.0 * packed * ((x.d + 63) / 64 + 1) + 4.0 * rows;
+  }
   if (name == "simhash" || name == "minhash") {
-    const double tables = name == "simhash" ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
-    // Keys (two sets per table), norms; simhash also holds its d × (L·k) hyperplanes.
-    const double planes = name == "simhash" ? 4.0 * (x.d + 64) * tables * (p.bits > 0 ? p.bits : 32) : 0;
-    return 32.0 * rows * tables + 8.0 * rows + planes;
+    const bool simhash = name == "simhash";
+    const double tables = simhash ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
+    // One 64-bit key per row and table for X, and a second set only for Y or for the
+    // complemented keys of lsd/minip (msd/maxip join X's keys with themselves).
+    const bool flip = p.kind == Kind::lsd || p.kind == Kind::minip;
+    const double keyed = double(x.n) + (x.bichromatic() ? double(x.m) : (flip ? double(x.n) : 0.0));
+    // The bucket join: norms of both sides (double) and the sorted (key, row) entries of one
+    // table, 16 bytes each, half as much again while the vector grows.
+    const double join = 8.0 * rows + 24.0 * rows;
+    double hashing = 0;
+    if (simhash) {
+      // k bits per table as pairs_simhash picks them (about log2 of the larger side, in [4, 32]),
+      // the d × (L·k) hyperplanes and a 48-row projection block per thread.
+      double bits = p.bits;
+      if (bits == 0) {
+        const double largest = std::max(double(x.n), x.bichromatic() ? double(x.m) : 0.0);
+        bits = std::min(32.0, std::max(4.0, std::ceil(std::log2(std::max(largest, 2.0)))));
+      }
+      hashing = 4.0 * tables * bits * (x.d + 48.0 * resolve_threads(p.threads));
+    }
+    return 8.0 * tables * keyed + join + hashing;
   }
   return 8.0 * rows;
 }

@@ -1,6 +1,9 @@
 // The cost models' memory_bytes against what each method really allocates: the peak of
 // bytes in use through operator new while it runs (peak_memory.hpp), inputs and outputs
-// allocated before measuring.
+// allocated before measuring. Every method of every registry must land within [0.5, 2]× its
+// model; methods whose true extra memory is tiny (references holding a few rows) may instead
+// be within kSlack bytes of it, since the stats strings and std::function copies the call
+// makes are of that order.
 #include <doctest.h>
 
 #include <algorithm>
@@ -8,14 +11,18 @@
 #include <string>
 #include <vector>
 
+#include "attention/attention.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "pairs/pairs.hpp"
 #include "peak_memory.hpp"
+#include "ssm/ssm.hpp"
 
 using namespace subquad;
 
 namespace {
+
+constexpr double kSlack = 8 * 1024;
 
 // Runs `call` once to warm up (the thread pool, lazily made statics), then measures a second run.
 template <class Call>
@@ -26,9 +33,91 @@ double peak_extra_bytes(Call&& call) {
   return measure.extra_bytes();
 }
 
+bool within_model(double measured, double model) {
+  return (measured >= 0.5 * model && measured <= 2 * model) || std::fabs(measured - model) <= kSlack;
+}
+
 int two_threads() { return std::min(2, max_threads()); }
 
 }  // namespace
+
+TEST_CASE("peak memory: attention methods within [0.5, 2]x of Method::cost(n, d).memory_bytes") {
+  if (!testing::peak_memory_available()) {
+    MESSAGE("skipped: AddressSanitizer keeps its own operator new, nothing is counted");
+    return;
+  }
+  const std::size_t n = 2048, d = 64;
+  const auto Q = uniform_matrix(n, d, 1.0, 1), K = uniform_matrix(n, d, 1.0, 2), V = uniform_matrix(n, d, 1.0, 3);
+  std::vector<float> O(n * d);
+  for (const auto& m : attention::methods()) {
+    for (bool causal : {false, true}) {
+      attention::Params params;
+      params.threads = two_threads();
+      params.causal = causal;
+      params.degree = 2;  // polynomial: rank C(66, 2) = 2,145 keeps it quick at d = 64
+      attention::Stats stats;
+      const double measured = peak_extra_bytes([&] {
+        stats.clear();
+        attention::run(m.name, {n, d, Q.data(), K.data(), V.data()}, params, O.data(), stats);
+      });
+      const double model = m.cost(n, d, params).memory_bytes;
+      CAPTURE(std::string(m.name));
+      CAPTURE(causal);
+      CAPTURE(measured);
+      CAPTURE(model);
+      CHECK(within_model(measured, model));
+    }
+  }
+}
+
+TEST_CASE("peak memory: ssm scans and blocks within [0.5, 2]x of Method::cost(L, D, N).memory_bytes") {
+  if (!testing::peak_memory_available()) {
+    MESSAGE("skipped: AddressSanitizer keeps its own operator new, nothing is counted");
+    return;
+  }
+  const std::size_t L = 4096, D = 64, N = 16;
+  const auto x = uniform_matrix(L, D, 1.0, 1), B = uniform_matrix(L, N, 1.0, 2), C = uniform_matrix(L, N, 1.0, 3),
+             Dskip = uniform_matrix(1, D, 1.0, 4);
+  std::vector<float> delta = uniform_matrix(L, D, 1.0, 5), A = uniform_matrix(D, N, 1.0, 6);
+  for (auto& v : delta) v = 0.05f * (v + 1.001f);  // Δ > 0
+  for (auto& v : A) v = -1.0f - std::fabs(v);        // A < 0: the state decays
+  std::vector<float> y(L * D);
+  for (const auto& m : ssm::methods()) {
+    ssm::Params params;
+    params.threads = two_threads();
+    CAPTURE(std::string(m.name));
+    double measured = 0, model = 0;
+    if (m.kind == ssm::Kind::scan) {
+      ssm::Stats stats;
+      measured = peak_extra_bytes([&] {
+        stats.clear();
+        ssm::run_scan(m.name, {L, D, N, x.data(), delta.data(), A.data(), B.data(), C.data(), Dskip.data()}, params,
+                      y.data(), stats);
+      });
+      model = m.cost(L, D, N, params).memory_bytes;
+    } else {
+      // Blocks: the weights are made before measuring; the model counts them, so they are added.
+      const std::size_t Lb = 1024;  // the double-precision attention reference is O(L²·D)
+      const ssm::Weights w = ssm::make_weights(m.name, D, params);
+      measured = peak_extra_bytes([&] { ssm::run_block(m.name, w, x.data(), Lb, params, y.data()); });
+      double weights = 0;
+      for (const auto* v : {&w.in_proj, &w.conv_w, &w.conv_b, &w.x_proj, &w.dt_proj, &w.dt_bias, &w.A, &w.Dskip,
+                            &w.out_proj, &w.Wq, &w.Wk, &w.Wv, &w.Wo})
+        weights += 4.0 * v->size();
+      measured += weights;
+      ssm::Params resolved = params;  // as run_block resolves them from the weights
+      resolved.N = w.N ? w.N : params.N;
+      resolved.E = w.E;
+      resolved.dt_rank = w.R;
+      resolved.heads = w.heads;
+      resolved.attention = w.attention;
+      model = m.cost(Lb, D, resolved.N, resolved).memory_bytes;
+    }
+    CAPTURE(measured);
+    CAPTURE(model);
+    CHECK(within_model(measured, model));
+  }
+}
 
 namespace {
 
@@ -41,6 +130,34 @@ std::vector<float> pair_rows(bool binary, std::size_t rows, std::size_t d, std::
 }
 
 }  // namespace
+
+TEST_CASE("peak memory: pair-search methods within [0.5, 2]x of pairs::memory_bytes") {
+  if (!testing::peak_memory_available()) {
+    MESSAGE("skipped: AddressSanitizer keeps its own operator new, nothing is counted");
+    return;
+  }
+  const std::size_t n = 4096, m = 2048, d = 64;
+  for (const auto& method : pairs::methods()) {
+    for (bool bi : {false, true}) {
+      for (pairs::Kind kind : {pairs::Kind::msd, pairs::Kind::maxip}) {
+        if (std::string(method.name) == "minhash" && kind != pairs::Kind::msd) continue;
+        const std::vector<float> X = pair_rows(method.binary, n, d, 1), Y = pair_rows(method.binary, m, d, 2);
+        const pairs::Data data{X.data(), n, d, bi ? Y.data() : nullptr, bi ? m : 0};
+        pairs::Params params;
+        params.kind = kind;
+        params.threads = two_threads();
+        const double measured = peak_extra_bytes([&] { pairs::run(method.name, data, params); });
+        const double model = pairs::memory_bytes(method.name, data, params);
+        CAPTURE(std::string(method.name));
+        CAPTURE(bi);
+        CAPTURE(std::string(pairs::kind_name(kind)));
+        CAPTURE(measured);
+        CAPTURE(model);
+        CHECK(within_model(measured, model));
+      }
+    }
+  }
+}
 
 TEST_CASE("peak memory: gram's memory_bytes is what it allocates (±10%), mono and bichromatic, cosine and raw") {
   if (!testing::peak_memory_available()) {
