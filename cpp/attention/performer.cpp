@@ -110,7 +110,8 @@ void performer(const Problem& p, const Params& params, float* O, float*, Stats& 
   };
   const FeatureStats f = feature_attention(p, m, params.causal, threads, queries, keys, O);
   stats.push_back({"features", static_cast<double>(m)});
-  stats.push_back({"negative_denominators", f.bad_denominators});
+  stats.push_back({"negative_denominators", f.bad_denominators});  // ≤ 0 (underflow) or not finite
+  stats.push_back({"nonfinite_outputs", f.nonfinite_outputs});
 }
 
 }  // namespace subquad::attention

@@ -18,6 +18,11 @@
 //   o_i − o*_i = Σ_j a_ij (δ_ij − δ̄_i) v_j / (D_i (1 + δ̄_i)),
 // so |o_i − o*_i|_∞ ≤ 2ε/(1 − ε) · max|V| (for ε < 1; otherwise no bound and
 // the denominator may be ≤ 0, which is counted, never clamped).
+//
+// Float32 range: R ≤ kMaxR = 64 keeps every sum over up to 2^24 keys finite (the derivation is at
+// kMaxR in attention.hpp). The query and key maps are balanced (q·a, k/a with
+// a = √(max‖k‖/max‖q‖)) so both stay ≤ √score_range per factor: very unequal norms would
+// otherwise overflow one map while the other underflows, though every product is in range.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -74,11 +79,11 @@ Monomials monomials(std::size_t d, const std::vector<double>& c) {
   return m;
 }
 
-// Unweighted monomials (√s x)^α of one row into out[0..r) (stride `stride`).
-void monomial_row(const Monomials& m, const float* x, std::size_t d, float root_s, float* out,
+// Unweighted monomials (root·x)^α of one row into out[0..r) (stride `stride`).
+void monomial_row(const Monomials& m, const float* x, std::size_t d, float root, float* out,
                   std::size_t stride) {
   float xs[4096];
-  for (std::size_t k = 0; k < d; ++k) xs[k] = x[k] * root_s;
+  for (std::size_t k = 0; k < d; ++k) xs[k] = x[k] * root;
   out[0] = 1.0f;
   for (std::size_t a = 1; a < m.parent.size(); ++a)
     out[a * stride] = out[m.parent[a] * stride] * xs[m.var[a]];
@@ -158,41 +163,51 @@ double poly_rank(std::size_t d, int degree) {
 void polynomial(const Problem& p, const Params& params, float* O, float*, Stats& stats) {
   const std::size_t n = p.n, d = p.d;
   const double s = resolved_scale(params, d);
-  const double score_range = s * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
+  const double q_norm = max_row_norm(p.Q, n, d), k_norm = max_row_norm(p.K, n, d);
+  const double score_range = s * q_norm * k_norm;
   const double R = params.R > 0 ? params.R : score_range;
-  require(R <= kMaxR, "R", R, "<= 700 (the inputs' score range scale·max|q|·max|k| is too wide)");
+  require(R <= kMaxR, "R", R,
+          "<= 64 (the inputs' score range scale·max|q|·max|k| is too wide for float32 sums of e^R over 2^24 keys)");
   const std::vector<double> c = poly_coefficients(params.poly, params.degree, R);
-  const double eps = poly_max_rel_error(c, R);
-  const double rank = poly_rank(d, params.degree);
-  require_memory("polynomial (rank r = C(d+g, g))",
-                 find_method("polynomial").cost(n, n, d, params).memory_bytes);
   const Monomials m = monomials(d, c);
   const std::size_t r = m.parent.size();
   const int threads = resolve_threads(params.threads);
-  const float root_s = static_cast<float>(std::sqrt(s));
-  // φ(q) = wq ⊙ monomials(√s·q), ψ(k) = wk ⊙ monomials(√s·k): φ(q)·ψ(k) = P(s·q·k).
-  auto features = [&](const std::vector<float>& w) {
-    return [&, w_ = &w](const float* X, std::size_t rows, float* out) {
+  const double balance = q_norm > 0 && k_norm > 0 ? std::sqrt(k_norm / q_norm) : 1.0;
+  const float root_q = static_cast<float>(std::sqrt(s) * balance), root_k = static_cast<float>(std::sqrt(s) / balance);
+  // φ(q) = wq ⊙ monomials(√s·a·q), ψ(k) = wk ⊙ monomials(√s·k/a): φ(q)·ψ(k) = P(s·q·k).
+  auto features = [&](const std::vector<float>& w, float root) {
+    return [&, w_ = &w, root](const float* X, std::size_t rows, float* out) {
       for (std::size_t i = 0; i < rows; ++i) {
         float* row = out + i * r;
-        monomial_row(m, X + i * d, d, root_s, row, 1);
+        monomial_row(m, X + i * d, d, root, row, 1);
         for (std::size_t a = 0; a < r; ++a) row[a] *= (*w_)[a];
       }
     };
   };
   // The sums and products (and the causal exact-in-P diagonal blocks) are
   // feature_attention's, in 64-row blocks.
-  const FeatureStats f = feature_attention(p, r, params.causal, threads, features(m.wq), features(m.wk), O, kBlock);
+  const FeatureStats f = feature_attention(p, r, params.causal, threads, features(m.wq, root_q),
+                                            features(m.wk, root_k), O, kBlock);
   const double min_den = f.min_denominator, negative = f.bad_denominators, nonfinite = f.nonfinite_outputs;
   stats.push_back({"degree", params.degree});
-  stats.push_back({"rank", rank});
+  stats.push_back({"min_denominator", min_den});
+  stats.push_back({"negative_denominators", negative});  // ≤ 0 or not finite
+  stats.push_back({"nonfinite_outputs", nonfinite});  // float overflow of P's terms
+}
+
+// The facts about a run that need not be timed with it: the rank, the
+// interval, and the fit's worst relative error on a 20,001-point grid of it
+// (with the error bound it implies when every score lies inside).
+void polynomial_describe(const Problem& p, const Params& params, Stats& stats) {
+  const std::size_t n = p.n, d = p.d;
+  const double score_range = resolved_scale(params, d) * max_row_norm(p.Q, n, d) * max_row_norm(p.K, n, d);
+  const double R = params.R > 0 ? params.R : score_range;
+  const double eps = poly_max_rel_error(poly_coefficients(params.poly, params.degree, R), R);
+  stats.push_back({"rank", poly_rank(d, params.degree)});
   stats.push_back({"R", R});
   stats.push_back({"score_range", score_range});
   stats.push_back({"poly_max_rel_error", eps});
   stats.push_back({"error_bound", eps < 1 && R >= score_range ? 2 * eps / (1 - eps) : INFINITY});
-  stats.push_back({"min_denominator", min_den});
-  stats.push_back({"negative_denominators", negative});  // ≤ 0 or not finite
-  stats.push_back({"nonfinite_outputs", nonfinite});  // float overflow of P's terms
 }
 
 }  // namespace subquad::attention

@@ -108,7 +108,7 @@ const std::vector<Method> kMethods = {
      flash, cost_flash, "scale causal diagonal return_lse threads", true},
     {"polynomial",
      "Alman–Song (arXiv 2302.13214): degree-g polynomial for exp, rank C(d+g,g) feature maps",
-     false, polynomial, cost_polynomial, "scale causal threads degree poly R"},
+     false, polynomial, cost_polynomial, "scale causal threads degree poly R", false, polynomial_describe},
     {"window", "sliding window: keys with |i − j| < window", false, window, cost_window,
      "scale causal threads window"},
     // elu(x)+1 acts on the raw entries: linear has no temperature, so no `scale`.
@@ -178,13 +178,15 @@ Family make_family() {
     check_keys(m, n, nk, params);
     return m.cost(n, nk, d, params);
   };
-  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
     const Dims dims = check_dims(family(), given, {{"n_k", "n"}});
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13);
     std::vector<float> O(n * d), lse(params.return_lse ? n : 0);
     Stats stats;
+    stats.reserve(16);
+    if (ready) ready();
     run(method, {n, d, Q.data(), K.data(), V.data(), nk}, params, O.data(), stats,
         params.return_lse ? lse.data() : nullptr);
   };
@@ -239,11 +241,12 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
 }
 
 void validate(const Params& p) {
+  static_assert(kMaxR == 64, "update the R messages here and in polynomial.cpp");
   require(p.degree >= 0 && p.degree <= kMaxDegree, "degree", p.degree, "in [0, 12]");
   if (p.poly != "taylor" && p.poly != "chebyshev")
     throw Error("poly", "got '" + p.poly + "', must be taylor or chebyshev");
   require(std::isfinite(p.R) && p.R >= 0 && p.R <= kMaxR, "R", p.R,
-          "in [0, 700] (0 = the inputs' score range; e^R must stay finite)");
+          "in [0, 64] (0 = the inputs' score range; beyond 64 float32 sums of e^R over 2^24 keys overflow)");
   require(p.features >= 1 && p.features <= (1 << 16), "features", p.features, "in [1, 65536]");
   require(p.window >= 1 && p.window <= (1u << 24), "window", p.window, "in [1, 16777216]");
   require(p.buckets >= 2 && p.buckets <= 1024 && p.buckets % 2 == 0, "buckets", p.buckets,
@@ -302,8 +305,14 @@ void execute(const Method& m, const Problem& p, const Params& params, float* O, 
   m.run(p, params, O, params.return_lse ? lse : nullptr, stats);
 }
 
+void describe(const Method& m, const Problem& p, const Params& params, Stats& stats) {
+  if (m.describe) m.describe(p, params, stats);
+}
+
 void run(const std::string& name, const Problem& p, const Params& params, float* O, Stats& stats, float* lse) {
-  execute(prepare(name, p, params), p, params, O, stats, lse);
+  const Method& m = prepare(name, p, params);
+  execute(m, p, params, O, stats, lse);
+  describe(m, p, params, stats);
 }
 
 }  // namespace subquad::attention

@@ -66,6 +66,7 @@ std::string measure_attention(const Options& o) {
         attention::execute(m, prob, params, out.data(), stats, lse.data());
       },
       1, min_ms, 200);
+  attention::describe(m, prob, params, stats);  // outside the timer
 
   const std::size_t rows = std::min(check_rows, n);
   const double error = sampled_error(prob, params, out.data(), rows);

@@ -42,6 +42,7 @@ val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k,
     const double t1 = now_ms();
     attention::execute(m, p, params, reinterpret_cast<float*>(out), stats, reinterpret_cast<float*>(lse));
     const double ms = now_ms() - t1;
+    attention::describe(m, p, params, stats);  // e.g. the polynomial's fit error: outside the timer
     val r = val::object();
     r.set("ms", ms);
     r.set("validate_ms", t1 - t0);

@@ -68,8 +68,11 @@ struct Family {
   // strictly, as a run would be).
   std::function<Cost(const std::string& method, const Dims&, const Options&)> cost;
   // Runs the method on seeded valid inputs of these dimensions (tests of the
-  // cost model's memory, soak runs); throws Error on a refused call.
-  std::function<void(const std::string& method, const Dims&, const Options&)> example;
+  // cost model's memory, soak runs); throws Error on a refused call. `ready`
+  // (may be empty) is called once inputs and outputs exist, just before the
+  // method allocates what its cost model's memory_bytes counts.
+  using Ready = std::function<void()>;
+  std::function<void(const std::string& method, const Dims&, const Options&, const Ready& ready)> example;
 
   // The method's entry; Error("method", …) naming the family's methods otherwise.
   const MethodSpec& method(const std::string& name) const;

@@ -70,15 +70,25 @@ Family make_family() {
     const Dims dims = check_dims(family(), given);
     const OptionValues v(family(), method, o);
     const std::size_t n = dim_of(dims, "n"), l = dim_of(dims, "l");
+    // Each construction builds the layer's Q, K, V and output (4 floats a
+    // cell) beside what the layer itself allocates.
     if (method == "maxip") {
-      Cost c = layer_cost(v.text("attention"), n, std::max(l, code_bits(n)), v, false);
+      const std::size_t d = std::max(l, code_bits(n));
+      Cost c = layer_cost(v.text("attention"), n, d, v, false);
       c.bytes += 8.0 * n * l;
+      c.memory_bytes += 16.0 * n * d + 2 * 8.0 * n * std::ceil(l / 64.0);  // + A, B as bitsets for the output step
       return c;
     }
-    if (method == "ov") return layer_cost(v.text("attention"), n + 1, l, v, false);
+    if (method == "ov") {
+      Cost c = layer_cost(v.text("attention"), n + 1, l, v, false);
+      c.memory_bytes += 16.0 * (n + 1) * l;
+      return c;
+    }
     if (method == "similar") {
-      Cost c = layer_cost(v.text("masked"), n, l + code_bits(n), v, true);
+      const std::size_t D = l + code_bits(n);
+      Cost c = layer_cost(v.text("masked"), n, D, v, true);
       c.flops += 2.0 * n * l;  // each row's estimate and the best row's decode
+      c.memory_bytes += 16.0 * n * D;
       return c;
     }
     // sketch_reader: k hyperplanes per document, then every (i, j) by popcount.
@@ -86,7 +96,7 @@ Family make_family() {
     const double words = std::ceil(k / 64);
     return Cost{4.0 * n * k * l + 2.0 * double(n) * n * words, 8.0 * n * l, 8.0 * n * words + 4.0 * k * l};
   };
-  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
     const Dims dims = check_dims(family(), given);
     const OptionValues v(family(), method, o);
     const std::size_t n = dim_of(dims, "n"), l = dim_of(dims, "l");
@@ -94,10 +104,12 @@ Family make_family() {
     const int threads = method == "sketch_reader" ? 1 : static_cast<int>(v.integer("threads"));
     if (method == "similar") {
       const auto X = uniform_matrix(n, l, 1.0, seed);
+      if (ready) ready();
       similar_by_attention(X.data(), n, l, false, v.text("masked"), v.number("beta"), threads);
       return;
     }
     const Bichromatic x = planted_maxip(n, l, v.number("density"), seed);
+    if (ready) ready();
     if (method == "sketch_reader") {
       maxip_by_sketch_reader(x, static_cast<std::size_t>(v.integer("state")), seed + 7);
     } else if (method == "ov") {

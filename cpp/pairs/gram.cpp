@@ -28,13 +28,8 @@ using namespace detail;
 
 namespace {
 
-constexpr std::size_t kRows = 8 * simd::kGemmRows;  // R = 48 rows per block
-
-// Panel width: keep the d × C panel near 128 KiB (L2), a multiple of 8 columns.
-std::size_t panel_width(std::size_t d) {
-  const std::size_t c = std::max<std::size_t>(16, std::min<std::size_t>(256, 32768 / d));
-  return c / 8 * 8;
-}
+constexpr std::size_t kRows = kGramRows;  // R rows per block, 8 micro-kernel row blocks
+static_assert(kRows == 8 * simd::kGemmRows, "a block is 8 micro-kernel row blocks");
 
 // Cosine is scale-invariant: each row is scaled by a power of two (exact) so
 // its largest |entry| is in [1, 2), which keeps float32 products of tiny rows
@@ -82,7 +77,7 @@ void pairs_gram(const Data& input, const Params& p, Result& r) {
   };
   const std::vector<float> wx = weights(nx, n), wy = bi ? weights(ny, m) : wx;
 
-  const std::size_t C = panel_width(d);
+  const std::size_t C = gram_panel_width(d);
   const std::size_t panels = (m + C - 1) / C;
   // Yᵀ in strips of 8 columns, each d × 8 contiguous (simd/tile.hpp); a panel is C/8 strips.
   std::vector<float> packed(panels * d * C, 0.0f);

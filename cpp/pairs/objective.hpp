@@ -9,6 +9,7 @@
 //   maxip ip,   minip −ip,   ov −|ip|
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,15 @@
 #include "pairs/pairs.hpp"
 
 namespace subquad::pairs::detail {
+
+// gram's panel width: keep the d × C panel near 128 KiB (L2), a multiple of 8 columns
+// (here for the memory estimate in registry.cpp too).
+inline std::size_t gram_panel_width(std::size_t d) {
+  const std::size_t c = std::max<std::size_t>(16, std::min<std::size_t>(256, 32768 / d));
+  return c / 8 * 8;
+}
+// Rows per gram block (each thread's tile is kGramRows × C floats).
+constexpr std::size_t kGramRows = 48;
 
 inline double key_of(Kind kind, double ip, double nx2, double ny2) {
   switch (kind) {

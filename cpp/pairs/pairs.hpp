@@ -92,6 +92,11 @@ Result run(const std::string& method, const Data& data, const Params& params);
 const Method& prepare(const std::string& method, const Data& data, const Params& params);
 Result execute(const Method& m, const Data& data, const Params& params);
 
+// Extra bytes `method` allocates on `data` (its cost model's memory_bytes):
+// prepare() refuses a call beyond the memory budget with it, and the tests
+// compare it with what the method really allocates.
+double memory_bytes(const std::string& method, const Data& data, const Params& params);
+
 // Params from named options, read through `method`'s schema (problem,
 // threshold, threads; seed, tables, bits for simhash; seed, bands, rows for
 // minhash): an unknown key or a bad value is an Error naming it.

@@ -35,18 +35,54 @@ constexpr double kMaxEntry = 1e15;
 double memory_estimate(const Method& m, const Data& x, const Params& p) {
   const double rows = double(x.n) + (x.bichromatic() ? double(x.m) : double(x.n));
   const std::string name = m.name;
-  if (name == "gram") return 4.0 * rows * x.d + 8.0 * rows + 64.0 * 1024 * resolve_threads(p.threads);
-  if (name == "bitset") return 8.0 * rows * ((x.d + 63) / 64 + 2);
+  if (name == "gram") {
+    // What pairs_gram allocates: Yᵀ (Y = X when monochromatic) packed in whole panels of C
+    // columns with a weight per column; for cosine, the scaled copies of X and (bichromatic) Y;
+    // norms (double) and weights (float) of both sides, the monochromatic ones as copies; one
+    // kGramRows × C tile per thread.
+    const double C = double(gram_panel_width(x.d));
+    const double packed = std::ceil((x.bichromatic() ? double(x.m) : double(x.n)) / C) * C;
+    const double scaled = uses_cosine(p.kind) ? double(x.n) + (x.bichromatic() ? double(x.m) : 0.0) : 0.0;
+    return 4.0 * (packed + scaled) * x.d + 4.0 * packed + 12.0 * rows +
+           4.0 * kGramRows * C * resolve_threads(p.threads);
+  }
+  if (name == "bitset") {
+    // X (and Y, when bichromatic: a monochromatic search packs X once) as 64-bit words plus a
+    // popcount per row in double; a float weight per row of both sides.
+    const double packed = double(x.n) + (x.bichromatic() ? double(x.m) : 0.0);
+    return 8.0 * packed * ((x.d + 63) / 64 + 1) + 4.0 * rows;
+  }
   if (name == "simhash" || name == "minhash") {
-    const double tables = name == "simhash" ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
-    // Keys (two sets per table), norms; simhash also holds its d × (L·k) hyperplanes.
-    const double planes = name == "simhash" ? 4.0 * (x.d + 64) * tables * (p.bits > 0 ? p.bits : 32) : 0;
-    return 32.0 * rows * tables + 8.0 * rows + planes;
+    const bool simhash = name == "simhash";
+    const double tables = simhash ? (p.tables > 0 ? p.tables : 40) : (p.bands > 0 ? p.bands : 32);
+    // One 64-bit key per row and table for X, and a second set only for Y or for the
+    // complemented keys of lsd/minip (msd/maxip join X's keys with themselves).
+    const bool flip = p.kind == Kind::lsd || p.kind == Kind::minip;
+    const double keyed = double(x.n) + (x.bichromatic() ? double(x.m) : (flip ? double(x.n) : 0.0));
+    // The bucket join: norms of both sides (double) and the sorted (key, row) entries of one
+    // table, 16 bytes each, half as much again while the vector grows.
+    const double join = 8.0 * rows + 24.0 * rows;
+    double hashing = 0;
+    if (simhash) {
+      // k bits per table as pairs_simhash picks them (about log2 of the larger side, in [4, 32]),
+      // the d × (L·k) hyperplanes and a 48-row projection block per thread.
+      double bits = p.bits;
+      if (bits == 0) {
+        const double largest = std::max(double(x.n), x.bichromatic() ? double(x.m) : 0.0);
+        bits = std::min(32.0, std::max(4.0, std::ceil(std::log2(std::max(largest, 2.0)))));
+      }
+      hashing = 4.0 * tables * bits * (x.d + 48.0 * resolve_threads(p.threads));
+    }
+    return 8.0 * tables * keyed + join + hashing;
   }
   return 8.0 * rows;
 }
 
 }  // namespace
+
+double memory_bytes(const std::string& method, const Data& data, const Params& params) {
+  return memory_estimate(find_method(method), data, params);
+}
 
 Kind kind_from(const std::string& name) {
   if (name == "msd") return Kind::msd;
@@ -128,7 +164,7 @@ Family make_family() {
     }
     return cost(find_method(method), shape, params_from(o, method));
   };
-  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
     const Dims dims = check_dims(family(), given);
     const Params p = params_from(o, method);
     const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
@@ -142,6 +178,7 @@ Family make_family() {
     };
     const auto X = bits(n * d, 31), Y = bits(m * d, 32);
     const Data data{X.data(), n, d, m ? Y.data() : nullptr, m};
+    if (ready) ready();
     run(method, data, p);
   };
   return f;

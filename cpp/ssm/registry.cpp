@@ -214,15 +214,16 @@ Family make_family() {
     const std::size_t N = m.kind == Kind::scan ? dim_of(dims, "N") : p.N;
     return m.cost(L, D, N, p);
   };
-  f.example = [](const std::string& method, const Dims& given, const Options& o) {
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
     const Dims dims = check_dims(family(), given);
     const Params p = params_from(o, method);
     const Method& m = find_method(method);
     const std::size_t L = dim_of(dims, "L"), D = dim_of(dims, "D");
     std::vector<float> y(L * D);
     if (m.kind == Kind::block) {
-      const Weights w = make_weights(method, D, p);
       const auto x = uniform_matrix(L, D, 1.0, p.seed + 7);
+      if (ready) ready();  // a block's cost model counts its weights
+      const Weights w = make_weights(method, D, p);
       run_block(method, w, x.data(), L, p, y.data());
       return;
     }
@@ -233,6 +234,8 @@ Family make_family() {
     for (auto& v : delta) v = std::fabs(v);
     for (auto& v : A) v = -0.5f - std::fabs(v);
     Stats stats;
+    stats.reserve(16);
+    if (ready) ready();
     run_scan(method, {L, D, N, x.data(), delta.data(), A.data(), B.data(), C.data(), Dskip.data()}, p, y.data(),
              stats);
   };

@@ -506,7 +506,7 @@ TEST_CASE("method parameters out of range get an Error naming them") {
   deg.degree = 13;
   CHECK_THROWS_WITH_AS(run("polynomial", {64, 8, x.data(), x.data(), x.data()}, deg, out.data(), stats),
                        doctest::Contains("degree: got 13"), Error);
-  // Scores s·‖q‖·‖k‖ = 1·(√8·20)² = 3200 > 700: refused, not overflowed.
+  // Scores s·‖q‖·‖k‖ = 1·(√8·20)² = 3200 > kMaxR: refused, not overflowed.
   std::vector<float> big(64 * 8, 20.0f);
   Params unit;
   unit.scale = 1;
@@ -631,4 +631,97 @@ TEST_CASE("diagonal mask: refused by methods without one, with causal, and for n
   params.causal = false;
   CHECK_THROWS_WITH_AS(run("exact", {1, 4, X.data(), X.data(), X.data()}, params, out.data(), stats),
                        doctest::Contains("n"), Error);
+}
+
+TEST_CASE("non-finite outputs are counted in the stats of every approximate feature method") {
+  // Each input drives its method out of float range; the count must equal what O holds.
+  struct Overflow {
+    const char* method;
+    double B;     // entries uniform in [−B, B] (linear: all equal to B)
+    double R;     // polynomial: the fit interval, far narrower than the scores
+    double scale;
+  };
+  for (const Overflow& c : {Overflow{"linear", 1e14, 0, 0}, Overflow{"performer", 1e3, 0, 1},
+                            Overflow{"polynomial", 1e3, 1, 1}}) {
+    const std::size_t n = 64, d = 8;
+    std::vector<float> Q = uniform_matrix(n, d, c.B, 1), K = uniform_matrix(n, d, c.B, 2),
+                       V = uniform_matrix(n, d, c.B, 3);
+    // linear: φ = elu + 1 of 1e14 entries: Σ_j φ(k_j) v_j ≈ 64e28, times φ(q) ≈ 5e44 > FLT_MAX.
+    if (std::string(c.method) == "linear")
+      for (auto* X : {&Q, &K, &V}) std::fill(X->begin(), X->end(), static_cast<float>(c.B));
+    Params params;
+    params.scale = c.scale;
+    params.R = c.R;
+    params.degree = 12;
+    std::vector<float> out(n * d);
+    Stats stats;
+    run(c.method, {n, d, Q.data(), K.data(), V.data()}, params, out.data(), stats);
+    double nonfinite = 0, reported = -1;
+    for (float o : out) nonfinite += !std::isfinite(o);
+    for (const auto& [k, v] : stats)
+      if (k == "nonfinite_outputs") reported = v;
+    CAPTURE(std::string(c.method));
+    CHECK(nonfinite > 0);
+    CHECK(reported == nonfinite);
+  }
+}
+
+namespace {
+
+// d = 1, n = 2^24 (the most keys run() accepts), scale 1: keys and queries alternate ±√R, so
+// every row's scores are exactly +R (half the keys) and −R (the other half). V is in [0, 1] on
+// the even keys and −1 on the odd ones, so weight misplaced on the −R keys shows in the output.
+Run polynomial_at_range_edge(double R) {
+  const std::size_t n = std::size_t(1) << 24;
+  const float root = static_cast<float>(std::sqrt(R));
+  std::vector<float> QK(n), V = uniform_matrix(n, 1, 0.5, 5);
+  for (std::size_t i = 0; i < n; ++i) {
+    QK[i] = (i % 2 ? -root : root);
+    V[i] = i % 2 ? -1.0f : V[i] + 0.5f;
+  }
+  Params params;
+  params.scale = 1;
+  params.degree = 12;
+  params.R = R;
+  Run r;
+  r.out.resize(n);
+  run("polynomial", {n, 1, QK.data(), QK.data(), V.data()}, params, r.out.data(), r.stats);
+  // exact_reference on a few rows (it is O(n) per row): rows 0 and 1 and two more.
+  r.vmax = 1;
+  for (std::size_t i : {std::size_t(0), std::size_t(1), n / 2 + 7, n - 1}) {
+    double o = 0;
+    exact_reference_row({n, 1, QK.data(), QK.data(), V.data()}, params, i, &o);
+    r.ref.push_back(o);
+    r.out[r.ref.size() - 1] = r.out[i];
+  }
+  r.out.resize(r.ref.size());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("polynomial: the largest R accepted stays in float32 range for 2^24 keys; one past is refused") {
+  // Scores ±kMaxR on every row: P(R) ≈ 0.79·e^R and P(−R) ≈ 0.003·e^R (Chebyshev, g = 12), so the
+  // output is the mean of V over the +R keys up to ≈ 2·0.003/0.79 of max|V|; it must be finite.
+  const Run r = polynomial_at_range_edge(kMaxR);
+  CHECK(r.stat("nonfinite_outputs") == 0);
+  CHECK(r.stat("negative_denominators") == 0);
+  for (std::size_t i = 0; i < r.out.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::isfinite(r.out[i]));
+  }
+  CHECK(r.error_vs_vmax() <= 0.01);
+  Params past;
+  past.R = kMaxR + 1;
+  std::vector<float> x(8, 1.0f), out(8);
+  Stats stats;
+  const std::string named = "R: got " + std::to_string(int(kMaxR) + 1);
+  CHECK_THROWS_WITH_AS(run("polynomial", {8, 1, x.data(), x.data(), x.data()}, past, out.data(), stats),
+                       doctest::Contains(named.c_str()), Error);
+  // The same through the inputs' score range (R = 0 → scale·max|q|·max|k| = kMaxR + 1).
+  std::vector<float> wide(8, static_cast<float>(std::sqrt(kMaxR + 1)));
+  Params unit;
+  unit.scale = 1;
+  CHECK_THROWS_WITH_AS(run("polynomial", {8, 1, wide.data(), wide.data(), x.data()}, unit, out.data(), stats),
+                       doctest::Contains("R: got"), Error);
 }

@@ -184,7 +184,7 @@ TEST_CASE("every method runs through the family's generic example runner") {
       if (f->name == "construction") dims = {{"n", 20}, {"l", 8}};
       Options o;
       if (m.name.find("mamba") == 0) o.set("N", "4");
-      CHECK_NOTHROW(f->example(m.name, dims, o));
+      CHECK_NOTHROW(f->example(m.name, dims, o, {}));
     }
   }
 }
@@ -296,4 +296,27 @@ TEST_CASE("attention: execute is the kernel alone — validation happens once, i
   CHECK(json.find("\"validate_ms\":") != std::string::npos);
   CHECK(json.find("\"q1_ms\":") != std::string::npos);
   CHECK(json.find("\"max_ms\":") != std::string::npos);
+}
+
+TEST_CASE("attention: the polynomial's 20,001-point error grid is computed outside the kernel") {
+  using namespace attention;
+  const std::size_t n = 64, d = 4;
+  const auto X = uniform_matrix(n, d, 1.0, 2);
+  std::vector<float> out(n * d);
+  const Problem prob{n, d, X.data(), X.data(), X.data()};
+  const Method& m = prepare("polynomial", prob, Params{});
+  auto has = [](const Stats& s, const char* key) {
+    for (const auto& [k, v] : s)
+      if (k == key) return true;
+    return false;
+  };
+  Stats timed;
+  execute(m, prob, Params{}, out.data(), timed);
+  CHECK(has(timed, "negative_denominators"));  // what the run itself found
+  CHECK_FALSE(has(timed, "poly_max_rel_error"));
+  Stats all;
+  run("polynomial", prob, Params{}, out.data(), all);
+  CHECK(has(all, "poly_max_rel_error"));
+  CHECK(has(all, "error_bound"));
+  CHECK(has(all, "rank"));
 }

@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { readableEmail, CORPUS_FILE } from '../../build/corpus.mjs';
+import { readableEmail, stripHtml, CORPUS_FILE } from '../../build/corpus.mjs';
 
 test('an e-mail loses its headers, HTML and entities and keeps its subject', () => {
   const raw = 'From: a@b.c\nSubject: [ILUG] Cheap   offer\nContent-Type: text/html\n\n'
     + '<html><style>p{color:red}</style><p>Buy&nbsp;now &amp; save</p>' + ' word'.repeat(60) + '</html>';
   const doc = readableEmail(raw);
-  assert.equal(doc.subject, 'Cheap   offer');
+  assert.equal(doc.subject, 'Cheap offer');
   assert.ok(doc.text.startsWith('Buy now & save'), doc.text.slice(0, 40));
   assert.doesNotMatch(doc.text, /<|From:|color:red/);
 });
@@ -30,4 +30,34 @@ test('the built corpus has 1,500 distinct documents of spam and ham', () => {
   const texts = new Set(corpus.documents.map((d) => d.text.toLowerCase().replace(/\s+/g, ' ')));
   assert.equal(texts.size, 1500);
   assert.match(corpus.source, /Apache-2\.0/);
+});
+
+// What "HTML removed" has to mean for every shipped document: no tags, no entities, no CSS.
+const TAG = /<[A-Za-z/!][^>]*>/;
+const ENTITY = /&(#\d+|#x[0-9a-f]+|nbsp|amp|lt|gt|quot|apos|copy|reg);/i;
+const CSS = /\b(BORDER-(RIGHT|LEFT|TOP|BOTTOM)|FONT-FAMILY|font-size|text-decoration)\s*:/i;
+
+test('stripHtml drops tags, comments, style and script bodies and decodes entities', () => {
+  const html = '<TABLE style="BORDER-RIGHT: #000 1px solid;\n BORDER-TOP: 0"><!-- a <b>comment</b> -->'
+    + '<STYLE type="text/css">td { FONT-FAMILY: Arial }</STYLE><script>if (a < b) x();</script>'
+    + '<tr><td>Save&nbsp;50&#37; &amp; more 2 &lt; 3 &gt; 1 &lt;b&gt;&quot;free&quot; &#39;gift&#x27; &#8226; ok</td></tr>\n\n\n'
+    + '<p\nalign="center">next   line</p></TABLE>';
+  const text = stripHtml(html);
+  assert.equal(text, 'Save 50% & more 2 < 3 > 1 "free" \'gift\' \u2022 ok\nnext line');
+});
+
+test('quoted-printable bodies are decoded before their HTML is stripped', () => {
+  const raw = 'Subject: s\nContent-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n'
+    + '<TABLE style=3D"BORDER-RIGHT: #000 1px solid" width=3D"100=\n%"><tr><td>caf=C3=A9 =3D good=20\n'
+    + ' word'.repeat(60) + '</td></tr></TABLE>';
+  const doc = readableEmail(raw);
+  assert.ok(doc.text.startsWith('café = good'), doc.text.slice(0, 40));
+  assert.doesNotMatch(doc.text, TAG);
+  assert.doesNotMatch(doc.text, CSS);
+});
+
+test('no shipped document contains tags, entities or CSS', () => {
+  const corpus = JSON.parse(gunzipSync(readFileSync(CORPUS_FILE)).toString('utf8'));
+  const bad = corpus.documents.filter((d) => [TAG, ENTITY, CSS].some((re) => re.test(d.subject) || re.test(d.text)));
+  assert.deepEqual(bad.map((d) => `${d.id}: ${(d.text.match(TAG) || d.text.match(ENTITY) || d.text.match(CSS) || [d.subject])[0].slice(0, 80)}`), []);
 });

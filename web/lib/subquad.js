@@ -178,20 +178,21 @@
 
     // Copies typed arrays into the WASM heap, runs fn with their addresses and
     // frees them whatever happens. `outputs` are allocated (not copied in) and
-    // copied out afterwards.
+    // copied out afterwards. Addresses are unsigned (>>> 0): _malloc returns an
+    // i32, negative past 2 GiB in st (heap up to 4 GiB).
     function withHeap(inputs, outputs, fn) {
       const ptrs = {};
       const all = [];
       try {
         for (const [name, arr] of Object.entries(inputs)) {
-          const p = Module._malloc(Math.max(4, arr.byteLength));
+          const p = Module._malloc(Math.max(4, arr.byteLength)) >>> 0;
           if (!p) fail(`${name}: could not allocate ${(arr.byteLength / 1048576).toFixed(1)} MiB in the WASM heap`);
           all.push(p);
           ptrs[name] = p;
           Module.HEAPU8.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), p);
         }
         for (const [name, bytes] of Object.entries(outputs)) {
-          const p = Module._malloc(Math.max(4, bytes));
+          const p = Module._malloc(Math.max(4, bytes)) >>> 0;
           if (!p) fail(`${name}: could not allocate ${(bytes / 1048576).toFixed(1)} MiB in the WASM heap`);
           all.push(p);
           ptrs[name] = p;
@@ -529,7 +530,7 @@
         check();
         const buffer = Module.HEAP32.buffer;
         if (typeof SharedArrayBuffer !== 'function' || !(buffer instanceof SharedArrayBuffer)) return null;
-        return { buffer, index: Module.cancelFlagAddress() >> 2 };
+        return { buffer, index: (Module.cancelFlagAddress() >>> 0) >>> 2 };
       },
 
       /** Stops the pthread pool (Node keeps the process alive otherwise). */
