@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { buildCorpus } from './corpus.mjs';
+import { writeLibrarySchema } from './library-schema.mjs';
 import { writePrecache } from './precache.mjs';
 import { ROOT, NATIVE_DIR, WASM_DIR, WEB_DIR, run, step, timed, red } from './util.mjs';
 
@@ -82,7 +83,7 @@ export function copyVendor() {
 }
 
 export async function buildAll() {
-  for (const part of [buildNative, buildWasm, copyVendor, buildCorpus, writePrecache]) {
+  for (const part of [buildNative, buildWasm, writeLibrarySchema, copyVendor, buildCorpus, writePrecache]) {
     const code = await part();
     if (code !== 0) return code;
   }

@@ -36,22 +36,20 @@ double sampled_error(const attention::Problem& prob, const attention::Params& pa
 }  // namespace
 
 std::string measure_attention(const Options& o) {
-  const std::string method = o.str("method", "exact");
-  const auto n = static_cast<std::size_t>(o.integer("n", 1024, 1, 1 << 24));
-  const auto d = static_cast<std::size_t>(o.integer("d", 64, 1, 4096));
-  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  const double min_ms = o.num("min_ms", 200);
-  const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 16, 0, 1 << 24));
-  const attention::Params params = attention::params_from(
-      method_options(o, attention::family(), method,
-                     {"suite", "method", "n", "d", "seed", "min_ms", "check_rows", "dist", "B", "std"}),
-      d, method);
+  const OptionValues v = suite_values("attention", o);
+  const std::string method = v.text("method");
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto d = static_cast<std::size_t>(v.integer("d"));
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double min_ms = v.number("min_ms");
+  const auto check_rows = static_cast<std::size_t>(v.integer("check_rows"));
+  const attention::Params params =
+      attention::params_from(method_options(o, attention::family(), method, suite_keys("attention")), d, method);
   const attention::Method& m = attention::find_method(method);
   // Inputs and output must fit beside what the method itself allocates.
   require_memory("n, d", 16.0 * n * d + m.cost(n, n, d, params).memory_bytes);
 
-  const auto Q = make_matrix(o, n, d, seed), K = make_matrix(o, n, d, seed + 1),
-             V = make_matrix(o, n, d, seed + 2);
+  const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
   std::vector<float> out(n * d), lse(params.return_lse ? n : 0);
   const attention::Problem prob{n, d, Q.data(), K.data(), V.data()};
   attention::Stats stats;
@@ -73,8 +71,8 @@ std::string measure_attention(const Options& o) {
   const attention::Cost cost = m.cost(n, n, d, params);
   JsonLine j;
   j.add("suite", "attention").add("method", method).add("n", n).add("d", d);
-  j.add("dist", o.str("dist", "uniform"));
-  if (o.str("dist", "uniform") == "uniform") j.add("B", o.num("B", 1.0));
+  j.add("dist", v.text("dist"));
+  if (v.text("dist") == "uniform") j.add("B", v.number("B"));
   j.add("scale", attention::resolved_scale(params, d)).add("causal", params.causal);
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
   j.add("timed", "kernel").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
@@ -91,25 +89,23 @@ std::string measure_attention(const Options& o) {
 // error as B grows (THEORY.md §2(c)): the smallest g in [0, 12] whose sampled
 // error is ≤ target at this n, d, B, then its time against flash's.
 std::string measure_poly_degree(const Options& o) {
-  const auto n = static_cast<std::size_t>(o.integer("n", 4096, 1, 1 << 24));
-  const auto d = static_cast<std::size_t>(o.integer("d", 8, 1, 4096));
-  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  const double target = o.num("target", 1e-3);
-  require(std::isfinite(target) && target > 0 && target < 1, "target", target, "in (0, 1)");
-  const double min_ms = o.num("min_ms", 100);
-  const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 64, 1, 1 << 24));
+  const OptionValues v = suite_values("poly_degree", o);
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto d = static_cast<std::size_t>(v.integer("d"));
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double target = v.number("target");
+  const double min_ms = v.number("min_ms");
+  const auto check_rows = static_cast<std::size_t>(v.integer("check_rows"));
+  // Every other key goes to the polynomial method (degree is the search's own).
   attention::Params params = attention::params_from(
-      method_options(o, attention::family(), "polynomial",
-                     {"suite", "method", "n", "d", "seed", "min_ms", "check_rows", "dist", "B", "std", "target",
-                      "degree"}),
-      d, "polynomial");
+      method_options(o, attention::family(), "polynomial", suite_keys("poly_degree")).without({"degree"}), d,
+      "polynomial");
   attention::Params flash_params;
   flash_params.scale = params.scale;
   flash_params.threads = params.threads;
   flash_params.causal = params.causal;
   require_memory("n, d", 16.0 * n * d);
-  const auto Q = make_matrix(o, n, d, seed), K = make_matrix(o, n, d, seed + 1),
-             V = make_matrix(o, n, d, seed + 2);
+  const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
   std::vector<float> out(n * d);
   const attention::Problem prob{n, d, Q.data(), K.data(), V.data()};
   attention::Stats stats;
@@ -130,8 +126,8 @@ std::string measure_poly_degree(const Options& o) {
   }
   JsonLine j;
   j.add("suite", "poly_degree").add("method", "polynomial").add("poly", params.poly);
-  j.add("n", n).add("d", d).add("dist", o.str("dist", "uniform"));
-  if (o.str("dist", "uniform") == "uniform") j.add("B", o.num("B", 1.0));
+  j.add("n", n).add("d", d).add("dist", v.text("dist"));
+  if (v.text("dist") == "uniform") j.add("B", v.number("B"));
   j.add("scale", attention::resolved_scale(params, d)).add("target", target);
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
   if (found < 0) {

@@ -20,17 +20,26 @@ namespace subquad::bench {
 
 namespace {
 
+bool takes_option_of_suite(const std::string& key) {
+  for (const auto& spec : suite("construction").options)
+    if (spec.name == key) return true;
+  return false;
+}
+
 std::string measure_ov_construction(const Options& o) {
-  o.allow({"suite", "problem", "method", "n", "l", "density", "seed", "threads", "seeds", "min_ms"},
-          "the ov construction");
-  const std::string method = o.str("method", "exact");
-  const auto n = static_cast<std::size_t>(o.integer("n", 256, 2, 65535));
-  const auto l = static_cast<std::size_t>(o.integer("l", 16, 1, 4096));
-  const double density = o.num("density", 0.5);
-  require(density > 0 && density < 1, "density", density, "in (0, 1)");
-  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  const int threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
-  const auto seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
+  const OptionValues v = suite_values("construction", o);
+  for (const auto& [key, value] : o.values())
+    if (key != "suite" && !takes_option_of_suite(key))
+      throw Error(key, "unknown option for the ov construction; it takes the construction suite's keys");
+  const std::string method = v.text("method");
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  // ov's own defaults: short, dense documents (a partner exists about half the time).
+  const auto l = static_cast<std::size_t>(v.given("l") ? v.integer("l") : 16);
+  const double density = v.given("density") ? v.number("density") : 0.5;
+  require(density < 1, "density", density, "in (0, 1) (all ones has no orthogonal pair)");
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const int threads = static_cast<int>(v.integer("threads"));
+  const auto seeds = static_cast<int>(v.integer("seeds"));
   std::vector<double> times;
   double agree = 0, yes = 0;
   experiments::OvOutcome r;
@@ -60,21 +69,21 @@ std::string measure_ov_construction(const Options& o) {
 }  // namespace
 
 std::string measure_construction(const Options& o) {
-  if (o.str("problem", "maxip") == "ov") return measure_ov_construction(o);
-  const std::string method = o.str("method", "exact");
-  const auto n = static_cast<std::size_t>(o.integer("n", 256, 2, 65536));
-  const auto l = static_cast<std::size_t>(o.integer("l", 64, 4, 4096));
-  const double density = o.num("density", 0.25);
-  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  const double beta = o.num("beta", 2.0);
-  const auto state = static_cast<std::size_t>(o.integer("state", 1024, 1, 1 << 24));
-  const int threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
-  const auto seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
+  const OptionValues v = suite_values("construction", o);
+  if (v.text("problem") == "ov") return measure_ov_construction(o);
+  const std::string method = v.text("method");
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto l = static_cast<std::size_t>(v.integer("l"));
+  const double density = v.number("density");
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double beta = v.number("beta");
+  const auto state = static_cast<std::size_t>(v.integer("state"));
+  const int threads = static_cast<int>(v.integer("threads"));
+  const auto seeds = static_cast<int>(v.integer("seeds"));
+  // Keys not the suite's go to the attention method (its parser refuses what it does not take).
   std::vector<std::pair<std::string, std::string>> extra;
-  for (const auto& [k, v] : o.values())
-    if (k != "suite" && k != "method" && k != "n" && k != "l" && k != "density" && k != "beta" &&
-        k != "state" && k != "threads" && k != "seed" && k != "seeds" && k != "min_ms" && k != "problem")
-      extra.emplace_back(k, v);
+  for (const auto& [key, value] : o.values())
+    if (key != "suite" && !takes_option_of_suite(key)) extra.emplace_back(key, value);
   // One instance per seed; accuracy is the fraction solved exactly.
   std::vector<double> times;
   double solved = 0, ratio = 0, decoded = 0;

@@ -17,20 +17,16 @@ namespace subquad::bench {
 
 // Inputs for every suite: option dist = uniform (entries in [-B, B], the
 // bounded-entry model) or gaussian (std), seeded, identical native and WASM.
-std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,
-                               std::uint64_t seed) {
-  const std::string dist = o.str("dist", "uniform");
-  if (dist == "uniform") {
-    const double B = o.num("B", 1.0);
-    require(std::isfinite(B) && B > 0 && B <= 1e4, "B", B, "in (0, 10000]");
-    return uniform_matrix(rows, cols, B, seed);
-  }
-  if (dist == "gaussian") {
-    const double sd = o.num("std", 1.0);
-    require(std::isfinite(sd) && sd > 0 && sd <= 1e4, "std", sd, "in (0, 10000]");
-    return gaussian_matrix(rows, cols, sd, seed);
-  }
-  throw Error("dist", "got '" + dist + "', must be uniform or gaussian");
+std::vector<float> make_matrix(const OptionValues& v, std::size_t rows, std::size_t cols, std::uint64_t seed) {
+  // dist, B and std are checked by the suite's specs (bench/suites.cpp).
+  if (v.text("dist") == "uniform") return uniform_matrix(rows, cols, v.number("B"), seed);
+  return gaussian_matrix(rows, cols, v.number("std"), seed);
+}
+
+std::vector<std::string> suite_keys(const std::string& name) {
+  std::vector<std::string> keys = {"suite"};
+  for (const auto& spec : suite(name).options) keys.push_back(spec.name);
+  return keys;
 }
 
 Options method_options(const Options& o, const Family& family, const std::string& method,
@@ -50,8 +46,7 @@ namespace {
 // memory; then the flash QKᵀ micro-kernel measured the same way, and its ratio.
 std::string measure_peak(const Options& o) {
   using namespace simd;
-  o.allow({"suite", "min_ms"}, "the peak suite");
-  const double min_ms = o.num("min_ms", 200);
+  const double min_ms = suite_values("peak", o.without({"suite"})).number("min_ms");
   // Short repetitions (~0.5 ms) so that some run inside one scheduler slice.
   const long long iters = 1 << 16;
   volatile float sink = 0, multiplier = 0.999999f, addend = 1e-7f;
@@ -117,6 +112,7 @@ std::string measure_peak(const Options& o) {
 
 std::string measure(const Options& o) {
   const std::string suite = o.str("suite", "attention");
+  subquad::suite(suite);  // an unknown suite: Error naming the suites
   // One line per family; each family's measure lives in <family>_measure.cpp.
   if (suite == "attention") return measure_attention(o);
   if (suite == "construction") return measure_construction(o);

@@ -31,8 +31,10 @@ std::string measure_pairs(const Options& options);
 Options method_options(const Options& o, const Family& family, const std::string& method,
                        const std::vector<std::string>& own);
 
-// An n×cols input matrix from the options dist/B/std and a seed.
-std::vector<float> make_matrix(const Options& o, std::size_t rows, std::size_t cols,
-                               std::uint64_t seed);
+// An n×cols input matrix from a suite's dist/B/std and a seed.
+std::vector<float> make_matrix(const OptionValues& suite, std::size_t rows, std::size_t cols, std::uint64_t seed);
+
+// The keys of a suite (bench/suites.cpp), for method_options.
+std::vector<std::string> suite_keys(const std::string& suite);
 
 }  // namespace subquad::bench

@@ -20,13 +20,18 @@
 namespace subquad::bench {
 
 std::string measure_pairs(const Options& o) {
-  const std::string method = o.str("method", "gram");
-  const std::string gen = o.str("gen", "gaussian");
-  const pairs::GenerateOptions g = pairs::generate_options_from(o);
-  const int seeds = static_cast<int>(o.integer("seeds", 1, 1, 1000));
-  const double min_ms = o.num("min_ms", 200);
-  Options po = method_options(o, pairs::family(), method,
-                              {"suite", "method", "gen", "n", "d", "rho", "density", "seed", "seeds", "min_ms"});
+  const OptionValues v = suite_values("pairs", o);
+  const std::string method = v.text("method");
+  const std::string gen = v.text("gen");
+  pairs::GenerateOptions g;
+  g.n = static_cast<std::size_t>(v.integer("n"));
+  g.d = static_cast<std::size_t>(v.integer("d"));
+  g.rho = v.number("rho");
+  g.density = v.number("density");
+  g.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const int seeds = static_cast<int>(v.integer("seeds"));
+  const double min_ms = v.number("min_ms");
+  Options po = method_options(o, pairs::family(), method, suite_keys("pairs"));
   if (po.has("seed") || method == "simhash" || method == "minhash") po.set("seed", std::to_string(g.seed + 17));
   const pairs::Params params = pairs::params_from(po, method);
 

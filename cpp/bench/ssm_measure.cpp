@@ -43,16 +43,15 @@ ScanInputs scan_inputs(std::size_t L, std::size_t D, std::size_t N, std::uint64_
 }  // namespace
 
 std::string measure_ssm(const Options& o) {
-  const std::string method = o.str("method", "scan");
-  const auto L = static_cast<std::size_t>(o.integer("L", 4096, 1, 1 << 24));
-  const auto D = static_cast<std::size_t>(o.integer("D", 256, 1, 4096));
-  const auto seed = static_cast<std::uint64_t>(o.integer("seed", 1, 0, 1ll << 53));
-  const double min_ms = o.num("min_ms", 200);
-  ssm::Params params = ssm::params_from(
-      method_options(o, ssm::family(), method, {"suite", "method", "L", "D", "N", "seed", "min_ms", "check_channels", "check_rows"}),
-      method);
+  const OptionValues v = suite_values("ssm", o);
+  const std::string method = v.text("method");
+  const auto L = static_cast<std::size_t>(v.integer("L"));
+  const auto D = static_cast<std::size_t>(v.integer("D"));
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double min_ms = v.number("min_ms");
+  ssm::Params params = ssm::params_from(method_options(o, ssm::family(), method, suite_keys("ssm")), method);
   // A scan's state size is a dimension (N); a block's is its option N.
-  const std::size_t N = static_cast<std::size_t>(o.integer("N", 16, 1, 1024));
+  const std::size_t N = static_cast<std::size_t>(v.integer("N"));
   params.N = N;
   const ssm::Method& m = ssm::find_method(method);
 
@@ -65,7 +64,7 @@ std::string measure_ssm(const Options& o) {
   Timing t;
   ssm::Cost cost;
   if (m.kind == ssm::Kind::scan) {
-    const auto check_channels = static_cast<std::size_t>(o.integer("check_channels", 8, 0, 1 << 16));
+    const auto check_channels = static_cast<std::size_t>(v.integer("check_channels"));
     require_memory("L, D, N", 4.0 * (3.0 * L * D + 2.0 * L * N) + m.cost(L, D, N, params).memory_bytes);
     const ScanInputs in = scan_inputs(L, D, N, seed);
     const ssm::Problem p{L, D, N, in.x.data(), in.delta.data(), in.A.data(),
@@ -96,7 +95,7 @@ std::string measure_ssm(const Options& o) {
     for (const auto& [key, value] : stats) j.add(key, value);
     j.add("error_channels", checked);
   } else {
-    const auto check_rows = static_cast<std::size_t>(o.integer("check_rows", 32, 0, 1 << 24));
+    const auto check_rows = static_cast<std::size_t>(v.integer("check_rows"));
     const ssm::Weights w = ssm::make_weights(method, D, params);
     ssm::Params p = params;
     p.E = w.E;
@@ -136,10 +135,10 @@ std::string measure_ssm(const Options& o) {
 }
 
 std::string measure_triad(const Options& o) {
-  o.allow({"suite", "n", "threads", "min_ms"}, "the triad suite");
-  const auto n = static_cast<std::size_t>(o.integer("n", 1 << 23, 1024, 1 << 28));
-  const int threads = resolve_threads(static_cast<int>(o.integer("threads", 0, 0, 1024)));
-  const double min_ms = o.num("min_ms", 200);
+  const OptionValues v = suite_values("triad", o.without({"suite"}));
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const int threads = resolve_threads(static_cast<int>(v.integer("threads")));
+  const double min_ms = v.number("min_ms");
   require_memory("n", 12.0 * n);
   std::vector<float> a(n, 0.0f), b(n, 1.0f), c(n, 2.0f);
   const float s = 3.0f;

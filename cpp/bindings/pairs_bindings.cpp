@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "bindings/support.hpp"
+#include "common/schema.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
 #include "experiments/construction.hpp"
@@ -123,6 +124,8 @@ val pairs_by_attention(std::uintptr_t x, double n, double d, const val& opts) {
   return guarded([&] {
     const Options o = options_from(opts);
     o.allow({"problem", "method", "beta", "threads"}, "pairsByAttention");
+    // beta's limits are the construction family's (the page offers the same).
+    if (o.has("beta")) check_option(experiments::family().option("beta"), o.str("beta", ""));
     const std::string problem = o.str("problem", "msd");
     if (problem != "msd" && problem != "lsd")
       throw Error("problem", "got '" + problem + "', must be msd or lsd (attention compares cosines)");

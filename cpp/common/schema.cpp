@@ -121,7 +121,9 @@ const std::vector<InputSpec>& Family::inputs_of(const MethodSpec& m) const {
 }
 
 OptionValues::OptionValues(const Family& family, const std::string& method, const Options& given)
-    : family_(&family), method_(&family.method(method)), given_(given) {
+    : owner_(), method_(&family.method(method)), given_(given) {
+  owner_ = method_->name;
+  for (const auto& name : method_->options) specs_.push_back(&family.option(name));
   for (const auto& [key, value] : given.values()) {
     bool known = false;
     for (const auto& name : method_->options) known = known || name == key;
@@ -133,12 +135,28 @@ OptionValues::OptionValues(const Family& family, const std::string& method, cons
   }
 }
 
+OptionValues::OptionValues(const std::string& owner, const std::vector<OptionSpec>& specs, const Options& given)
+    : owner_(owner), given_(given) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) {
+    specs_.push_back(&s);
+    names.push_back(s.name);
+  }
+  for (const auto& [key, value] : given.values()) {
+    const OptionSpec* found = nullptr;
+    for (const auto& s : specs)
+      if (s.name == key) found = &s;
+    if (!found) throw Error(key, "unknown option for " + owner + "; options are " + join(names));
+    check_option(*found, value);
+  }
+}
+
 const OptionSpec& OptionValues::spec(const std::string& name) const {
-  for (const auto& n : method_->options)
-    if (n == name) return family_->option(name);
-  // A programming error (the family's code reads an option its method does
-  // not declare): say so rather than return a default silently.
-  throw Error(name, "is not an option of " + method_->name + " (schema and code disagree)");
+  for (const OptionSpec* s : specs_)
+    if (s->name == name) return *s;
+  // A programming error (the code reads an option its schema does not
+  // declare): say so rather than return a default silently.
+  throw Error(name, "is not an option of " + owner_ + " (schema and code disagree)");
 }
 
 bool OptionValues::given(const std::string& name) const {
@@ -201,6 +219,25 @@ std::size_t dim_of(const Dims& dims, const std::string& name) {
   return static_cast<std::size_t>(it->second);
 }
 
+const Suite& suite(const std::string& name) {
+  std::vector<std::string> known;
+  for (const Suite& s : suites()) {
+    if (s.name == name) return s;
+    known.push_back(s.name);
+  }
+  throw Error("suite", "got '" + name + "', must be one of " + join(known));
+}
+
+OptionValues suite_values(const std::string& name, const Options& request) {
+  const Suite& s = suite(name);
+  if (s.family.empty()) return OptionValues("the " + name + " suite", s.options, request);
+  Options own;
+  for (const auto& [key, value] : request.values())
+    for (const auto& spec : s.options)
+      if (spec.name == key) own.set(key, value);
+  return OptionValues("the " + name + " suite", s.options, own);
+}
+
 const Family& family(const std::string& name) {
   std::vector<std::string> known;
   for (const Family* f : families()) {
@@ -253,6 +290,12 @@ std::string option_json(const OptionSpec& s) {
 
 }  // namespace
 
+std::string options_json(const std::vector<OptionSpec>& specs) {
+  std::string out = "{";
+  for (std::size_t o = 0; o < specs.size(); ++o) out += (o ? "," : "") + quote(specs[o].name) + ":" + option_json(specs[o]);
+  return out + "}";
+}
+
 std::string schema_json() {
   std::string out = "{\"families\":{";
   bool first_family = true;
@@ -276,6 +319,18 @@ std::string schema_json() {
       out += "}}";
     }
     out += "}}";
+  }
+  out += "},\"suites\":{";
+  for (std::size_t k = 0; k < suites().size(); ++k) {
+    const Suite& s = suites()[k];
+    out += (k ? "," : "") + quote(s.name) + ":{\"summary\":" + quote(s.summary) + ",\"family\":" + quote(s.family) +
+           ",\"options\":" + options_json(s.options) + "}";
+  }
+  out += "},\"limits\":{";
+  for (std::size_t k = 0; k < limits().size(); ++k) {
+    const Limit& l = limits()[k];
+    out += (k ? "," : "") + quote(l.name) + ":{\"min\":" + number_text(l.min) + ",\"max\":" + number_text(l.max) +
+           ",\"doc\":" + quote(l.doc) + "}";
   }
   return out + "}}";
 }

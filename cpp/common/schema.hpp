@@ -88,6 +88,9 @@ struct Family {
 class OptionValues {
  public:
   OptionValues(const Family& family, const std::string& method, const Options& given);
+  // The same over a plain list of specs (a bench suite's own keys): `owner`
+  // names it in errors ("the attention suite").
+  OptionValues(const std::string& owner, const std::vector<OptionSpec>& specs, const Options& given);
 
   long long integer(const std::string& name) const;
   double number(const std::string& name) const;  // a named value → NaN (see text)
@@ -98,10 +101,27 @@ class OptionValues {
 
  private:
   const OptionSpec& spec(const std::string& name) const;
-  const Family* family_;
-  const MethodSpec* method_;
+  std::string owner_;
+  std::vector<const OptionSpec*> specs_;
+  const MethodSpec* method_ = nullptr;
   Options given_;
 };
+
+// A bench suite (npm run bench -- <suite>, sq.measure): its own keys — shape,
+// data distribution, repetitions — with the same kind of specs as a method's
+// options. A request's other keys go to the method it names (`family`), whose
+// parser refuses what it does not take; a suite without a family refuses
+// every key not its own. Defined with the suites in cpp/bench/suites.cpp.
+struct Suite {
+  std::string name, summary;
+  std::string family;  // "" → the suite runs no registry method
+  std::vector<OptionSpec> options;
+};
+const std::vector<Suite>& suites();
+const Suite& suite(const std::string& name);  // Error("suite", …) listing the suites
+// The suite's own keys of a request, checked against its specs (strictly —
+// unknown keys refused — when the suite has no family).
+OptionValues suite_values(const std::string& suite, const Options& request);
 
 // Whether `method` of `family` takes `option` (Error when the method is unknown).
 bool takes_option(const Family& family, const std::string& method, const std::string& option);
@@ -125,9 +145,19 @@ const Family& family(const std::string& name);
 
 // { "families": { name: { summary, paper, dims, inputs, methods: { name:
 // { summary, exact, inputs, options: { name: { type, default, min, max,
-// values, doc } } } } } } } — what sq.schema() returns.
+// values, doc } } } } } } }, "suites": { name: { summary, family, options } },
+// "limits": { name: { min, max, doc } } } — what sq.schema() returns.
 std::string schema_json();
 
 const char* option_type_name(OptionType t);
+
+// Limits of calls outside the registries (the documents' tokenizer):
+// exported with the schema so the page offers exactly what the library takes.
+struct Limit {
+  std::string name;
+  double min = 0, max = 0;
+  std::string doc;
+};
+const std::vector<Limit>& limits();
 
 }  // namespace subquad

@@ -112,7 +112,7 @@ Pair maxip_brute_force(const Bichromatic& x) {
 
 Outcome maxip_by_attention(const Bichromatic& x, const std::string& method, double beta_c, int threads,
                            const std::vector<std::pair<std::string, std::string>>& extra) {
-  require(std::isfinite(beta_c) && beta_c > 0 && beta_c <= 100, "beta", beta_c, "in (0, 100] (β = beta·ln n)");
+  require(std::isfinite(beta_c) && beta_c > 0 && beta_c <= 1e4, "beta", beta_c, "in (0, 10000] (β = beta·ln n)");
   const std::size_t n = x.n;
   std::size_t bits = 1;
   while ((std::size_t{1} << bits) < n) ++bits;

@@ -568,8 +568,8 @@ TEST_CASE("bench suite poly_degree finds the smallest degree meeting the target"
       Params params = params_from(o.without({"suite", "method", "n", "d", "seed", "min_ms", "B", "target"}), 4,
                                   "polynomial");
       params.degree = static_cast<int>(g) - 1;
-      const auto Q = bench::make_matrix(o, 256, 4, 1), K = bench::make_matrix(o, 256, 4, 2),
-                 V = bench::make_matrix(o, 256, 4, 3);
+      const auto Q = bench::make_matrix(suite_values("poly_degree", o), 256, 4, 1), K = bench::make_matrix(suite_values("poly_degree", o), 256, 4, 2),
+                 V = bench::make_matrix(suite_values("poly_degree", o), 256, 4, 3);
       std::vector<float> out(256 * 4);
       Stats stats;
       run("polynomial", {256, 4, Q.data(), K.data(), V.data()}, params, out.data(), stats);

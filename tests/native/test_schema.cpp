@@ -320,3 +320,33 @@ TEST_CASE("attention: the polynomial's 20,001-point error grid is computed outsi
   CHECK(has(all, "error_bound"));
   CHECK(has(all, "rank"));
 }
+
+TEST_CASE("every bench suite reads its own keys through specs: limits at the edge, unknown keys refused") {
+  REQUIRE(suites().size() >= 7);
+  for (const Suite& s : suites()) {
+    CAPTURE(s.name);
+    if (!s.family.empty()) CHECK_NOTHROW(family(s.family));
+    for (const auto& spec : s.options) {
+      CAPTURE(spec.name);
+      CHECK(!spec.doc.empty());
+      CHECK_NOTHROW(check_option(spec, spec.fallback));
+      if (spec.type == OptionType::integer || spec.type == OptionType::number) {
+        CHECK_NOTHROW(check_option(spec, text(spec.max)));
+        CHECK(message_of([&] { check_option(spec, text(spec.max + 1)); }).rfind(spec.name + ": got ", 0) == 0);
+      }
+    }
+    // A typo: refused by the suite (no family) or by the method it names.
+    Options o;
+    o.set("suite", s.name);
+    o.set("min_ms", "0");
+    o.set("nn", "64");
+    CHECK(message_of([&] { bench::measure(o); }).rfind("nn: unknown option for ", 0) == 0);
+  }
+  CHECK(message_of([] { suite("nope"); }).rfind("suite: got 'nope', must be one of attention", 0) == 0);
+  Options big;
+  big.set("suite", "attention");
+  big.set("n", "16777217");
+  CHECK(message_of([&] { bench::measure(big); }) == "n: got 16777217, must be an integer in [1, 16777216]");
+  CHECK(!limits().empty());
+  CHECK(schema_json().find("\"suites\":{\"attention\"") != std::string::npos);
+}

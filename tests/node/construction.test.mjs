@@ -14,10 +14,10 @@ for (const flavour of FLAVOURS) {
     assert.equal(r.value, r.optimum);
     const reader = sq.measure({ suite: 'construction', method: 'sketch_reader', n: 200, l: 32, state: 64, seeds: 3 });
     assert.ok(reader.accuracy >= 0 && reader.accuracy <= 1);
-    assert.throws(() => sq.measure({ suite: 'construction', n: 1 }), { message: /^n: got 1, must be an integer in \[2, 65536\]/ });
+    assert.throws(() => sq.measure({ suite: 'construction', n: 1 }), { message: /^n: got 1, must be an integer in \[2, 65535\]/ });
     assert.throws(() => sq.measure({ suite: 'construction', beta: -2 }), { message: /^beta: got -2/ });
     assert.throws(() => sq.measure({ suite: 'construction', method: 'sketch_reader', state: 0 }), { message: /^state: got 0/ });
-    assert.throws(() => sq.measure({ suite: 'construction', method: 'nope' }), { message: /^method: unknown attention method/ });
+    assert.throws(() => sq.measure({ suite: 'construction', method: 'nope' }), { message: /^method: got 'nope', must be one of exact_reference, exact, flash/ });
   });
 }
 

@@ -2,7 +2,7 @@
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
 import { setSchema } from './schema.js';
-import { fromQuery, toQuery } from './state.js';
+import { fromQuery, toQuery, SCHEMA } from './state.js';
 import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
@@ -12,6 +12,15 @@ import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
 
 const state = fromQuery(location.search);
+
+// Number fields named after a state key take their limits from the state
+// schema, i.e. from the library's (web/app/state.js): none are written in HTML.
+for (const input of document.querySelectorAll('input[type=number][name]')) {
+  const spec = SCHEMA[input.name];
+  if (spec?.min === undefined) continue;
+  input.min = String(spec.min);
+  input.max = String(spec.max);
+}
 
 function saveState() {
   history.replaceState(null, '', `${location.pathname}${toQuery(state)}${location.hash}`);

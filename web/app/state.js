@@ -3,8 +3,19 @@
 // A schema gives each key its type, default and allowed range; anything
 // invalid in a URL falls back to the default instead of breaking the page.
 import { PANELS } from './catalog.js';
+import LIBRARY from './library.js';
 
-export const SCHEMA = {
+// Keys that set a library parameter name it with `lib` and take their type,
+// limits and allowed values from the library's schema (web/app/library.js,
+// written by the build from sq.schema()): the page offers exactly what the
+// C++ side accepts, and a limit changed there changes here. Refs:
+//   dim:<family>.<dim>                 a family's dimension
+//   option:<family>.<method>.<option>  a method's option
+//   suite:<suite>.<key>                a bench suite's own key
+//   limit:<name>                       another call's limit (documents.vocab)
+// `values` keeps a page's subset of an enum (each must be a library value);
+// `names` offers a number option's named values only (scale: sqrt, inv_d).
+const PAGE = {
   // 'home' lists every panel; links made before it existed name no panel and
   // meant the attention panel (see fromQuery).
   panel: { type: 'enum', values: ['home', ...PANELS.map((p) => p.panel)], default: 'home' },
@@ -16,55 +27,80 @@ export const SCHEMA = {
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
   method: { type: 'string', default: 'exact' },
-  n: { type: 'int', min: 1, max: 1 << 20, default: 1024 },
-  d: { type: 'int', min: 1, max: 4096, default: 64 },
-  threads: { type: 'int', min: 0, max: 64, default: 0 },
-  scale: { type: 'enum', values: ['sqrt', 'inv_d'], default: 'sqrt' },
-  B: { type: 'number', min: 0.01, max: 100, default: 1 },
-  causal: { type: 'bool', default: false },
+  n: { lib: 'dim:attention.n', default: 1024 },
+  d: { lib: 'dim:attention.d', default: 64 },
+  threads: { lib: 'option:attention.flash.threads', default: 0 },
+  scale: { lib: 'option:attention.flash.scale', names: true, default: 'sqrt' },
+  B: { lib: 'suite:attention.B', default: 1 },
+  causal: { lib: 'option:attention.flash.causal', default: false },
   methods: { type: 'list', default: 'exact,flash,linear' }, // time-vs-n sweep
-  nmin: { type: 'int', min: 16, max: 1 << 20, default: 256 },
-  nmax: { type: 'int', min: 16, max: 1 << 20, default: 4096 },
+  nmin: { lib: 'dim:attention.n', default: 256 },
+  nmax: { lib: 'dim:attention.n', default: 4096 },
   // attention panel: error vs B (the polynomial method and the heuristics)
   emethods: { type: 'list', default: 'polynomial' },
-  Bmin: { type: 'number', min: 0.01, max: 100, default: 0.25 },
-  Bmax: { type: 'number', min: 0.01, max: 100, default: 4 },
-  en: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
-  ed: { type: 'int', min: 1, max: 64, default: 8 },
-  degree: { type: 'int', min: 0, max: 12, default: 4 },
-  poly: { type: 'enum', values: ['taylor', 'chebyshev'], default: 'chebyshev' },
+  Bmin: { lib: 'suite:attention.B', default: 0.25 },
+  Bmax: { lib: 'suite:attention.B', default: 4 },
+  en: { lib: 'dim:attention.n', default: 1024 },
+  ed: { lib: 'dim:attention.d', default: 8 },
+  degree: { lib: 'option:attention.polynomial.degree', default: 4 },
+  poly: { lib: 'option:attention.polynomial.poly', default: 'chebyshev' },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
-  Lmin: { type: 'int', min: 1, max: 1 << 20, default: 512 },
-  Lmax: { type: 'int', min: 1, max: 1 << 20, default: 8192 },
-  sD: { type: 'int', min: 1, max: 4096, default: 256 },
-  sN: { type: 'int', min: 1, max: 256, default: 16 },
+  Lmin: { lib: 'suite:ssm.L', default: 512 },
+  Lmax: { lib: 'suite:ssm.L', default: 8192 },
+  sD: { lib: 'suite:ssm.D', default: 256 },
+  sN: { lib: 'option:ssm.mamba_block.N', default: 16 },
   // pair search
   pmethods: { type: 'list', default: 'gram,simhash' },
-  pnmin: { type: 'int', min: 16, max: 1 << 20, default: 1024 },
-  pnmax: { type: 'int', min: 16, max: 1 << 20, default: 8192 },
-  pgen: { type: 'enum', values: ['planted', 'planted_sparse', 'ovhard'], default: 'planted' },
-  prho: { type: 'number', min: 0, max: 1, default: 0.9 },
-  pd: { type: 'int', min: 1, max: 4096, default: 128 },
-  pseeds: { type: 'int', min: 1, max: 20, default: 3 },
+  pnmin: { lib: 'suite:pairs.n', default: 1024 },
+  pnmax: { lib: 'suite:pairs.n', default: 8192 },
+  pgen: { lib: 'suite:pairs.gen', values: ['planted', 'planted_sparse', 'ovhard'], default: 'planted' },
+  prho: { lib: 'suite:pairs.rho', default: 0.9 },
+  pd: { lib: 'suite:pairs.d', default: 128 },
+  pseeds: { lib: 'suite:pairs.seeds', default: 3 },
   // documents
   dsource: { type: 'enum', values: ['corpus', 'own'], default: 'corpus' },
-  dcount: { type: 'int', min: 2, max: 1500, default: 1500 },
-  dvocab: { type: 'int', min: 2, max: 8192, default: 1000 },
+  dcount: { type: 'int', min: 2, max: 1500, default: 1500 }, // the bundled corpus has 1,500 e-mails
+  dvocab: { lib: 'limit:documents.vocab', default: 1000 },
   dweight: { type: 'enum', values: ['tfidf', 'binary'], default: 'tfidf' },
-  dproblem: { type: 'enum', values: ['msd', 'lsd'], default: 'msd' },
+  dproblem: { lib: 'option:pairs.gram.problem', values: ['msd', 'lsd'], default: 'msd' },
   dmethod: { type: 'string', default: 'gram' },
-  dbeta: { type: 'number', min: 0.01, max: 10000, default: 100 },
+  dbeta: { lib: 'option:construction.similar.beta', default: 100 },
   // attention vs subquadratic (the construction)
   vmethods: { type: 'list', default: 'flash,linear,lsh,sketch_reader' },
-  vnmin: { type: 'int', min: 16, max: 65536, default: 64 },
-  vnmax: { type: 'int', min: 16, max: 65536, default: 2048 },
-  vl: { type: 'int', min: 4, max: 4096, default: 64 },
-  vbeta: { type: 'number', min: 0.01, max: 100, default: 2 },
-  vstate: { type: 'int', min: 1, max: 1 << 24, default: 2048 },
-  vseeds: { type: 'int', min: 1, max: 100, default: 5 },
-  vdegree: { type: 'int', min: 0, max: 12, default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
+  vnmin: { lib: 'suite:construction.n', default: 64 },
+  vnmax: { lib: 'suite:construction.n', default: 2048 },
+  vl: { lib: 'suite:construction.l', default: 64 },
+  vbeta: { lib: 'suite:construction.beta', default: 2 },
+  vstate: { lib: 'suite:construction.state', default: 2048 },
+  vseeds: { lib: 'suite:construction.seeds', default: 5 },
+  vdegree: { lib: 'option:attention.polynomial.degree', default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
 };
+
+/** The library's spec a `lib` ref names (undefined when the build lacks it). */
+export function librarySpec(ref, library = LIBRARY) {
+  const [kind, path] = ref.split(':');
+  const parts = path.split('.');
+  if (kind === 'dim') return library.families?.[parts[0]]?.dims?.[parts[1]] && { type: 'integer', ...library.families[parts[0]].dims[parts[1]] };
+  if (kind === 'option') return library.families?.[parts[0]]?.methods?.[parts[1]]?.options?.[parts[2]];
+  if (kind === 'suite') return library.suites?.[parts[0]]?.options?.[parts[1]];
+  if (kind === 'limit') return library.limits?.[path] && { type: 'integer', ...library.limits[path] };
+  return undefined;
+}
+
+/** A page key's spec with its type, limits and values filled from the library. */
+export function resolve(key, page, library = LIBRARY) {
+  if (!page.lib) return page;
+  const lib = librarySpec(page.lib, library);
+  if (!lib) throw new Error(`state: '${key}' names ${page.lib}, which the library's schema lacks`);
+  const spec = { ...page };
+  if (page.names) return { ...spec, type: 'enum', values: lib.names };
+  if (lib.type === 'enum') return { ...spec, type: 'enum', values: page.values ?? lib.values };
+  if (lib.type === 'boolean') return { ...spec, type: 'bool' };
+  return { ...spec, type: lib.type === 'integer' ? 'int' : 'number', min: lib.min, max: lib.max, minExclusive: !!lib.minExclusive };
+}
+
+export const SCHEMA = Object.fromEntries(Object.entries(PAGE).map(([k, s]) => [k, resolve(k, s)]));
 
 function parseValue(spec, text) {
   switch (spec.type) {
@@ -76,7 +112,8 @@ function parseValue(spec, text) {
     }
     case 'number': {
       const v = Number(text);
-      return Number.isFinite(v) && v >= spec.min && v <= spec.max ? v : spec.default;
+      const low = spec.minExclusive ? v > spec.min : v >= spec.min;
+      return Number.isFinite(v) && low && v <= spec.max ? v : spec.default;
     }
     case 'enum':
       return spec.values.includes(text) ? text : spec.default;

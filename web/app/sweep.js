@@ -7,6 +7,7 @@
 import { LogLogChart } from './chart.js';
 import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 import { sweepPoints, estimatePoints, refusal, largestFit, LONG_SWEEP_SECONDS } from './plan.js';
+import { SCHEMA } from './state.js';
 
 /**
  * @param {object} cfg
@@ -151,7 +152,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       input.value = String(state[c.stateKey]);
     } else if (c.type === 'range') {
       // A slider with its value beside it (e.g. the planted pair's correlation ρ).
-      input = el('input', { name: c.stateKey, type: 'range', min: c.min, max: c.max, step: c.step || 'any' });
+      input = el('input', { name: c.stateKey, type: 'range', min: c.min ?? SCHEMA[c.stateKey]?.min, max: c.max ?? SCHEMA[c.stateKey]?.max, step: c.step || 'any' });
       input.value = String(state[c.stateKey]);
       const shown = el('output', { for: `${id}-${c.stateKey}` }, input.value);
       input.id = `${id}-${c.stateKey}`;
@@ -159,7 +160,9 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       form.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
       continue;
     } else {
-      input = el('input', { name: c.stateKey, type: 'number', min: c.min, max: c.max, step: c.step || 'any', required: true });
+      // Limits from the state schema, i.e. from the library's (state.js).
+      const spec = SCHEMA[c.stateKey] ?? {};
+      input = el('input', { name: c.stateKey, type: 'number', min: spec.min, max: spec.max, step: c.step || (spec.type === 'int' ? 1 : 'any'), required: true });
       input.value = String(state[c.stateKey]);
     }
     form.append(el('label', { title: c.title }, `${c.label} `, input));

@@ -46,9 +46,9 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
     fitLast: 0,
     seriesName: (r) => (r.method === 'polynomial' ? `polynomial g=${r.degree ?? state.degree}${r.poly ? ` (${r.poly})` : ''}` : r.method),
     controls: [
-      { stateKey: 'en', label: 'n', type: 'number', min: 16, max: 65536, step: 1 },
-      { stateKey: 'ed', label: 'd', type: 'number', min: 1, max: 64, step: 1 },
-      { stateKey: 'degree', label: 'degree g', type: 'number', min: 0, max: 12, step: 1 },
+      { stateKey: 'en', label: 'n', type: 'number' },
+      { stateKey: 'ed', label: 'd', type: 'number' },
+      { stateKey: 'degree', label: 'degree g', type: 'number' },
       { stateKey: 'poly', label: 'polynomial', type: 'select', options: [['taylor', 'Taylor'], ['chebyshev', 'Chebyshev on [−R, R]']] },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
@@ -108,8 +108,8 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
     x: { key: 'n', label: 'n (tokens)', choices: N_CHOICES, minKey: 'nmin', maxKey: 'nmax' },
     y: { key: 'median_ms', label: 'median time (ms)' },
     controls: [
-      { stateKey: 'd', label: 'd', type: 'number', min: 1, max: 4096, step: 1 },
-      { stateKey: 'B', label: 'B', type: 'number', min: 0.01, max: 100, title: 'entries uniform in [−B, B]' },
+      { stateKey: 'd', label: 'd', type: 'number' },
+      { stateKey: 'B', label: 'B', type: 'number', title: 'entries uniform in [−B, B]' },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => (method === 'exact_reference' && n > REFERENCE_MAX_N

@@ -42,8 +42,8 @@ export function mountPairs({ client, info, methods, state, saveState }) {
       { stateKey: 'pgen', label: 'instances', type: 'select', options: GENERATORS },
       { stateKey: 'prho', label: 'planted ρ', type: 'range', min: 0, max: 1, step: 0.01,
         title: 'correlation of the planted pair; the rest are independent' },
-      { stateKey: 'pd', label: 'd (dimensions)', type: 'number', min: 1, max: 4096, step: 1 },
-      { stateKey: 'pseeds', label: 'instances per point', type: 'number', min: 1, max: 20, step: 1 },
+      { stateKey: 'pd', label: 'd (dimensions)', type: 'number' },
+      { stateKey: 'pseeds', label: 'instances per point', type: 'number' },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => {

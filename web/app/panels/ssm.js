@@ -33,8 +33,8 @@ export function mountSsm({ client, info, methods, state, saveState }) {
     x: { key: 'L', label: 'L (sequence length)', choices: L_CHOICES, minKey: 'Lmin', maxKey: 'Lmax' },
     y: { key: 'median_ms', label: 'median time (ms)' },
     controls: [
-      { stateKey: 'sD', label: 'D (width)', type: 'number', min: 1, max: 4096, step: 1 },
-      { stateKey: 'sN', label: 'N (state)', type: 'number', min: 1, max: 256, step: 1 },
+      { stateKey: 'sD', label: 'D (width)', type: 'number' },
+      { stateKey: 'sN', label: 'N (state)', type: 'number' },
       { stateKey: 'threads', label: 'threads', type: 'threads' },
     ],
     request: (method, L, s) => (method === 'attention_block' && L > ATTENTION_MAX_L

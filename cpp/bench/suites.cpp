@@ -1,0 +1,119 @@
+// Every bench suite's own keys, as specs of the same shape as a method's
+// options (common/schema.hpp): the bench reads them through these, the page
+// builds its sweep controls and URL limits from them (sq.schema().suites).
+#include <string>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "common/schema.hpp"
+#include "pairs/documents.hpp"
+#include "pairs/pairs.hpp"
+#include "ssm/ssm.hpp"
+
+namespace subquad {
+
+namespace {
+
+constexpr double kSafe = 9007199254740991.0;  // 2^53 − 1: an exact integer in JS and double
+
+std::vector<OptionSpec> matrix_options() {
+  using T = OptionType;
+  return {
+      {"dist", T::choice, "uniform", 0, 0, {"uniform", "gaussian"}, "input entries: uniform in [−B, B] or gaussian"},
+      {"B", T::number, "1", 0, 1e4, {}, "entries uniform in [−B, B] (the bounded-entry model)", true},
+      {"std", T::number, "1", 0, 1e4, {}, "standard deviation of gaussian entries", true},
+  };
+}
+
+std::vector<Suite> make_suites() {
+  using T = OptionType;
+  const OptionSpec seed{"seed", T::integer, "1", 0, kSafe, {}, "seed of the inputs"};
+  const OptionSpec min_ms{"min_ms", T::number, "200", 0, 1e6, {}, "repeat until this many ms have passed; the median is reported"};
+  const OptionSpec threads{"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"};
+  std::vector<std::string> attention_methods;
+  for (const auto& m : attention::methods()) attention_methods.push_back(m.name);
+  std::vector<std::string> construction_methods = attention_methods;
+  construction_methods.push_back("sketch_reader");
+
+  std::vector<Suite> s;
+  Suite attention{"attention", "one attention method at one shape: kernel time, GFLOP/s, error on sampled rows", "attention",
+                  {{"method", T::choice, "exact", 0, 0, attention_methods, "the attention method"},
+                   {"n", T::integer, "1024", 1, 1 << 24, {}, "tokens"},
+                   {"d", T::integer, "64", 1, 4096, {}, "head width"},
+                   seed, min_ms,
+                   {"check_rows", T::integer, "16", 0, 1 << 24, {}, "rows checked against the double-precision reference"}}};
+  for (auto& o : matrix_options()) attention.options.push_back(o);
+  s.push_back(attention);
+
+  Suite poly{"poly_degree", "the smallest polynomial degree for an error target as B grows, and its time against flash",
+             "attention",
+             {{"n", T::integer, "4096", 1, 1 << 24, {}, "tokens"},
+              {"d", T::integer, "8", 1, 4096, {}, "head width"},
+              seed,
+              {"min_ms", T::number, "100", 0, 1e6, {}, "repeat until this many ms have passed"},
+              {"check_rows", T::integer, "64", 1, 1 << 24, {}, "rows checked against the reference"},
+              {"target", T::number, "0.001", 0, 0.5, {}, "the error to reach", true}}};
+  for (auto& o : matrix_options()) poly.options.push_back(o);
+  s.push_back(poly);
+
+  std::vector<std::string> ssm_methods, pairs_methods;
+  for (const auto& m : ssm::methods()) ssm_methods.push_back(m.name);
+  for (const auto& m : pairs::methods()) pairs_methods.push_back(m.name);
+  s.push_back({"ssm", "a selective scan or a whole block at one shape: time, GFLOP/s, GB/s, error", "ssm",
+               {{"method", T::choice, "scan", 0, 0, ssm_methods, "the SSM method"},
+                {"L", T::integer, "4096", 1, 1 << 24, {}, "sequence length"},
+                {"D", T::integer, "256", 1, 4096, {}, "channels"},
+                {"N", T::integer, "16", 1, 1024, {}, "state size (a block's N is at most 256)"},
+                seed, min_ms,
+                {"check_channels", T::integer, "8", 0, 65536, {}, "scan channels checked against the reference"},
+                {"check_rows", T::integer, "32", 0, 1 << 24, {}, "block rows checked against the reference"}}});
+
+  s.push_back({"pairs", "one pair-search method on generated instances: time, candidates, recall", "pairs",
+               {{"method", T::choice, "gram", 0, 0, pairs_methods, "the pair-search method"},
+                {"gen", T::choice, "gaussian", 0, 0, {"gaussian", "sparse", "planted", "planted_sparse", "ovhard"},
+                 "the instances"},
+                {"n", T::integer, "1024", 2, 1 << 20, {}, "vectors"},
+                {"d", T::integer, "128", 1, 65536, {}, "dimensions"},
+                {"rho", T::number, "0.9", -1, 1, {}, "correlation of the planted pair"},
+                {"density", T::number, "0.1", 0, 1, {}, "fraction of ones (sparse instances)", true},
+                seed,
+                {"seeds", T::integer, "1", 1, 1000, {}, "instances per point"},
+                min_ms}});
+
+  // Keys beyond these go to the attention method (e.g. degree for polynomial).
+  s.push_back({"construction", "the Alman–Yu construction: one attention layer (or the reader) on random 0/1 documents",
+               "attention",
+               {{"problem", T::choice, "maxip", 0, 0, {"maxip", "ov"}, "max inner product or orthogonal vectors"},
+                {"method", T::choice, "exact", 0, 0, construction_methods, "the attention method, or sketch_reader"},
+                {"n", T::integer, "256", 2, 65535, {}, "documents per set"},
+                {"l", T::integer, "64", 1, 4096, {}, "words per document (maxip needs 4)"},
+                {"density", T::number, "0.25", 0, 1, {}, "fraction of ones", true},
+                {"beta", T::number, "2", 0, 1e4, {}, "β = beta·ln n", true},
+                {"state", T::integer, "1024", 1, 1 << 24, {}, "floats of state the reader keeps"},
+                seed,
+                {"seeds", T::integer, "1", 1, 1000, {}, "instances per point"},
+                threads, min_ms}});
+
+  s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
+               {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});
+  s.push_back({"peak", "the per-core SIMD ceiling and the flash QKᵀ micro-kernel's share of it", "", {min_ms}});
+  return s;
+}
+
+}  // namespace
+
+const std::vector<Suite>& suites() {
+  static const std::vector<Suite> s = make_suites();
+  return s;
+}
+
+const std::vector<Limit>& limits() {
+  static const std::vector<Limit> l = {
+      {"documents.vocab", 1, double(pairs::kMaxVocab), "words kept in the vocabulary (by document frequency)"},
+      {"documents.count", 1, double(pairs::kMaxDocuments), "documents per call"},
+      {"documents.bytes", 1, double(pairs::kMaxTextBytes), "bytes of text per call (UTF-8)"},
+  };
+  return l;
+}
+
+}  // namespace subquad
