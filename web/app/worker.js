@@ -8,7 +8,9 @@
 //               progress, done { id, cancelled, done, total }, result, fatal.
 /* global subquad, subquadDocumentsOp */
 'use strict';
-importScripts('../lib/subquad.js', 'documents-op.js');
+importScripts('../lib/subquad.js');
+// The library's families, one file each beside it (web/lib/<family>.js).
+importScripts(...subquad.FAMILIES.map((f) => `../lib/${f}.js`), 'documents-op.js');
 
 // Set once by init; the queue holds runs that wait, in the order they came.
 // Each run carries its own state ({ id, requests, cancelled }): nothing about

@@ -8,6 +8,12 @@
 //   sq.measure({ suite: 'attention', method: 'exact', n: 4096, d: 64 });
 //   sq.dispose();
 //
+// This file is the core: loading, the heap plumbing, errors, the schema and
+// the one cost call, measurements, cancel. Each family's methods live in a
+// file of their own beside it (attention.js, ssm.js, pairs.js), installed on
+// the same api object; a classic worker loads them with importScripts
+// (subquad.FAMILIES lists them), Node with require.
+//
 // Two builds of the same C++ sources: `mt` (SIMD + pthreads, needs
 // SharedArrayBuffer, i.e. cross-origin isolation in browsers) and `st` (SIMD
 // only, runs everywhere). 'auto' picks mt when it can run.
@@ -91,6 +97,18 @@
   function unwrap(result) {
     if (result && typeof result.error === 'string') fail(result.error);
     return result;
+  }
+
+  // The families' JS, one file each beside this one (web/lib/<family>.js).
+  const FAMILIES = ['attention', 'ssm', 'pairs'];
+
+  function familyInstallers() {
+    if (isNode) {
+      // Literal paths, so bundlers see them.
+      return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js') };
+    }
+    const loaded = globalThis.subquadFamilies || {};
+    return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
   }
 
   function loadScript(url, globalName) {
@@ -243,23 +261,6 @@
       if (bytes > budget) fail(`${params}: ${what} need ${mib(bytes)} MiB, memory budget is ${mib(budget)} MiB`);
     }
 
-    // Pair search inputs: X (n×d) and optional Y (m×d), checked against their shapes.
-    function pairsData({ X, n, d, Y, m }) {
-      positiveInt('n', n, 1 << 24);
-      positiveInt('d', d, 65536);
-      const inputs = { X: floatArray('X', X, n * d, 'n·d') };
-      let rows = n;
-      if (Y !== undefined && Y !== null) {
-        positiveInt('m', m, 1 << 24);
-        inputs.Y = floatArray('Y', Y, m * d, 'm·d');
-        rows += m;
-      } else if (m !== undefined && m !== null) {
-        fail('m: given without Y (pass both for a bichromatic problem)');
-      }
-      withinBudget('n, d', 'inputs', 4 * rows * d);
-      return { inputs, m: inputs.Y ? m : 0 };
-    }
-
     const api = {
       SubquadError,
       module: Module,
@@ -292,33 +293,6 @@
       },
 
       /**
-       * Runs an attention method: Q is n×d, K and V are n_k×d (n_k = n unless
-       * given; the exact methods take n_k ≠ n). With options.return_lse the
-       * result also holds lse, each row's natural-log log-sum-exp. Returns
-       * { O, lse?, ms (the kernel alone), validate_ms, threads, scale, flops, stats }.
-       */
-      attention(method, { Q, K, V, n, n_k, d }, options = {}) {
-        check();
-        const limits = api.schema().families.attention.dims;
-        positiveInt('n', n, limits.n.max);
-        if (n_k === undefined || n_k === null) n_k = n;
-        positiveInt('n_k', n_k, limits.n_k.max);
-        positiveInt('d', d, limits.d.max);
-        Q = floatArray('Q', Q, n * d, 'n·d');
-        K = floatArray('K', K, n_k * d, 'n_k·d');
-        V = floatArray('V', V, n_k * d, 'n_k·d');
-        const lse = options && (options.return_lse === true || options.return_lse === 1 || options.return_lse === '1' ||
-          options.return_lse === 'true');
-        const outputs = { O: 4 * n * d };
-        if (lse) outputs.lse = 4 * n;
-        withinBudget('n, n_k, d', 'inputs and output', 4 * (2 * n * d + 2 * n_k * d + (lse ? n : 0)));
-        const { result, copies } = withHeap({ Q, K, V }, outputs, (p) =>
-          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, p.lse || 0, n, n_k, d, stringify(options))),
-        );
-        return lse ? { ...result, O: copies.O, lse: copies.lse } : { ...result, O: copies.O };
-      },
-
-      /**
        * Every family's methods, inputs, options (type, default, limits, doc)
        * and dimension limits: { families: { attention: { summary, paper, dims,
        * methods: { flash: { summary, exact, inputs, options } } } } }.
@@ -338,159 +312,6 @@
         check();
         if (!dims || typeof dims !== 'object') fail('dims: must be an object of dimensions');
         return unwrap(Module.cost(String(family), String(method), dims, stringify(options)));
-      },
-
-      /** The method's cost model at a shape: { flops, bytes, memory_bytes }. */
-      attentionCost(method, n, d, options = {}) {
-        check();
-        return unwrap(Module.attentionCost(String(method), n, d, stringify(options)));
-      },
-
-      // ---- SSM family (cpp/ssm/, cpp/bindings/ssm_bindings.cpp) ----
-
-      /**
-       * Runs a selective scan: x, delta (L×D), A (D×N), B, C (L×N), Dskip (D).
-       * Returns { y, ms, threads, stats }.
-       */
-      ssmScan(method, { x, delta, A, B, C, Dskip, L, D, N }, options = {}) {
-        check();
-        positiveInt('L', L, 1 << 24);
-        positiveInt('D', D, 65536);
-        positiveInt('N', N, 1024);
-        x = floatArray('x', x, L * D, 'L·D');
-        delta = floatArray('delta', delta, L * D, 'L·D');
-        A = floatArray('A', A, D * N, 'D·N');
-        B = floatArray('B', B, L * N, 'L·N');
-        C = floatArray('C', C, L * N, 'L·N');
-        Dskip = floatArray('Dskip', Dskip, D, 'D');
-        withinBudget('L, D, N', 'inputs and output', 4 * (3 * L * D + 2 * L * N + D * N + D));
-        const { result, copies } = withHeap({ x, delta, A, B, C, Dskip }, { y: 4 * L * D }, (p) =>
-          unwrap(Module.ssmScan(String(method), p.x, p.delta, p.A, p.B, p.C, p.Dskip, p.y, L, D, N, stringify(options))),
-        );
-        return { ...result, y: copies.y };
-      },
-
-      /**
-       * Runs a block (mamba_block, attention_block, …) of width D with seeded
-       * weights (options.seed) on x (L×D); without x the module generates it
-       * (options.input_seed). Returns { y, ms, threads, ... }.
-       */
-      ssmBlock(method, { x, L, D }, options = {}) {
-        check();
-        positiveInt('L', L, 1 << 24);
-        positiveInt('D', D, 4096);
-        const bytes = 4 * L * D;
-        withinBudget('L, D', 'input and output', 2 * bytes);
-        const inputs = x === undefined || x === null ? {} : { x: floatArray('x', x, L * D, 'L·D') };
-        const { result, copies } = withHeap(inputs, { y: bytes }, (p) =>
-          unwrap(Module.ssmBlock(String(method), p.x || 0, p.y, L, D, stringify(options))),
-        );
-        return { ...result, y: copies.y };
-      },
-
-      /** The SSM method's cost model at a shape: { flops, bytes, memory_bytes }. */
-      ssmCost(method, L, D, N, options = {}) {
-        check();
-        return unwrap(Module.ssmCost(String(method), L, D, N, stringify(options)));
-      },
-
-      // ---- end of the SSM family ----
-
-      // ---- Pair search (cpp/pairs/; THEORY.md §3, §5) ---------------------
-      // Vectors are row-major Float32Arrays: X is n×d; Y (m×d) makes the
-      // problem bichromatic. Problems: msd, lsd (cosine), maxip, minip
-      // (inner product, optional threshold), ov. Ties: smallest (i, j).
-
-      /**
-       * Runs a pair-search method; returns { i, j, value, found, candidates,
-       * totalPairs, ms, threads, stats } (i = j = -1 when no valid pair exists).
-       * options: problem, threshold, tables, bits, bands, rows, seed, threads;
-       * gamma (≥ 1) also checks the pair against the exact optimum → result.check.
-       */
-      pairs(method, { X, n, d, Y, m } = {}, options = {}) {
-        check();
-        const data = pairsData({ X, n, d, Y, m });
-        const { gamma, ...rest } = options || {};
-        const { result } = withHeap(data.inputs, {}, (p) =>
-          unwrap(Module.pairsRun(String(method), p.X, n, d, p.Y || 0, data.m, stringify(rest))),
-        );
-        if (gamma !== undefined && gamma !== null && result.i >= 0) {
-          result.check = api.pairsCheck(rest.problem || 'msd', { X, n, d, Y, m }, result, gamma);
-        }
-        return result;
-      },
-
-      /**
-       * The most (problem 'msd') or least ('lsd') similar pair by one attention
-       * layer with a masked diagonal (THEORY.md §3; cpp/experiments/construction.hpp):
-       * Q = ±β·U, K = U, V = [U | position codes], β = beta·ln n. options:
-       * problem, method (an attention method with a diagonal mask: flash,
-       * exact, exact_reference), beta (default 100), threads. Returns { found,
-       * i, j, value (exact cosine), estimate (read from the output), decoded
-       * (partner named by the codes, no row scan), beta, zeroRows, ms }.
-       */
-      pairsByAttention({ X, n, d } = {}, options = {}) {
-        check();
-        const data = pairsData({ X, n, d });
-        withinBudget('n, d', 'Q, K, V and the output of the attention layer', 16 * n * (d + 21));
-        const { result } = withHeap(data.inputs, {}, (p) =>
-          unwrap(Module.pairsByAttention(p.X, n, d, stringify(options))),
-        );
-        return result;
-      },
-
-      /** γ-checker: { ok, optimum, value, ratio } for the pair (i, j) against the exact optimum. */
-      pairsCheck(problem, { X, n, d, Y, m } = {}, { i, j } = {}, gamma = 1) {
-        check();
-        const data = pairsData({ X, n, d, Y, m });
-        if (!Number.isInteger(i) || !Number.isInteger(j)) fail(`i, j: got ${i}, ${j}, must be integers`);
-        if (typeof gamma !== 'number' || !(gamma >= 1)) fail(`gamma: got ${gamma}, must be a number >= 1`);
-        const { result } = withHeap(data.inputs, {}, (p) =>
-          unwrap(Module.pairsCheck(String(problem), p.X, n, d, p.Y || 0, data.m, i, j, gamma)),
-        );
-        return result;
-      },
-
-      /**
-       * A seeded instance: gen = gaussian | sparse | planted | planted_sparse | ovhard;
-       * returns { X, n, d, planted: [i, j] or null }.
-       */
-      pairsGenerate(gen, options = {}) {
-        check();
-        const { n = 1024, d = 128 } = options || {};
-        positiveInt('n', n, 1 << 20);
-        positiveInt('d', d, 65536);
-        withinBudget('n, d', 'the generated vectors', 8 * n * d);
-        return unwrap(Module.pairsGenerate(String(gen), stringify(options)));
-      },
-
-      /**
-       * Documents → vectors: texts is an array of strings (one per document);
-       * options: vocab (words kept, by document frequency), weighting
-       * ('binary' | 'tfidf'), stopwords (true: drop English stop-words).
-       * Returns { X, n, d, vocab, tokens (vocab ids per document), notes }.
-       */
-      documents(texts, options = {}) {
-        check();
-        if (!Array.isArray(texts)) fail('texts: must be an array of strings (one per document)');
-        if (texts.length < 1 || texts.length > 20000) fail(`texts: got ${texts.length} documents, must be between 1 and 20000`);
-        let chars = 0;
-        for (let k = 0; k < texts.length; k++) {
-          if (typeof texts[k] !== 'string') fail(`texts: entry ${k} is not a string`);
-          chars += texts[k].length;
-          if (chars > 16 * 1048576) fail('texts: more than 16777216 characters in all (limit 16 MiB)');
-        }
-        const { weighting = 'binary' } = options || {};
-        if (weighting !== 'binary' && weighting !== 'tfidf') fail(`weighting: got '${weighting}', must be binary or tfidf`);
-        return unwrap(Module.pairsDocuments(texts, stringify(options)));
-      },
-
-      /** The tokeniser documents() uses: lowercase words of any script, in order. */
-      tokenize(text) {
-        check();
-        if (typeof text !== 'string') fail('text: must be a string');
-        if (text.length > 16 * 1048576) fail('text: more than 16777216 characters (limit 16 MiB)');
-        return unwrap(Module.pairsTokenize(text)).tokens;
       },
       // ---- end of pair search ----------------------------------------------
 
@@ -540,8 +361,13 @@
         if (Module.PThread) Module.PThread.terminateAllThreads();
       },
     };
+    const core = { Module, check, fail, unwrap, stringify, positiveInt, floatArray, withinBudget, withHeap };
+    for (const [name, install] of Object.entries(familyInstallers())) {
+      if (typeof install !== 'function') fail(`load: web/lib/${name}.js is not loaded (load it beside subquad.js)`);
+      install(api, core);
+    }
     return api;
   }
 
-  return { createSubquad, SubquadError, simdSupported, threadsSupported };
+  return { createSubquad, SubquadError, simdSupported, threadsSupported, FAMILIES };
 });
