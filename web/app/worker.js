@@ -1,16 +1,16 @@
 // The one owner of the WASM module: the page never calls kernels on its main
 // thread. This file only loads the module, queues runs, runs their requests,
 // cancels and answers quick calls; what a request means lives elsewhere
-// (the library's measure(), web/app/documents-op.js).
+// (the library's measure() and similarDocuments()).
 // Messages in:  init { flavour, threads, calibrate }, run { id, requests },
 //               cancel { id }, call { id, fn, args }.
 // Messages out: ready, calibrated, started { id }, record, record-error,
 //               progress, done { id, cancelled, done, total }, result, fatal.
-/* global subquad, subquadDocumentsOp */
+/* global subquad */
 'use strict';
 importScripts('../lib/subquad.js');
 // The library's families, one file each beside it (web/lib/<family>.js).
-importScripts(...subquad.FAMILIES.map((f) => `../lib/${f}.js`), 'documents-op.js');
+importScripts(...subquad.FAMILIES.map((f) => `../lib/${f}.js`));
 
 // Set once by init; the queue holds runs that wait, in the order they came.
 // Each run carries its own state ({ id, requests, cancelled }): nothing about
@@ -34,7 +34,7 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
   const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
   // Requests that are not bench measurements: { op, ... } → a record.
-  lab = { sq, ops: subquadDocumentsOp(sq) };
+  lab = { sq, ops: { similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }) } };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), schema: sq.schema(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
