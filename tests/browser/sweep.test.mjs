@@ -25,12 +25,20 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
   // Exact attention is Θ(n²); small n carry fixed costs, so accept a broad band.
   assert.ok(slope > 1.4 && slope < 2.4, `slope ${slope}`);
   assert.ok(await page.locator('.u-legend').isVisible());
+  // Every fitted slope comes with its 95 % interval and r², in the caption and the legend.
+  assert.match(caption, /exact \d+\.\d+ ± \d+\.\d+ \(r² [01]\.\d{3}, \d points\)/);
+  assert.match(await page.textContent('.u-legend'), /exact \(slope \d+\.\d+ ± \d+\.\d+, r² [01]\.\d{3}\)/);
+  // Every timed point shows its spread in the tooltip: hover the last point.
+  const box = await page.locator('#sweep-chart .u-over').boundingBox();
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+  await page.waitForSelector('#sweep-chart .chart-tooltip:not([hidden])');
+  assert.match(await page.textContent('#sweep-chart .chart-tooltip'), /IQR [\d.e+-]+–[\d.e+-]+, range [\d.e+-]+–[\d.e+-]+ ms, \d+ reps/);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=csv]')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv.length, 6);
   const header = csv[0].split(',');
-  for (const k of ['method', 'n', 'median_ms', 'gflops', 'error']) assert.ok(header.includes(k), k);
+  for (const k of ['method', 'n', 'median_ms', 'gflops', 'error', 'min_ms', 'q1_ms', 'q3_ms', 'max_ms', 'timed']) assert.ok(header.includes(k), k);
   const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=json]')]);
   const lines = readFileSync(await jsonDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((r) => r.n), [128, 256, 512, 1024, 2048]);

@@ -3,7 +3,7 @@
 // vertical reference lines mark values such as B = √log n or a crossover.
 // Charts only draw what they are given: no data comes from formulas here.
 import uPlot from '../vendor/uPlot.esm.js';
-import { fitLogLog } from './fit.js';
+import { fitLogLog, spreadOf } from './fit.js';
 
 // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
@@ -75,7 +75,9 @@ export class LogLogChart {
   label(name) {
     if (!this.o.fit) return name;
     const f = this.fits().get(name);
-    return f ? `${name} (slope ${f.slope.toFixed(2)})` : name;
+    if (!f) return name;
+    const ci = f.ci95 ? ` ± ${((f.ci95[1] - f.ci95[0]) / 2).toFixed(2)}` : '';
+    return `${name} (slope ${f.slope.toFixed(2)}${ci}, r² ${f.r2.toFixed(3)})`;
   }
 
   rebuild() {
@@ -185,7 +187,16 @@ export class LogLogChart {
       if (!p) continue;
       const r = p.record || {};
       const keys = ['median_ms', 'gflops', 'error', 'threads', 'flavour'].filter((k) => k in r);
-      lines.push(`${name}: ${keys.map((k) => `${k}=${typeof r[k] === 'number' ? Number(r[k].toPrecision(3)) : r[k]}`).join(' ')}`);
+      let line = `${name}: ${keys.map((k) => `${k}=${typeof r[k] === 'number' ? Number(r[k].toPrecision(3)) : r[k]}`).join(' ')}`;
+      // The spread of the repetitions behind a median: quartiles and extremes.
+      const s = spreadOf(r);
+      const g = (v) => Number(v.toPrecision(3));
+      if (s.min !== null && s.max !== null) {
+        line += s.q1 !== null && s.q3 !== null
+          ? ` (IQR ${g(s.q1)}–${g(s.q3)}, range ${g(s.min)}–${g(s.max)} ms${r.reps ? `, ${r.reps} reps` : ''})`
+          : ` (range ${g(s.min)}–${g(s.max)} ms)`;
+      }
+      lines.push(line);
     }
     if (!lines.length) {
       this.tooltip.hidden = true;

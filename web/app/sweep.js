@@ -5,6 +5,7 @@
 // long or too large), progress/ETA/cancel, chart, caption and exports.
 // What to run and what it costs is decided in ./plan.js (pure, tested in Node).
 import { LogLogChart } from './chart.js';
+import { slopeText } from './fit.js';
 import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 import { sweepPoints, estimatePoints, refusal, largestFit, LONG_SWEEP_SECONDS } from './plan.js';
 import { SCHEMA } from './state.js';
@@ -256,9 +257,9 @@ function sweepCharts(cfg) {
     const { chart, records } = self;
     const extra = cfg.caption ? cfg.caption(chart, records) : '';
     const parts = [];
-    for (const [name, f] of chart.fits()) if (f) parts.push(`${name} ${f.slope.toFixed(2)}`);
+    for (const [name, f] of chart.fits()) if (f) parts.push(`${name} ${slopeText(f)}`);
     const slopes = cfg.fit !== false && parts.length
-      ? `Measured log-log slopes${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join(', ')}. `
+      ? `Measured log-log slopes (± 95 % interval)${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join('; ')}. `
       : '';
     captionEl.textContent = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
     chart.setRefLines(cfg.refLines ? cfg.refLines(chart, state, records) : []);
