@@ -129,6 +129,27 @@ export async function estimateAttention(r, env) {
   return { seconds: timedSeconds(one, r.min_ms ?? 200) + check, memory: c.memory_bytes + 16 * r.n * r.d };
 }
 
+/**
+ * Suite "poly_degree": the search runs the polynomial method at g = 0, 1, …
+ * until the sampled error meets the target (each checked on check_rows rows),
+ * then times it and flash. Which degree it stops at is not known before the
+ * run: the estimate assumes it goes up to g = 8.
+ */
+export async function estimatePolyDegree(r, env) {
+  const threads = threadsOf(r, env.info);
+  const speed = methodSpeed('polynomial', { ...env, threads });
+  let seconds = 0;
+  let memory = 0;
+  for (let g = 0; g <= 8; g++) {
+    const c = await libraryCost(env, 'attention', 'polynomial', { n: r.n, d: r.d }, { threads: r.threads, degree: g });
+    seconds += c.flops / (speed * 1e9) + (4 * (r.check_rows ?? 64) * r.n * r.d) / (methodSpeed('exact_reference', env) * 1e9);
+    memory = Math.max(memory, c.memory_bytes);
+  }
+  const flash = await libraryCost(env, 'attention', 'flash', { n: r.n, d: r.d }, { threads: r.threads });
+  seconds += 2 * timedSeconds(flash.flops / (methodSpeed('flash', { ...env, threads }) * 1e9), r.min_ms ?? 100);
+  return { seconds, memory: memory + 16 * r.n * r.d };
+}
+
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
 export async function estimateSsm(r, env) {
   const threads = threadsOf(r, env.info);

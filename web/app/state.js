@@ -22,7 +22,7 @@ const PAGE = {
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
-  run: { type: 'enum', values: ['single', 'sweep', 'errors', 'versus'], default: 'single' }, // what autorun runs
+  run: { type: 'enum', values: ['single', 'sweep', 'errors', 'degree', 'versus'], default: 'single' }, // what autorun runs
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -44,6 +44,13 @@ const PAGE = {
   ed: { lib: 'dim:attention.d', default: 8 },
   degree: { lib: 'option:attention.polynomial.degree', default: 4 },
   poly: { lib: 'option:attention.polynomial.poly', default: 'chebyshev' },
+  // attention panel: the degree (rank, time) a fixed error needs as B grows
+  gmethods: { type: 'list', default: 'polynomial' },
+  gBmin: { lib: 'suite:poly_degree.B', default: 0.25 },
+  gBmax: { lib: 'suite:poly_degree.B', default: 3 },  // past √ln 4096 = 2.88
+  gn: { lib: 'suite:poly_degree.n', default: 4096 },
+  gd: { lib: 'suite:poly_degree.d', default: 8 },
+  gtarget: { lib: 'suite:poly_degree.target', default: 0.001 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

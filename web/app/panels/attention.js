@@ -4,7 +4,7 @@ import { toQuery } from '../state.js';
 import { measuredCrossover } from '../fit.js';
 import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
-import { estimateAttention } from '../plan.js';
+import { estimateAttention, estimatePolyDegree } from '../plan.js';
 import { panelEntry } from '../catalog.js';
 import { $, el, fmt, showError, runWithProgress } from '../ui.js';
 
@@ -14,6 +14,7 @@ const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with 
 export function mountAttention(ctx) {
   mountTimeSweep(ctx);
   mountErrorSweep(ctx);
+  mountDegreeSweep(ctx);
   mountSingleRun(ctx);
 }
 
@@ -54,7 +55,8 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
     ],
     request: (method, B, s) => ({ suite: 'attention', method, n: s.en, d: s.ed, B, min_ms: 0, check_rows: 64,
       ...pickOptions('attention', method, { scale: 'inv_d', degree: s.degree, poly: s.poly, threads: s.threads }) }),
-    refLines: (chart, s) => [{ x: Math.sqrt(Math.log(s.en)), label: `B = √ln n = ${Math.sqrt(Math.log(s.en)).toFixed(2)}` }],
+    // No √ln n line here: at a fixed degree the jump sits where B² outgrows
+    // g, whatever n is. The threshold in n belongs to the degree sweep below.
     caption: (chart, records) => {
       const poly = records.filter((r) => r.method === 'polynomial').sort((a, b) => a.B - b.B);
       if (!poly.length) return '';
@@ -69,6 +71,68 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
     },
   });
   if (state.autorun && state.panel === 'attention' && state.run === 'errors') sweep.run();
+}
+
+// ---- degree needed vs B ------------------------------------------------------
+
+// The middle step between "error vs B at a fixed degree" and the theorem: for
+// a fixed error, the degree g (so the rank C(d+g, g), so the time) the
+// polynomial method needs as B grows, and its speed-up over flash vanishing.
+function mountDegreeSweep({ client, info, methods, state, saveState }) {
+  if (!methods.attention.some((m) => m.name === 'polynomial')) return;
+  const sweep = mountSweep({
+    id: 'degree',
+    label: `${panelEntry('attention').title} degree-vs-B sweep`,
+    estimate: estimatePolyDegree,
+    mount: $('#attention-degree-sweep'),
+    client, info, state, saveState,
+    suite: 'poly_degree',
+    methods: methods.attention.filter((m) => m.name === 'polynomial'),
+    methodsKey: 'gmethods',
+    x: { key: 'B', label: 'B (entries in [−B, B])', choices: B_CHOICES, minKey: 'gBmin', maxKey: 'gBmax', format: (v) => String(v) },
+    y: { key: 'rank', label: 'rank C(d+g, g) needed' },
+    y2: { key: 'speedup', label: 'speed-up over flash (time ratio)', fit: false, fitLast: 0 },
+    fit: false,
+    fitLast: 0,
+    controls: [
+      { stateKey: 'gn', label: 'n', type: 'number' },
+      { stateKey: 'gd', label: 'd', type: 'number' },
+      { stateKey: 'gtarget', label: 'error target', type: 'number', title: 'the sampled relative error each degree must reach' },
+      { stateKey: 'threads', label: 'threads', type: 'threads' },
+    ],
+    request: (method, B, s) => ({ suite: 'poly_degree', n: s.gn, d: s.gd, B, target: s.gtarget, min_ms: 50,
+      ...pickOptions('attention', 'polynomial', { scale: 'inv_d', threads: s.threads }) }),
+    refLines: (chart, s) => [{ x: Math.sqrt(Math.log(s.gn)), label: `B = √ln n = ${Math.sqrt(Math.log(s.gn)).toFixed(2)}` }],
+    caption: (chart, records) => degreeCaption(records, state),
+  });
+  if (state.autorun && state.panel === 'attention' && state.run === 'degree') sweep.run();
+}
+
+/** The caption of the degree sweep, from its records only. */
+export function degreeCaption(records, s) {
+  const rs = [...records].sort((a, b) => a.B - b.B);
+  const found = rs.filter((r) => Number.isFinite(r.degree));
+  const missed = rs.filter((r) => !Number.isFinite(r.degree));
+  if (!rs.length) return '';
+  let text = `For error ≤ ${s.gtarget} at n = ${s.gn.toLocaleString('en')}, d = ${s.gd}: `;
+  if (found.length) {
+    const a = found[0];
+    const b = found[found.length - 1];
+    text += found.length > 1
+      ? `the degree needed grows from g = ${a.degree} at B = ${a.B} to g = ${b.degree} at B = ${b.B} (rank ${a.rank.toLocaleString('en')} → ${b.rank.toLocaleString('en')}); `
+      : `g = ${a.degree} at B = ${a.B} (rank ${a.rank.toLocaleString('en')}); `;
+    const sp = found.filter((r) => Number.isFinite(r.speedup));
+    if (sp.length) {
+      const first = sp[0];
+      const last = sp[sp.length - 1];
+      text += `the polynomial method is ${fmt(first.speedup)}× flash's speed at B = ${first.B}` +
+        (sp.length > 1 ? ` and ${fmt(last.speedup)}× at B = ${last.B}` : '') + '. ';
+      const slower = sp.find((r) => r.speedup < 1);
+      if (slower) text += `From B = ${slower.B} it is slower than exact attention. `;
+    }
+  }
+  if (missed.length) text += `No degree ≤ 12 reached the target from B = ${missed[0].B} on${missed[0].stopped ? ` (${missed[0].stopped})` : ''}.`;
+  return text.trim();
 }
 
 // Where each subquadratic series first beats the quadratic one (flash, else
