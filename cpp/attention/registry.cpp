@@ -120,21 +120,6 @@ const std::vector<Method> kMethods = {
      lsh, cost_lsh, "scale causal threads buckets chunk rounds seed"},
 };
 
-std::vector<std::string> words(const char* list) {
-  std::vector<std::string> out;
-  std::string w;
-  for (const char* c = list;; ++c) {
-    if (*c == ' ' || *c == '\0') {
-      if (!w.empty()) out.push_back(w);
-      w.clear();
-      if (*c == '\0') break;
-    } else {
-      w += *c;
-    }
-  }
-  return out;
-}
-
 constexpr double kMaxRows = 1 << 24;
 
 void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params);
@@ -168,7 +153,7 @@ Family make_family() {
       {"chunk", T::integer, "64", 1, kMaxRows, {}, "chunk length after sorting by bucket"},
       {"rounds", T::integer, "1", 1, 16, {}, "hash rounds, combined by log-sum-exp weights"},
   };
-  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, words(m.options), {}});
+  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}});
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
     const Family& fam = family();
     const Dims dims = check_dims(fam, given, {{"n_k", "n"}});
@@ -212,30 +197,24 @@ const Family& family() {
 
 Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);  // refuses unknown keys, wrong types, out of range
-  const auto& takes = v.method().options;
-  auto has = [&](const char* name) {
-    for (const auto& t : takes)
-      if (t == name) return true;
-    return false;
-  };
   Params p;
-  if (has("scale")) {
+  if (v.takes("scale")) {
     const std::string scale = v.text("scale");
     p.scale = scale == "sqrt" ? 0 : scale == "inv_d" ? 1.0 / static_cast<double>(d) : v.number("scale");
   }
-  if (has("causal")) p.causal = v.boolean("causal");
-  if (has("diagonal")) p.diagonal = v.boolean("diagonal");
-  if (has("return_lse")) p.return_lse = v.boolean("return_lse");
-  if (has("threads")) p.threads = static_cast<int>(v.integer("threads"));
-  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
-  if (has("degree")) p.degree = static_cast<int>(v.integer("degree"));
-  if (has("poly")) p.poly = v.text("poly");
-  if (has("R")) p.R = v.number("R");
-  if (has("features")) p.features = static_cast<int>(v.integer("features"));
-  if (has("window")) p.window = static_cast<std::size_t>(v.integer("window"));
-  if (has("buckets")) p.buckets = static_cast<int>(v.integer("buckets"));
-  if (has("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
-  if (has("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
+  if (v.takes("causal")) p.causal = v.boolean("causal");
+  if (v.takes("diagonal")) p.diagonal = v.boolean("diagonal");
+  if (v.takes("return_lse")) p.return_lse = v.boolean("return_lse");
+  if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (v.takes("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  if (v.takes("degree")) p.degree = static_cast<int>(v.integer("degree"));
+  if (v.takes("poly")) p.poly = v.text("poly");
+  if (v.takes("R")) p.R = v.number("R");
+  if (v.takes("features")) p.features = static_cast<int>(v.integer("features"));
+  if (v.takes("window")) p.window = static_cast<std::size_t>(v.integer("window"));
+  if (v.takes("buckets")) p.buckets = static_cast<int>(v.integer("buckets"));
+  if (v.takes("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
+  if (v.takes("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
   validate(p);
   return p;
 }

@@ -90,6 +90,27 @@ void check_option(const OptionSpec& s, const std::string& value) {
   }
 }
 
+std::vector<std::string> option_list(const char* names) {
+  std::vector<std::string> out;
+  std::string w;
+  for (const char* c = names;; ++c) {
+    if (*c == ' ' || *c == '\0') {
+      if (!w.empty()) out.push_back(w);
+      w.clear();
+      if (*c == '\0') break;
+    } else {
+      w += *c;
+    }
+  }
+  return out;
+}
+
+bool OptionValues::takes(const std::string& name) const {
+  for (const OptionSpec* s : specs_)
+    if (s->name == name) return true;
+  return false;
+}
+
 bool takes_option(const Family& family, const std::string& method, const std::string& option) {
   for (const auto& o : family.method(method).options)
     if (o == option) return true;

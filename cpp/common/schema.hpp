@@ -97,6 +97,7 @@ class OptionValues {
   bool boolean(const std::string& name) const;
   std::string text(const std::string& name) const;  // as given, or the default
   bool given(const std::string& name) const;
+  bool takes(const std::string& name) const;  // the option is one of this method's (or suite's)
   const MethodSpec& method() const { return *method_; }
 
  private:
@@ -122,6 +123,10 @@ const Suite& suite(const std::string& name);  // Error("suite", …) listing the
 // The suite's own keys of a request, checked against its specs (strictly —
 // unknown keys refused — when the suite has no family).
 OptionValues suite_values(const std::string& suite, const Options& request);
+
+// "scale causal threads" → {"scale", "causal", "threads"}: a registry entry's
+// option names, written as one string in its table.
+std::vector<std::string> option_list(const char* names);
 
 // Whether `method` of `family` takes `option` (Error when the method is unknown).
 bool takes_option(const Family& family, const std::string& method, const std::string& option);

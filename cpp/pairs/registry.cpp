@@ -115,21 +115,6 @@ const Method& find_method(const std::string& name) {
 
 namespace {
 
-std::vector<std::string> words(const char* list) {
-  std::vector<std::string> out;
-  std::string w;
-  for (const char* c = list;; ++c) {
-    if (*c == ' ' || *c == '\0') {
-      if (!w.empty()) out.push_back(w);
-      w.clear();
-      if (*c == '\0') break;
-    } else {
-      w += *c;
-    }
-  }
-  return out;
-}
-
 Family make_family() {
   Family f;
   f.name = "pairs";
@@ -151,7 +136,7 @@ Family make_family() {
       {"bands", T::integer, "0", 0, 512, {}, "minhash bands; 0 = 32"},
       {"rows", T::integer, "0", 0, 64, {}, "minhash rows per band; 0 = default"},
   };
-  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, words(m.options), {}});
+  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}});
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
     const Dims dims = check_dims(family(), given);
     Data shape;
@@ -204,12 +189,6 @@ Cost cost(const Method& m, const Data& x, const Params& p) {
 
 Params params_from(const Options& o, const std::string& method) {
   const OptionValues v(family(), method, o);
-  const auto& takes = v.method().options;
-  auto has = [&](const char* name) {
-    for (const auto& t : takes)
-      if (t == name) return true;
-    return false;
-  };
   Params p;
   p.kind = kind_from(v.text("problem"));
   if (v.text("threshold") != "none") {
@@ -217,11 +196,11 @@ Params params_from(const Options& o, const std::string& method) {
     p.threshold = v.number("threshold");
   }
   p.threads = static_cast<int>(v.integer("threads"));
-  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
-  if (has("tables")) p.tables = static_cast<int>(v.integer("tables"));
-  if (has("bits")) p.bits = static_cast<int>(v.integer("bits"));
-  if (has("bands")) p.bands = static_cast<int>(v.integer("bands"));
-  if (has("rows")) p.rows = static_cast<int>(v.integer("rows"));
+  if (v.takes("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  if (v.takes("tables")) p.tables = static_cast<int>(v.integer("tables"));
+  if (v.takes("bits")) p.bits = static_cast<int>(v.integer("bits"));
+  if (v.takes("bands")) p.bands = static_cast<int>(v.integer("bands"));
+  if (v.takes("rows")) p.rows = static_cast<int>(v.integer("rows"));
   return p;
 }
 

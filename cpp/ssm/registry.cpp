@@ -157,21 +157,6 @@ std::size_t resolved_heads(const Params& params, std::size_t D) {
 
 namespace {
 
-std::vector<std::string> words(const char* list) {
-  std::vector<std::string> out;
-  std::string w;
-  for (const char* c = list;; ++c) {
-    if (*c == ' ' || *c == '\0') {
-      if (!w.empty()) out.push_back(w);
-      w.clear();
-      if (*c == '\0') break;
-    } else {
-      w += *c;
-    }
-  }
-  return out;
-}
-
 Family make_family() {
   Family f;
   f.name = "ssm";
@@ -199,7 +184,7 @@ Family make_family() {
   };
   for (const Method& m : kMethods) {
     // Every scan computes the recurrence up to rounding; a block's "exact" is its reference.
-    MethodSpec spec{m.name, m.summary, m.kind == Kind::scan, words(m.options), {}};
+    MethodSpec spec{m.name, m.summary, m.kind == Kind::scan, option_list(m.options), {}};
     if (m.kind == Kind::block) {
       spec.exact = std::string(m.name).find("reference") != std::string::npos;
       spec.inputs = {{"x", "L×D"}};
@@ -251,23 +236,17 @@ const Family& family() {
 
 Params params_from(const Options& o, const std::string& method) {
   const OptionValues v(family(), method, o);
-  const auto& takes = v.method().options;
-  auto has = [&](const char* name) {
-    for (const auto& t : takes)
-      if (t == name) return true;
-    return false;
-  };
   Params p;
-  if (has("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
-  if (has("threads")) p.threads = static_cast<int>(v.integer("threads"));
-  if (has("N")) p.N = static_cast<std::size_t>(v.integer("N"));
-  if (has("E")) p.E = static_cast<std::size_t>(v.integer("E"));
-  if (has("expand")) p.expand = static_cast<std::size_t>(v.integer("expand"));
-  if (has("dt_rank")) p.dt_rank = static_cast<std::size_t>(v.integer("dt_rank"));
-  if (has("heads")) p.heads = static_cast<std::size_t>(v.integer("heads"));
-  if (has("causal")) p.causal = v.boolean("causal");
-  if (has("attention")) p.attention = v.text("attention");
-  if (has("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
+  if (v.takes("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
+  if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (v.takes("N")) p.N = static_cast<std::size_t>(v.integer("N"));
+  if (v.takes("E")) p.E = static_cast<std::size_t>(v.integer("E"));
+  if (v.takes("expand")) p.expand = static_cast<std::size_t>(v.integer("expand"));
+  if (v.takes("dt_rank")) p.dt_rank = static_cast<std::size_t>(v.integer("dt_rank"));
+  if (v.takes("heads")) p.heads = static_cast<std::size_t>(v.integer("heads"));
+  if (v.takes("causal")) p.causal = v.boolean("causal");
+  if (v.takes("attention")) p.attention = v.text("attention");
+  if (v.takes("seed")) p.seed = static_cast<std::uint64_t>(v.integer("seed"));
   return p;
 }
 

@@ -30,12 +30,17 @@ export function randomMatrix(rows, cols, B, seed) {
   return out;
 }
 
-/** Softmax attention in double precision, obvious loops. */
-export function attentionReference(Q, K, V, n, d, { scale = 1 / Math.sqrt(d), causal = false } = {}) {
+/**
+ * Softmax attention in double precision, obvious loops. K and V have nk rows
+ * (default n); causal: query i sees keys j ≤ i + nk − n. The result carries
+ * each row's natural-log log-sum-exp as `.lse`.
+ */
+export function attentionReference(Q, K, V, n, d, { scale = 1 / Math.sqrt(d), causal = false, nk = n } = {}) {
   const O = new Float64Array(n * d);
-  const s = new Float64Array(n);
+  const lse = new Float64Array(n);
+  const s = new Float64Array(nk);
   for (let i = 0; i < n; i++) {
-    const keys = causal ? i + 1 : n;
+    const keys = causal ? i + nk - n + 1 : nk;
     let m = -Infinity;
     for (let j = 0; j < keys; j++) {
       let dot = 0;
@@ -50,7 +55,9 @@ export function attentionReference(Q, K, V, n, d, { scale = 1 / Math.sqrt(d), ca
       for (let k = 0; k < d; k++) O[i * d + k] += a * V[j * d + k];
     }
     for (let k = 0; k < d; k++) O[i * d + k] /= sum;
+    lse[i] = m + Math.log(sum);
   }
+  O.lse = lse;
   return O;
 }
 

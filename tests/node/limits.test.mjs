@@ -84,3 +84,16 @@ test('every limit the page offers is accepted by the C++ side, and one past it i
   }
   assert.equal(checked, LIB_KEYS.length);
 });
+
+test('the bench CLI routes a shared sweep option to the methods that take it, and keeps typos for the library to refuse', async () => {
+  const { routed } = await import('../../build/bench.mjs');
+  const sq = await load('st');
+  const schema = sq.schema();
+  const point = { suite: 'attention', method: 'flash', n: 512, d: 8, degree: 4, scale: 'inv_d', threads: 1 };
+  assert.deepEqual(routed(point, schema), { suite: 'attention', method: 'flash', n: 512, d: 8, scale: 'inv_d', threads: 1 });
+  assert.equal(routed({ ...point, method: 'polynomial' }, schema).degree, 4);
+  // A typo is no option of any method: it stays, and the library names it.
+  const typo = routed({ ...point, degre: 4 }, schema);
+  assert.equal(typo.degre, 4);
+  assert.throws(() => sq.measure({ ...typo, min_ms: 0 }), { message: /^degre: unknown option for flash/ });
+});

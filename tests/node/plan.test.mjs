@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   sweepPoints, estimatePoints, refusal, largestFit, timedSeconds, methodSpeed, threadsOf,
-  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
+  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
 } from '../../web/app/plan.js';
 
 const CHOICES = [256, 512, 1024, 2048, 4096];
@@ -131,4 +131,16 @@ test('construction: attention methods by their cost model, the reader by its sta
   const { cost: quadratic } = fakeCost((fn, family, method, dims) => ({ flops: 2 * dims.n * dims.n, memory_bytes: 8 }));
   const big = await estimateConstruction({ method: 'sketch_reader', n: 16384, l: 64, seeds: 100, state: 2048 }, { ...env, cost: quadratic });
   assert.ok(big.seconds > LONG_SWEEP_SECONDS, `${big.seconds}`);
+});
+
+test('poly_degree: the polynomial method\'s cost at degrees 0…8 (the search stops somewhere there) and flash\'s', async () => {
+  const { calls, cost } = fakeCost((fn, family, method, dims, options) => ({
+    flops: method === 'flash' ? 1e9 : 1e6 * 2 ** (options.degree ?? 0), memory_bytes: 100 * ((options.degree ?? 0) + 1) }));
+  const env = { info: INFO_ST, peakGflops: 32, cost };
+  const e = await estimatePolyDegree({ n: 4096, d: 8, B: 1, target: 1e-3, threads: 0, min_ms: 50 }, env);
+  const degrees = calls.filter((c) => c[2] === 'polynomial').map((c) => c[4].degree);
+  assert.deepEqual(degrees, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(calls.some((c) => c[2] === 'flash'));
+  assert.equal(e.memory, 900 + 16 * 4096 * 8);
+  assert.ok(e.seconds > 2 * timedSeconds(1e9 / (methodSpeed('flash', env) * 1e9), 50) - 1e-9);
 });

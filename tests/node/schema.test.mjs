@@ -87,26 +87,8 @@ for (const flavour of FLAVOURS) {
     const scale = 1 / Math.sqrt(d);
     for (const causal of [false, true]) {
       // Double-precision reference from the definition, keys j ≤ i + nk − n when causal.
-      const O = new Float64Array(n * d);
-      const lse = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const keys = causal ? i + nk - n + 1 : nk;
-        const s = [];
-        for (let j = 0; j < keys; j++) {
-          let dot = 0;
-          for (let k = 0; k < d; k++) dot += Q[i * d + k] * K[j * d + k];
-          s.push(scale * dot);
-        }
-        const m = Math.max(...s);
-        let sum = 0;
-        for (let j = 0; j < keys; j++) {
-          const a = Math.exp(s[j] - m);
-          sum += a;
-          for (let k = 0; k < d; k++) O[i * d + k] += a * V[j * d + k];
-        }
-        for (let k = 0; k < d; k++) O[i * d + k] /= sum;
-        lse[i] = m + Math.log(sum);
-      }
+      const O = attentionReference(Q, K, V, n, d, { scale, causal, nk });
+      const { lse } = O;
       for (const method of ['exact_reference', 'exact', 'flash']) {
         const r = sq.attention(method, { Q, K, V, n, n_k: nk, d }, { causal, return_lse: true });
         assert.ok(relativeError(r.O, O) < 1e-5, `${method} causal=${causal}: ${relativeError(r.O, O)}`);
