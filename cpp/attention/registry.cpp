@@ -1,4 +1,5 @@
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "attention/attention.hpp"
@@ -153,7 +154,20 @@ Family make_family() {
       {"chunk", T::integer, "64", 1, kMaxRows, {}, "chunk length after sorting by bucket"},
       {"rounds", T::integer, "1", 1, 16, {}, "hash rounds, combined by log-sum-exp weights"},
   };
-  for (const Method& m : kMethods) f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}});
+  const std::map<std::string, std::string> papers = {
+      {"exact_reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
+      {"exact", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
+      {"flash", "Dao et al., FlashAttention (NeurIPS 2022, arXiv 2205.14135); FlashAttention-2 (arXiv 2307.08691)"},
+      {"window", "Beltagy et al., Longformer (arXiv 2004.05150)"},
+      {"linear", "Katharopoulos et al., Transformers are RNNs (ICML 2020, arXiv 2006.16236)"},
+      {"performer", "Choromanski et al., Rethinking Attention with Performers (ICLR 2021, arXiv 2009.14794)"},
+      {"lsh", "Kitaev et al., Reformer (ICLR 2020, arXiv 2001.04451)"},
+  };
+  for (const Method& m : kMethods) {
+    MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
+    if (papers.count(m.name)) spec.paper = papers.at(m.name);  // polynomial: the family's (Alman–Song)
+    f.methods.push_back(spec);
+  }
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
     const Family& fam = family();
     const Dims dims = check_dims(fam, given, {{"n_k", "n"}});

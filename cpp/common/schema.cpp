@@ -333,6 +333,7 @@ std::string schema_json() {
     for (std::size_t k = 0; k < f->methods.size(); ++k) {
       const MethodSpec& m = f->methods[k];
       out += (k ? "," : "") + quote(m.name) + ":{\"summary\":" + quote(m.summary) +
+             ",\"paper\":" + quote(m.paper.empty() ? f->paper : m.paper) +
              ",\"exact\":" + (m.exact ? "true" : "false") + ",\"inputs\":" + inputs_json(f->inputs_of(m)) +
              ",\"options\":{";
       for (std::size_t o = 0; o < m.options.size(); ++o)

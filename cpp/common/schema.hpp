@@ -53,6 +53,7 @@ struct MethodSpec {
   bool exact = false;
   std::vector<std::string> options;  // names from the family's option table, in order
   std::vector<InputSpec> inputs;     // empty → the family's inputs
+  std::string paper;                 // where the method comes from; empty → the family's paper
 };
 
 // Dimensions of one call: name → value ("n" → 4096, "d" → 64).

@@ -24,6 +24,7 @@ for (const flavour of FLAVOURS) {
       for (const [mname, m] of Object.entries(f.methods)) {
         methods++;
         assert.equal(typeof m.exact, 'boolean', mname);
+        assert.ok(m.summary && m.paper, `${mname} has a summary and a paper`);
         assert.ok(m.inputs.length > 0 && m.inputs.every((i) => i.name && typeof i.shape === 'string'), mname);
         for (const [oname, o] of Object.entries(m.options)) {
           options++;
