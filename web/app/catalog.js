@@ -26,7 +26,7 @@ export const PANELS = [
   {
     panel: 'attention', group: 'forward', title: 'Attention',
     theorem: 'With head dimension $d = O(\\log n)$, softmax attention has an $n^{1+o(1)}$ algorithm when entries are bounded by $B = o(\\sqrt{\\log n})$, and none in $n^{2-\\Omega(1)}$ when $B = \\Theta(\\sqrt{\\log n})$, unless SETH fails.',
-    regime: 'Time vs n for exact, fused and subquadratic methods; error vs B around $B = \\sqrt{\\ln n}$.',
+    regime: 'Time vs n for exact, fused and subquadratic methods; error vs B at a fixed degree; the degree a fixed error needs as B grows, across $B = \\sqrt{\\ln n}$.',
     paper: ALMAN_SONG,
   },
   {
