@@ -1,14 +1,12 @@
 // The degree sweep (attention panel): for a fixed error, the degree and rank
 // the polynomial method needs as B grows and its speed-up over flash, with
 // the B = √ln n line on this chart (and not on the fixed-degree error chart).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openPage, waitReady, sharedBrowser, SCREENSHOTS } from './helpers.mjs';
 
 const env = sharedBrowser();
-before(env.setup);
-after(env.teardown);
 
 test('degree vs B: records per B, a caption from them, the √ln n line here only', async () => {
   const { context, page, problems, external } = await openPage(env.browser,

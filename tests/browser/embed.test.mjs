@@ -1,26 +1,17 @@
 // Slide embedding: a panel in the reveal.js deck runs mt when the deck is
 // isolated and st (with the "open in full page" note) when it is not; embed
 // mode fits 1280×720 and 1920×1080 without scroll bars.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { openPage, waitReady, SCREENSHOTS, bothServers } from './helpers.mjs';
 
-let browser;
-const servers = {};
-before(async () => {
-  browser = await launch();
-  servers.isolated = await serve(true);
-  servers.plain = await serve(false);
-});
-after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) s.server.close();
-});
+const env = bothServers();
+const servers = env.servers;
 
 for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
   test(`deck served ${mode}: the embedded panel runs ${expect}`, async () => {
-    const { context, page, problems, external } = await openPage(browser, `${servers[mode].url}deck.html#/1`, { width: 1280, height: 720 });
+    const { context, page, problems, external } = await openPage(env.browser, `${servers[mode].url}deck.html#/1`, { width: 1280, height: 720 });
     const frameEl = await page.waitForSelector('iframe[title="attention panel"][src]', { timeout: 15000 });
     const frame = await frameEl.contentFrame();
     await frame.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
@@ -46,7 +37,7 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
   test(`embed mode fits ${w}×${h} with no scroll bars`, async () => {
     const url = `${servers.isolated.url}?embed=1&panel=attention&methods=exact&nmin=128&nmax=1024&theme=dark&fontscale=1.2`;
-    const { context, page, problems } = await openPage(browser, url, { width: w, height: h });
+    const { context, page, problems } = await openPage(env.browser, url, { width: w, height: h });
     await waitReady(page);
     await page.click('#sweep-run');
     await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 4, null, { timeout: 60000 });
@@ -69,7 +60,7 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
 test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot for review', async () => {
   const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', environment: '#calibrate-form' };
   for (const [panel, last] of Object.entries(panels)) {
-    const { context, page, problems, external } = await openPage(browser, `${servers.plain.url}?embed=1&panel=${panel}`, { width: 1280, height: 720 });
+    const { context, page, problems, external } = await openPage(env.browser, `${servers.plain.url}?embed=1&panel=${panel}`, { width: 1280, height: 720 });
     await waitReady(page);
     const box = await page.evaluate((sel) => {
       const r = document.querySelector(sel).getBoundingClientRect();

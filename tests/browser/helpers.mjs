@@ -76,3 +76,18 @@ export function sharedBrowser({ isolate = true } = {}) {
   });
   return env;
 }
+
+/** One browser and two servers, cross-origin isolated and plain: env.browser, env.servers.{isolated, plain}. */
+export function bothServers() {
+  const env = { servers: {} };
+  before(async () => {
+    env.browser = await launch();
+    env.servers.isolated = await serve(true);
+    env.servers.plain = await serve(false);
+  });
+  after(async () => {
+    await env.browser?.close();
+    for (const s of Object.values(env.servers)) s.server.close();
+  });
+  return env;
+}

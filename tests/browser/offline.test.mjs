@@ -1,20 +1,11 @@
 // Offline once loaded, and isolation through the service worker on a host
 // that sends no COOP/COEP headers (?coi=1).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serve, openPage, waitReady } from './helpers.mjs';
+import { openPage, waitReady, bothServers } from './helpers.mjs';
 
-let browser;
-const servers = {};
-before(async () => {
-  browser = await launch();
-  servers.isolated = await serve(true);
-  servers.plain = await serve(false);
-});
-after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) s.server.close();
-});
+const env = bothServers();
+const servers = env.servers;
 
 async function runQuick(page) {
   const before = Number((await page.getAttribute('#attention-result', 'data-count')) || 0);
@@ -26,7 +17,7 @@ async function runQuick(page) {
 }
 
 test('after one visit the page loads and runs offline, panels never visited too', async () => {
-  const { context, page, problems } = await openPage(browser, `${servers.isolated.url}?panel=attention`);
+  const { context, page, problems } = await openPage(env.browser, `${servers.isolated.url}?panel=attention`);
   await waitReady(page);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready, null, { timeout: 10000 });
   await page.evaluate(() => navigator.serviceWorker.ready); // installed: the precache list is in
@@ -59,7 +50,7 @@ test('after one visit the page loads and runs offline, panels never visited too'
 });
 
 test('?coi=1 on a host without COOP/COEP becomes isolated after one reload and runs mt', async () => {
-  const { context, page, problems } = await openPage(browser, `${servers.plain.url}?coi=1&panel=attention`);
+  const { context, page, problems } = await openPage(env.browser, `${servers.plain.url}?coi=1&panel=attention`);
   await page.waitForFunction(() => self.crossOriginIsolated === true, null, { timeout: 20000 });
   await waitReady(page);
   assert.equal(await page.getAttribute('#badge', 'data-flavour'), 'mt');

@@ -1,24 +1,13 @@
 // The page in real Chromium, served with and without cross-origin isolation:
 // it loads mt or st accordingly, runs the attention slice in its worker, and
 // says why threads are off when they are.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { launch, serve, openPage, waitReady, SCREENSHOTS } from './helpers.mjs';
+import { openPage, waitReady, SCREENSHOTS, bothServers } from './helpers.mjs';
 
-let browser;
-const servers = {};
-
-before(async () => {
-  browser = await launch();
-  servers.isolated = await serve(true);
-  servers.plain = await serve(false);
-});
-
-after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) s.server.close();
-});
+const env = bothServers();
+const servers = env.servers;
 
 async function runSlice(page, { n, d }) {
   await page.fill('#attention-form input[name=n]', String(n));
@@ -32,7 +21,7 @@ async function runSlice(page, { n, d }) {
 for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
   test(`served ${mode}: loads ${expect}, runs the attention slice in the worker`, async () => {
     const t0 = Date.now();
-    const { context, page, problems, external } = await openPage(browser, `${servers[mode].url}?panel=attention`);
+    const { context, page, problems, external } = await openPage(env.browser, `${servers[mode].url}?panel=attention`);
     await waitReady(page);
     const wallMs = Date.now() - t0; // includes the browser context and tab
     const readyMs = Number(await page.getAttribute('body', 'data-ready-ms')); // since navigation start
@@ -69,7 +58,7 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
 
 test('a state URL reproduces the controls and autorun runs it', async () => {
   const url = `${servers.isolated.url}?n=300&d=16&B=2&causal=1&autorun=1`;
-  const { context, page, problems } = await openPage(browser, url);
+  const { context, page, problems } = await openPage(env.browser, url);
   await waitReady(page);
   assert.equal(await page.inputValue('#attention-form input[name=n]'), '300');
   assert.equal(await page.inputValue('#attention-form input[name=d]'), '16');
@@ -85,7 +74,7 @@ test('a state URL reproduces the controls and autorun runs it', async () => {
 });
 
 test('a kernel error is shown, earlier results stay, and the next run works', async () => {
-  const { context, page, problems } = await openPage(browser, `${servers.plain.url}?panel=attention`);
+  const { context, page, problems } = await openPage(env.browser, `${servers.plain.url}?panel=attention`);
   await waitReady(page);
   await runSlice(page, { n: 64, d: 8 });
   // 1M tokens at d = 4096 needs 16 GiB: refused before allocating, with the numbers.

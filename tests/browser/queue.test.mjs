@@ -1,21 +1,12 @@
 // The worker's run queue: Cancel in the middle of one long point (mt: the
 // shared flag; st: the worker is replaced), two panels' runs at once (the
 // second waits, saying for what), and cancelling one run leaves the other.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serve, openPage, waitReady } from './helpers.mjs';
+import { openPage, waitReady, bothServers } from './helpers.mjs';
 
-let browser;
-const servers = {};
-before(async () => {
-  browser = await launch();
-  servers.isolated = await serve(true);
-  servers.plain = await serve(false);
-});
-after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) s.server.close();
-});
+const env = bothServers();
+const servers = env.servers;
 
 const RUN_BUTTONS = ['#attention-run', '#sweep-run', '#errors-run', '#ssm-run', '#pairs-run', '#documents-run', '#versus-run', '#calibrate-run'];
 const allRunButtonsUsable = (sels) => sels.every((s) => {
@@ -39,7 +30,7 @@ async function show(page, panel) {
 
 for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
   test(`${flavour}: Cancel in the middle of one long point frees every Run button within 1 s; the next run completes`, async () => {
-    const { context, page, problems } = await openPage(browser, `${servers[mode].url}?panel=attention&method=exact`);
+    const { context, page, problems } = await openPage(env.browser, `${servers[mode].url}?panel=attention&method=exact`);
     await waitReady(page);
     assert.equal(await page.getAttribute('#badge', 'data-flavour'), flavour);
     await runSlice(page, { n: 64, d: 8 }); // a result that must survive the cancel
@@ -71,7 +62,7 @@ for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
 
   test(`${flavour}: two panels' runs at once: the second waits for the first, both complete; cancelling one leaves the other`, async () => {
     const url = `${servers[mode].url}?panel=ssm&smethods=mamba_block,attention_block&Lmin=256&Lmax=4096&sD=128&sN=8&methods=exact&nmin=256&nmax=1024&d=32`;
-    const { context, page, problems } = await openPage(browser, url);
+    const { context, page, problems } = await openPage(env.browser, url);
     await waitReady(page);
     const ssmDone = () => page.waitForFunction(() => Number(document.querySelector('#ssm-chart').dataset.count) === 10
       && !document.querySelector('#ssm-run').disabled, null, { timeout: 120000 });
