@@ -4,6 +4,7 @@
 
 #include "attention/attention.hpp"
 #include "attention/feature_attention.hpp"
+#include "attention/rope.hpp"
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
@@ -100,6 +101,29 @@ Cost cost_lsh(std::size_t n, std::size_t, std::size_t d, const Params& p) {
               threads * 4.0 * (2 * keys * d + 64.0 * keys + 128.0 * d)};
 }
 
+// RoPE: the rotation of Q and K (≈ 6 flops per entry) and its cos/sin tables.
+double rope_flops(std::size_t n, std::size_t d) { return 12.0 * n * d; }
+
+Cost cost_rope_reference(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  // Q and K rotated in double; one row of scores and one output row.
+  return {4.0 * pairs_attended(p, n, n) * d + rope_flops(n, d), io_bytes(n, n, d), 16.0 * n * d + 8.0 * (n + d)};
+}
+
+Cost cost_rope_flash(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_flash(n, n, d, p);
+  c.flops += rope_flops(n, d);
+  // The tables, one rotated K row, one rotated Q row per thread.
+  c.memory_bytes += RopeRotation::memory_bytes(n, d) + 4.0 * d * (1 + resolve_threads(p.threads));
+  return c;
+}
+
+Cost cost_rope_polynomial(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_polynomial(n, n, d, p);
+  c.flops += rope_flops(n, d);
+  c.memory_bytes += 8.0 * n * d + RopeRotation::memory_bytes(n, d);  // rotated Q and K (float)
+  return c;
+}
+
 const std::vector<Method> kMethods = {
     {"exact_reference", "double-precision obvious loops: the yardstick", true, exact_reference,
      cost_reference, "scale causal diagonal return_lse threads", true},
@@ -119,11 +143,20 @@ const std::vector<Method> kMethods = {
      performer, cost_performer, "scale causal threads features seed"},
     {"lsh", "Reformer-style LSH: random rotations, sort by bucket, attend within chunks", false,
      lsh, cost_lsh, "scale causal threads buckets chunk rounds seed"},
+    // RoPE attention (THEORY-2.md §1): checked against rope_reference, not exact_reference.
+    {"rope_reference", "RoPE attention in double: rotate Q and K by position, then exact softmax", true,
+     rope_reference, cost_rope_reference, "scale causal threads rope_base rope_layout", false, nullptr, "rope_reference"},
+    {"rope_flash", "RoPE attention: flash with the rotation fused into its Q/K packing (O(n·d) extra work)", true,
+     rope_flash, cost_rope_flash, "scale causal threads rope_base rope_layout", false, nullptr, "rope_reference"},
+    {"rope_polynomial",
+     "RoPE by pre-rotation, then the polynomial method (rotations keep the norms, so R and the bound are unchanged)",
+     false, rope_polynomial, cost_rope_polynomial, "scale causal threads degree poly R rope_base rope_layout", false,
+     rope_polynomial_describe, "rope_reference"},
 };
 
 constexpr double kMaxRows = 1 << 24;
 
-void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params);
+void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, const Params& params);
 
 Family make_family() {
   Family f;
@@ -153,6 +186,10 @@ Family make_family() {
       {"buckets", T::integer, "8", 2, 1024, {}, "hash buckets per round (even)"},
       {"chunk", T::integer, "64", 1, kMaxRows, {}, "chunk length after sorting by bucket"},
       {"rounds", T::integer, "1", 1, 16, {}, "hash rounds, combined by log-sum-exp weights"},
+      {"rope_base", T::number, "10000", 0, 1e12, {},
+       "RoPE base: pair t turns by θ_t = base^(−2t/d) per position (d must be even)", true},
+      {"rope_layout", T::choice, "interleaved", 0, 0, {"interleaved", "half"},
+       "RoPE pairs: interleaved = (2t, 2t+1), half = (t, t + d/2) (GPT-NeoX style)"},
   };
   const std::map<std::string, std::string> papers = {
       {"exact_reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
@@ -162,6 +199,9 @@ Family make_family() {
       {"linear", "Katharopoulos et al., Transformers are RNNs (ICML 2020, arXiv 2006.16236)"},
       {"performer", "Choromanski et al., Rethinking Attention with Performers (ICLR 2021, arXiv 2009.14794)"},
       {"lsh", "Kitaev et al., Reformer (ICLR 2020, arXiv 2001.04451)"},
+      {"rope_reference", "Su et al., RoFormer: rotary position embedding (arXiv 2104.09864)"},
+      {"rope_flash", "Su et al., RoFormer (arXiv 2104.09864); the kernel is flash's (Dao et al., arXiv 2205.14135)"},
+      {"rope_polynomial", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
   };
   for (const Method& m : kMethods) {
     MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
@@ -174,7 +214,7 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const Method& m = find_method(method);
-    check_keys(m, n, nk, params);
+    check_shape(m, n, nk, d, params);
     return m.cost(n, nk, d, params);
   };
   f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
@@ -229,6 +269,8 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   if (v.takes("buckets")) p.buckets = static_cast<int>(v.integer("buckets"));
   if (v.takes("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
   if (v.takes("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
+  if (v.takes("rope_base")) p.rope_base = v.number("rope_base");
+  if (v.takes("rope_layout")) p.rope_layout = v.text("rope_layout");
   validate(p);
   return p;
 }
@@ -246,13 +288,20 @@ void validate(const Params& p) {
           "even, in [2, 1024]");
   require(p.chunk >= 1 && p.chunk <= (1u << 24), "chunk", p.chunk, "in [1, 16777216]");
   require(p.rounds >= 1 && p.rounds <= 16, "rounds", p.rounds, "in [1, 16]");
+  require(std::isfinite(p.rope_base) && p.rope_base > 0 && p.rope_base <= 1e12, "rope_base", p.rope_base,
+          "in (0, 1e12]");
+  if (p.rope_layout != "interleaved" && p.rope_layout != "half")
+    throw Error("rope_layout", "got '" + p.rope_layout + "', must be interleaved or half");
 }
 
 namespace {
 
-// What the shape (n, n_k) allows for this method and these params: the cost
+// What the shape (n, n_k, d) allows for this method and these params: the cost
 // model and a run both check it, so an estimate never prices a refused call.
-void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params) {
+void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, const Params& params) {
+  if (d % 2 && takes_option(family(), m.name, "rope_base"))
+    throw Error("d", "got " + std::to_string(d) + ", must be even for " + m.name +
+                         " (RoPE rotates pairs of coordinates)");
   if (nk == n) return;
   if (!m.any_keys)
     throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(n) + "; method '" + m.name +
@@ -269,7 +318,7 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
   require(nk >= 1 && nk <= (1u << 24), "n_k", nk, "in [1, 16777216]");
   require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
-  check_keys(m, p.n, nk, params);
+  check_shape(m, p.n, nk, p.d, params);
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale,
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
@@ -278,7 +327,7 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
     throw Error("return_lse", std::string("method '") + m.name +
                                   "' computes no log-sum-exp (exact_reference, exact and flash do)");
   if (params.diagonal) {
-    if (!m.exact)
+    if (!takes_option(family(), m.name, "diagonal"))
       throw Error("diagonal", std::string("method '") + m.name +
                                   "' has no diagonal mask (exact_reference, exact and flash have one)");
     if (params.causal) throw Error("diagonal", "cannot be combined with causal (row 0 would attend to nothing)");
@@ -296,6 +345,11 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
 void execute(const Method& m, const Problem& p, const Params& params, float* O, Stats& stats, float* lse) {
   if (params.return_lse && !lse) throw Error("return_lse", "set, but no buffer for the log-sum-exps was given");
   m.run(p, params, O, params.return_lse ? lse : nullptr, stats);
+}
+
+void reference_row(const Method& m, const Problem& p, const Params& params, std::size_t i, double* o) {
+  if (std::string(m.reference) == "rope_reference") rope_reference_row(p, params, i, o);
+  else exact_reference_row(p, params, i, o);
 }
 
 void describe(const Method& m, const Problem& p, const Params& params, Stats& stats) {

@@ -21,6 +21,7 @@ val attention_methods() {
     item.set("name", std::string(m.name));
     item.set("summary", std::string(m.summary));
     item.set("exact", m.exact);
+    item.set("reference", std::string(m.reference));  // what its output is checked against
     list.call<void>("push", item);
   }
   return list;

@@ -60,7 +60,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
   params.diagonal = (pick() & 3) == 3;  // a missing byte (0) keeps older inputs unmasked
   // Keep the polynomial's rank C(d+g, g) small, so the fuzzer runs many inputs
   // per second (large ranks and the memory refusal are covered by doctests).
-  if (name == "polynomial" && params.degree <= 12) {
+  if (name.find("polynomial") != std::string::npos && params.degree <= 12) {
     auto rank = [d](int g) {
       double r = 1;
       for (int i = 1; i <= g; ++i) r = r * static_cast<double>(d + i) / i;
@@ -83,6 +83,9 @@ int attention(const std::uint8_t* data, std::size_t size) {
     }
   }
   params.return_lse = (pick() & 3) == 3;
+  b = pick();  // RoPE: 0 keeps the default base, 255 a refused one
+  params.rope_base = b == 255 ? 0 : b == 0 ? 10000 : std::pow(2.0, b % 40);
+  params.rope_layout = (pick() & 1) ? "half" : "interleaved";
 
   std::vector<float> out(n * d), ref(n * d), lse(n, NAN), ref_lse(n, NAN);
   attention::Stats stats;
@@ -92,7 +95,9 @@ int attention(const std::uint8_t* data, std::size_t size) {
   } catch (const Error&) {
     return 0;  // refused with a named error: fine
   }
-  const bool behaves_exactly = (method.exact && name != "exact_reference") ||
+  // Exact methods are checked against their own reference (rope_* against rope_reference).
+  const std::string reference = method.reference;
+  const bool behaves_exactly = (method.exact && name != reference) ||
                                (name == "window" && params.window >= n) ||
                                (name == "lsh" && params.chunk >= n);
   const bool reported = stat(stats, "negative_denominators") > 0 || stat(stats, "nonfinite_outputs") > 0;
@@ -105,17 +110,23 @@ int attention(const std::uint8_t* data, std::size_t size) {
   if (behaves_exactly) {
     attention::Params ref_params = params;
     ref_params.threads = 1;
-    attention::run("exact_reference", prob, ref_params, ref.data(), stats, ref_lse.data());
+    attention::run(reference, prob, ref_params, ref.data(), stats, params.return_lse ? ref_lse.data() : nullptr);
     // Outputs are convex combinations of V's rows, so errors are measured
     // against max |V| (relative to max |output| they blow up when rows of V
     // cancel). Each float score is uncertain by ~eps32·Σ|q_k k_k|·scale; a
-    // difference of two scores by twice that; allow 8×.
+    // difference of two scores by twice that; allow 8×. RoPE rotates first:
+    // Σ|q'_k k'_k| of the rotated rows is at most ‖q‖·‖k‖ (Cauchy–Schwarz).
+    const bool rope = reference == "rope_reference";
     double maxdot = 0;
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < nk; ++j) {
-        double s = 0;
-        for (std::size_t k = 0; k < d; ++k) s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
-        maxdot = std::max(maxdot, s);
+        double s = 0, qq = 0, kk = 0;
+        for (std::size_t k = 0; k < d; ++k) {
+          s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
+          qq += double(Q[i * d + k]) * Q[i * d + k];
+          kk += double(K[j * d + k]) * K[j * d + k];
+        }
+        maxdot = std::max(maxdot, rope ? std::sqrt(qq * kk) : s);
       }
     const double tol = 1e-5 + 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
     double vmax = 0, diff = 0;

@@ -62,6 +62,12 @@ double weighted_average_error(const std::vector<float>& out, const std::vector<f
   return worst;
 }
 
+// The fast exact methods checked against exact_reference (rope_* have their own
+// reference: tests/native/test_rope.cpp).
+bool fast_exact(const Method& m) {
+  return m.exact && std::string(m.name) != "exact_reference" && std::string(m.reference) == "exact_reference";
+}
+
 // The softmax weight exp(q_i·k_j/√d) (the tests' scores stay far from overflow).
 double softmax_weight(const std::vector<float>& Q, const std::vector<float>& K, std::size_t d, std::size_t i,
                       std::size_t j) {
@@ -94,7 +100,7 @@ TEST_CASE("fast exact methods match exact_reference within 1e-5 (relative)") {
   };
   for (const auto& m : methods()) {
     const std::string name = m.name;
-    if (name == "exact_reference" || !m.exact) continue;
+    if (!fast_exact(m)) continue;
     for (const auto& c : cases) {
       for (int threads : {1, max_threads()}) {
         CAPTURE(name);
@@ -116,7 +122,7 @@ TEST_CASE("large entries, where a naive exp would overflow, stay finite and accu
   const Case c{130, 64, 10.0, false};
   const double bound = 4 * 6e-8 * (c.B * c.B * c.d / 8.0);
   for (const auto& m : methods()) {
-    if (std::string(m.name) == "exact_reference" || !m.exact) continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     CAPTURE(name);
     const double err = error_vs_reference(name, c, max_threads());
@@ -198,7 +204,7 @@ Run run_case(const std::string& method, std::size_t n, std::size_t d, double B, 
 
 TEST_CASE("exact methods at tile edges (n = 63, 65, 130), d = 1 and d = 3") {
   for (const auto& m : methods()) {
-    if (!m.exact || std::string(m.name) == "exact_reference") continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     for (std::size_t n : {63, 64, 65, 130}) {
       for (std::size_t d : {1, 3, 64}) {
@@ -220,7 +226,7 @@ TEST_CASE("exact methods at B = 30, scale 1: scores of ±2700 where exp overflow
   const std::size_t d = 3;
   const double B = 30, bound = 8 * 6e-8 * B * B * d;
   for (const auto& m : methods()) {
-    if (!m.exact || std::string(m.name) == "exact_reference") continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     for (bool causal : {false, true}) {
       CAPTURE(name);
@@ -597,7 +603,7 @@ TEST_CASE("diagonal mask: every exact method equals softmax over the keys j != i
     const auto Q = uniform_matrix(n, d, 1.5, 21), K = uniform_matrix(n, d, 1.5, 22),
                V = uniform_matrix(n, d, 1.0, 23);
     for (const auto& m : methods()) {
-      if (!m.exact) continue;
+      if (!takes_option(family(), m.name, "diagonal")) continue;
       Params params;
       params.diagonal = true;
       std::vector<float> out(n * d);

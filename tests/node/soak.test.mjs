@@ -72,10 +72,12 @@ for (const flavour of FLAVOURS) {
         if (g.found) assert.ok(Math.abs(a.value - g.value) <= 1e-5, `call ${i}: attention ${a.value} vs gram ${g.value}`);
         ok++;
       } else if (kind < 0.6) {
-        // Valid call of any method: finite output of the right size.
-        const Q = randomMatrix(n, d, 1, i);
-        const { O } = sq.attention(pick(methods), { Q, K: Q, V: Q, n, d });
-        assert.equal(O.length, n * d);
+        // Valid call of any method: finite output of the right size (RoPE rotates pairs: d even).
+        const method = pick(methods);
+        const de = 'rope_base' in sq.schema().families.attention.methods[method].options ? 2 * Math.ceil(d / 2) : d;
+        const Q = randomMatrix(n, de, 1, i);
+        const { O } = sq.attention(method, { Q, K: Q, V: Q, n, d: de });
+        assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
       } else if (kind < 0.7) {

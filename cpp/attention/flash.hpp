@@ -1,0 +1,21 @@
+// The fused kernel of flash.cpp with a hook on its packing step: every row of
+// Q and K passes through `map` (when given) as it is copied into the packed
+// buffers, with its position (query i is position i + n_k − n, key j is j).
+// rope_flash rotates there, so RoPE attention is flash's kernel with O(n·d)
+// extra work, not a copy of it. Internal to cpp/attention/.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "attention/attention.hpp"
+
+namespace subquad::attention {
+
+// Writes the packed form of row x (d floats) at `position` into out (d floats);
+// called from several threads at once.
+using RowMap = std::function<void(const float* x, std::size_t position, float* out)>;
+
+void flash_mapped(const Problem& p, const Params& params, float* O, float* lse, const RowMap& map);
+
+}  // namespace subquad::attention
