@@ -11,7 +11,8 @@ namespace subquad::attention {
 
 void rope_flash(const Problem& p, const Params& params, float* O, float* lse, Stats&) {
   const RopeRotation rotate(p.keys(), p.d, params);
-  flash_mapped(p, params, O, lse, [&](const float* x, std::size_t m, float* out) { rotate(x, m, out); });
+  flash_mapped(p, params, O, lse,
+               [&](const float* x, std::size_t m, float* out) { rotate(x, m, out); });
 }
 
 }  // namespace subquad::attention

@@ -21,11 +21,13 @@ std::vector<double> rope_theta(std::size_t d, double base) {
   return theta;
 }
 
-std::pair<std::size_t, std::size_t> rope_pair(std::size_t t, std::size_t d, const std::string& layout) {
+std::pair<std::size_t, std::size_t> rope_pair(std::size_t t, std::size_t d,
+                                              const std::string& layout) {
   return layout == "half" ? std::make_pair(t, t + d / 2) : std::make_pair(2 * t, 2 * t + 1);
 }
 
-void rope_rotate_row(const float* x, std::size_t m, std::size_t d, const Params& params, double* out) {
+void rope_rotate_row(const float* x, std::size_t m, std::size_t d, const Params& params,
+                     double* out) {
   const std::vector<double> theta = rope_theta(d, params.rope_base);
   for (std::size_t t = 0; t < d / 2; ++t) {
     const auto [a, b] = rope_pair(t, d, params.rope_layout);
@@ -38,8 +40,8 @@ void rope_rotate_row(const float* x, std::size_t m, std::size_t d, const Params&
 namespace {
 
 // Row i of softmax(scale·q·Kᵀ)V with q and K already rotated, in double.
-void rotated_row(const double* q, const std::vector<double>& Kr, const Problem& p, const Params& params,
-                 std::size_t i, double* o) {
+void rotated_row(const double* q, const std::vector<double>& Kr, const Problem& p,
+                 const Params& params, std::size_t i, double* o) {
   const std::size_t n = p.n, d = p.d, keys = params.causal ? i + 1 : n;
   const double scale = resolved_scale(params, d);
   std::vector<double> s(keys);
@@ -60,9 +62,11 @@ void rotated_row(const double* q, const std::vector<double>& Kr, const Problem& 
   for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
 }
 
-std::vector<double> rotate_all(const float* X, std::size_t rows, std::size_t d, const Params& params) {
+std::vector<double> rotate_all(const float* X, std::size_t rows, std::size_t d,
+                               const Params& params) {
   std::vector<double> out(rows * d);
-  for (std::size_t j = 0; j < rows; ++j) rope_rotate_row(X + j * d, j, d, params, out.data() + j * d);
+  for (std::size_t j = 0; j < rows; ++j)
+    rope_rotate_row(X + j * d, j, d, params, out.data() + j * d);
   return out;
 }
 
@@ -85,7 +89,8 @@ void rope_reference(const Problem& p, const Params& params, float* O, float*, St
   }
 }
 
-RopeRotation::RopeRotation(std::size_t positions, std::size_t d, const Params& params) : d_(d), h_(d / 2) {
+RopeRotation::RopeRotation(std::size_t positions, std::size_t d, const Params& params)
+    : d_(d), h_(d / 2) {
   const std::vector<double> theta = rope_theta(d, params.rope_base);
   const std::size_t highs = (positions + kLow - 1) / kLow;
   hi_cos_.resize(highs * h_);

@@ -36,10 +36,12 @@ double stat(const Stats& stats, const std::string& key) {
 
 // q·W k with W = R_{j−i} written out as a d×d matrix: 2×2 blocks
 // [[cos φ, −sin φ], [sin φ, cos φ]], φ = (j − i)·θ_t, on each pair of the layout.
-double w_form(const float* q, const float* k, long delta, std::size_t d, double base, const std::string& layout) {
+double w_form(const float* q, const float* k, long delta, std::size_t d, double base,
+              const std::string& layout) {
   std::vector<double> W(d * d, 0.0);
   for (std::size_t t = 0; t < d / 2; ++t) {
-    const std::size_t a = layout == "half" ? t : 2 * t, b = layout == "half" ? t + d / 2 : 2 * t + 1;
+    const std::size_t a = layout == "half" ? t : 2 * t,
+                      b = layout == "half" ? t + d / 2 : 2 * t + 1;
     const double phi = double(delta) * std::pow(base, -2.0 * double(t) / double(d));
     W[a * d + a] = std::cos(phi);
     W[a * d + b] = -std::sin(phi);
@@ -52,9 +54,10 @@ double w_form(const float* q, const float* k, long delta, std::size_t d, double 
   return s;
 }
 
-double rope_error(const std::string& method, std::size_t n, std::size_t d, const Params& params, double B = 1.0,
-                  Stats* stats_out = nullptr) {
-  const auto Q = uniform_matrix(n, d, B, 41), K = uniform_matrix(n, d, B, 42), V = uniform_matrix(n, d, 1.0, 43);
+double rope_error(const std::string& method, std::size_t n, std::size_t d, const Params& params,
+                  double B = 1.0, Stats* stats_out = nullptr) {
+  const auto Q = uniform_matrix(n, d, B, 41), K = uniform_matrix(n, d, B, 42),
+             V = uniform_matrix(n, d, 1.0, 43);
   const Problem p{n, d, Q.data(), K.data(), V.data()};
   std::vector<float> out(n * d), ref(n * d);
   Stats stats;
@@ -103,7 +106,8 @@ TEST_CASE("rope: rotate-then-dot equals the W-form q·R_{j−i} k (≤ 1e-12 of 
   }
 }
 
-TEST_CASE("rope: the table rotation of the fast paths equals std::cos/std::sin up to float rounding") {
+TEST_CASE(
+    "rope: the table rotation of the fast paths equals std::cos/std::sin up to float rounding") {
   const std::size_t d = 16, positions = (1u << 24);
   for (const char* layout : {"interleaved", "half"}) {
     Params params;
@@ -112,8 +116,8 @@ TEST_CASE("rope: the table rotation of the fast paths equals std::cos/std::sin u
     const auto X = uniform_matrix(1, d, 1.0, 3);
     std::vector<float> fast(d);
     std::vector<double> ref(d);
-    for (std::size_t m : {std::size_t(0), std::size_t(1), std::size_t(63), std::size_t(64), std::size_t(12345),
-                          positions - 1}) {
+    for (std::size_t m : {std::size_t(0), std::size_t(1), std::size_t(63), std::size_t(64),
+                          std::size_t(12345), positions - 1}) {
       rotate(X.data(), m, fast.data());
       rope_rotate_row(X.data(), m, d, params, ref.data());
       for (std::size_t k = 0; k < d; ++k) CHECK(std::fabs(fast[k] - ref[k]) <= 1e-6);
@@ -149,9 +153,11 @@ TEST_CASE("rope_flash matches rope_reference within 1e-5: both layouts, causal o
   CHECK(rope_error("rope_flash", 300, 16, params, 3.0) <= 1e-5);
 }
 
-TEST_CASE("rope_reference: position matters (≠ plain attention), except for one row or in the W-form") {
+TEST_CASE(
+    "rope_reference: position matters (≠ plain attention), except for one row or in the W-form") {
   const std::size_t n = 40, d = 8;
-  const auto Q = uniform_matrix(n, d, 1.5, 1), K = uniform_matrix(n, d, 1.5, 2), V = uniform_matrix(n, d, 1.0, 3);
+  const auto Q = uniform_matrix(n, d, 1.5, 1), K = uniform_matrix(n, d, 1.5, 2),
+             V = uniform_matrix(n, d, 1.0, 3);
   std::vector<float> rope(n * d), plain(n * d);
   Stats stats;
   run("rope_reference", {n, d, Q.data(), K.data(), V.data()}, Params{}, rope.data(), stats);
@@ -169,15 +175,18 @@ TEST_CASE("rope_reference: position matters (≠ plain attention), except for on
   std::vector<double> o(d, 0.0);
   double z = 0;
   for (std::size_t j = 0; j <= i; ++j) {
-    const double a = std::exp(w_form(Q.data() + i * d, K.data() + j * d, long(j) - long(i), d, 10000, "interleaved") /
-                              std::sqrt(double(d)));
+    const double a = std::exp(
+        w_form(Q.data() + i * d, K.data() + j * d, long(j) - long(i), d, 10000, "interleaved") /
+        std::sqrt(double(d)));
     z += a;
     for (std::size_t k = 0; k < d; ++k) o[k] += a * V[j * d + k];
   }
-  for (std::size_t k = 0; k < d; ++k) CHECK(rope[i * d + k] == doctest::Approx(o[k] / z).epsilon(1e-6));
+  for (std::size_t k = 0; k < d; ++k)
+    CHECK(rope[i * d + k] == doctest::Approx(o[k] / z).epsilon(1e-6));
 }
 
-TEST_CASE("rope_polynomial at small B: within its error bound of rope_reference, and converges with g") {
+TEST_CASE(
+    "rope_polynomial at small B: within its error bound of rope_reference, and converges with g") {
   for (const char* layout : {"interleaved", "half"}) {
     for (bool causal : {false, true}) {
       double last = INFINITY;
@@ -203,9 +212,12 @@ TEST_CASE("rope_polynomial at small B: within its error bound of rope_reference,
   }
 }
 
-TEST_CASE("rope_polynomial is the polynomial method on pre-rotated rows (same R: rotation keeps the norms)") {
+TEST_CASE(
+    "rope_polynomial is the polynomial method on pre-rotated rows (same R: rotation keeps the "
+    "norms)") {
   const std::size_t n = 100, d = 8;
-  const auto Q = uniform_matrix(n, d, 1.0, 5), K = uniform_matrix(n, d, 1.0, 6), V = uniform_matrix(n, d, 1.0, 7);
+  const auto Q = uniform_matrix(n, d, 1.0, 5), K = uniform_matrix(n, d, 1.0, 6),
+             V = uniform_matrix(n, d, 1.0, 7);
   Params params;
   params.degree = 3;
   std::vector<float> Qr(n * d), Kr(n * d);
@@ -232,8 +244,10 @@ TEST_CASE("rope: bad input refused by name, then a good call works") {
   Stats stats;
   for (const char* method : {"rope_reference", "rope_flash", "rope_polynomial"}) {
     CAPTURE(method);
-    CHECK(message_of([&] { run(method, {n, 5, X.data(), X.data(), X.data()}, Params{}, out.data(), stats); }) ==
-          std::string("d: got 5, must be even for ") + method + " (RoPE rotates pairs of coordinates)");
+    CHECK(message_of([&] {
+            run(method, {n, 5, X.data(), X.data(), X.data()}, Params{}, out.data(), stats);
+          }) == std::string("d: got 5, must be even for ") + method +
+                    " (RoPE rotates pairs of coordinates)");
     Options o;
     o.set("rope_base", "0");
     CHECK(message_of([&] { params_from(o, 6, method); }).rfind("rope_base: got 0", 0) == 0);
@@ -241,21 +255,26 @@ TEST_CASE("rope: bad input refused by name, then a good call works") {
     CHECK(message_of([&] { params_from(o, 6, method); }).rfind("rope_base: got -3", 0) == 0);
     Options l;
     l.set("rope_layout", "sideways");
-    CHECK(message_of([&] { params_from(l, 6, method); }).rfind("rope_layout: got 'sideways'", 0) == 0);
+    CHECK(message_of([&] { params_from(l, 6, method); }).rfind("rope_layout: got 'sideways'", 0) ==
+          0);
     Params bad;
     bad.rope_base = 0;
-    CHECK(message_of([&] { run(method, {n, 6, X.data(), X.data(), X.data()}, bad, out.data(), stats); })
-              .rfind("rope_base: got 0", 0) == 0);
-    CHECK(message_of([&] { run(method, {n, 6, X.data(), X.data(), X.data(), 16}, Params{}, out.data(), stats); })
-              .rfind("n_k: got 16 ≠ n = 8", 0) == 0);
+    CHECK(message_of([&] {
+            run(method, {n, 6, X.data(), X.data(), X.data()}, bad, out.data(), stats);
+          }).rfind("rope_base: got 0", 0) == 0);
+    CHECK(message_of([&] {
+            run(method, {n, 6, X.data(), X.data(), X.data(), 16}, Params{}, out.data(), stats);
+          }).rfind("n_k: got 16 ≠ n = 8", 0) == 0);
     Params diag;
     diag.diagonal = true;
-    CHECK(message_of([&] { run(method, {n, 6, X.data(), X.data(), X.data()}, diag, out.data(), stats); })
-              .rfind("diagonal: method '", 0) == 0);
+    CHECK(message_of([&] {
+            run(method, {n, 6, X.data(), X.data(), X.data()}, diag, out.data(), stats);
+          }).rfind("diagonal: method '", 0) == 0);
     std::vector<float> nan = X;
     nan[3] = NAN;
-    CHECK(message_of([&] { run(method, {n, 6, X.data(), nan.data(), X.data()}, Params{}, out.data(), stats); }) ==
-          "K: entry 3 is nan, must be finite");
+    CHECK(message_of([&] {
+            run(method, {n, 6, X.data(), nan.data(), X.data()}, Params{}, out.data(), stats);
+          }) == "K: entry 3 is nan, must be finite");
     CHECK(message_of([&] { params_from(Options{}, 6, method); }) == "");
   }
   Params params;
