@@ -66,6 +66,9 @@ struct Problem {
   std::size_t n = 0, d = 0;  // n query rows of width d
   const float *Q = nullptr, *K = nullptr, *V = nullptr;
   std::size_t n_k = 0;  // key/value rows; 0 → n
+  // positional_* only: the diagonals w_Δ of the position matrices W_Δ, (2n−1)×d,
+  // row Δ + n − 1 for Δ = i − j ∈ (−n, n). Other methods refuse it.
+  const float* W = nullptr;
   std::size_t keys() const { return n_k ? n_k : n; }
 };
 
@@ -149,6 +152,18 @@ void rope_reference_row(const Problem&, const Params&, std::size_t i, double* o)
 void rope_flash(const Problem&, const Params&, float* O, float* lse, Stats&);
 void rope_polynomial(const Problem&, const Params&, float* O, float* lse, Stats&);
 void rope_polynomial_describe(const Problem&, const Params&, Stats&);
+
+// Attention with diagonal position matrices (positional_*.cpp; THEORY-2.md §1):
+// A_ij = exp(scale · Σ_l q_il w_{i−j,l} k_jl), W in Problem::W, n_k = n.
+void positional_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
+void positional_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+void positional_fft(const Problem&, const Params&, float* O, float* lse, Stats&);
+void positional_fft_describe(const Problem&, const Params&, Stats&);
+// scale · Σ_l max|Q_l| max|w_l| max|K_l| ≥ every |score|: positional_fft's default R.
+double positional_score_bound(const Problem&, const Params&);
+double positional_fft_memory(std::size_t n, std::size_t d, int threads);
+// Whether the method takes W (its schema lists the input).
+bool takes_positions(const Method& m);
 
 // RoPE's pieces, shared with the tests. θ_t = base^(−2t/d), t < d/2.
 std::vector<double> rope_theta(std::size_t d, double base);

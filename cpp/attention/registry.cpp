@@ -5,6 +5,7 @@
 #include "attention/attention.hpp"
 #include "attention/feature_attention.hpp"
 #include "attention/rope.hpp"
+#include "attention/toeplitz.hpp"
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
@@ -124,6 +125,21 @@ Cost cost_rope_polynomial(std::size_t n, std::size_t, std::size_t d, const Param
   return c;
 }
 
+Cost cost_positional_reference(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  return {6.0 * pairs_attended(p, n, n) * d, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d, 8.0 * (n + d)};
+}
+
+Cost cost_positional_fft(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  const double pieces = poly_rank(d, p.degree), L = double(toeplitz_fft_length(n));
+  const double C = std::ceil((d + 1) / 2.0), log2L = std::max(1.0, std::log2(L));
+  // Per piece: the kernel's FFT and C paired columns forward and back (5 L log2 L each),
+  // the spectrum product, u, v, t and the accumulation.
+  const double per_piece = 5.0 * L * log2L * (1 + 2 * C) + 6.0 * L * C + 4.0 * n * (d + 1) +
+                           double(p.degree) * (4.0 * n - 1);
+  return {pieces * per_piece, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d,
+          positional_fft_memory(n, d, resolve_threads(p.threads)) + 48.0 * pieces};
+}
+
 const std::vector<Method> kMethods = {
     {"exact_reference", "double-precision obvious loops: the yardstick", true, exact_reference,
      cost_reference, "scale causal diagonal return_lse threads", true},
@@ -152,6 +168,13 @@ const std::vector<Method> kMethods = {
      "RoPE by pre-rotation, then the polynomial method (rotations keep the norms, so R and the bound are unchanged)",
      false, rope_polynomial, cost_rope_polynomial, "scale causal threads degree poly R rope_base rope_layout", false,
      rope_polynomial_describe, "rope_reference"},
+    // General (diagonal) position matrices W_Δ = diag(w_Δ), given as the input W.
+    {"positional_reference", "A_ij = exp(scale·Σ_l q_il w_{i−j,l} k_jl) in double, dense: the yardstick", true,
+     positional_reference, cost_positional_reference, "scale causal threads", false, nullptr, "positional_reference"},
+    {"positional_fft",
+     "polynomial method + FFT: C(d+g, g) rescaled Toeplitz pieces, each applied by FFT, O(n log n) per piece",
+     false, positional_fft, cost_positional_fft, "scale causal threads degree poly R", false,
+     positional_fft_describe, "positional_reference"},
 };
 
 constexpr double kMaxRows = 1 << 24;
@@ -161,7 +184,7 @@ void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, 
 Family make_family() {
   Family f;
   f.name = "attention";
-  f.summary = "softmax attention Att(Q,K,V) = D⁻¹ exp(scale·QKᵀ) V: exact, fused, the polynomial method, heuristics";
+  f.summary = "softmax attention Att(Q,K,V) = D⁻¹ exp(scale·QKᵀ) V: exact, fused, the polynomial method, heuristics, RoPE and diagonal position matrices";
   f.paper = "Alman & Song, Fast Attention Requires Bounded Entries (NeurIPS 2023, arXiv 2302.13214)";
   f.dims = {{"n", 1, kMaxRows, "query rows"},
             {"n_k", 1, kMaxRows, "key/value rows (= n unless given; exact methods only)"},
@@ -202,10 +225,14 @@ Family make_family() {
       {"rope_reference", "Su et al., RoFormer: rotary position embedding (arXiv 2104.09864)"},
       {"rope_flash", "Su et al., RoFormer (arXiv 2104.09864); the kernel is flash's (Dao et al., arXiv 2205.14135)"},
       {"rope_polynomial", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
+      {"positional_reference", "Alman & Song, Fast RoPE attention (arXiv 2505.11892): the general problem, diagonal W"},
+      {"positional_fft", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
   };
   for (const Method& m : kMethods) {
     MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
     if (papers.count(m.name)) spec.paper = papers.at(m.name);  // polynomial: the family's (Alman–Song)
+    if (std::string(m.name).rfind("positional_", 0) == 0)
+      spec.inputs = {{"Q", "n×d"}, {"K", "n×d"}, {"V", "n×d"}, {"W", "(2n−1)×d"}};
     f.methods.push_back(spec);
   }
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
@@ -222,11 +249,13 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13);
+    const bool positions = takes_positions(find_method(method));
+    const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, 14) : std::vector<float>();
     std::vector<float> O(n * d), lse(params.return_lse ? n : 0);
     Stats stats;
     stats.reserve(16);
     if (ready) ready();
-    run(method, {n, d, Q.data(), K.data(), V.data(), nk}, params, O.data(), stats,
+    run(method, {n, d, Q.data(), K.data(), V.data(), nk, positions ? W.data() : nullptr}, params, O.data(), stats,
         params.return_lse ? lse.data() : nullptr);
   };
   return f;
@@ -338,6 +367,13 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require_bounded("Q", p.Q, p.n * p.d, kMaxEntry, why);
   require_bounded("K", p.K, nk * p.d, kMaxEntry, why);
   require_bounded("V", p.V, nk * p.d, kMaxEntry, why);
+  if (takes_positions(m)) {
+    if (!p.W) throw Error("W", std::string("missing: method '") + m.name + "' needs W, (2n−1)×d position weights");
+    require_bounded("W", p.W, (2 * p.n - 1) * p.d, kMaxEntry, why);
+  } else if (p.W) {
+    throw Error("W", std::string("given, but method '") + m.name +
+                         "' takes no W (positional_reference and positional_fft do)");
+  }
   require_memory(m.name, m.cost(p.n, nk, p.d, params).memory_bytes);
   return m;
 }
@@ -348,8 +384,16 @@ void execute(const Method& m, const Problem& p, const Params& params, float* O, 
 }
 
 void reference_row(const Method& m, const Problem& p, const Params& params, std::size_t i, double* o) {
-  if (std::string(m.reference) == "rope_reference") rope_reference_row(p, params, i, o);
+  const std::string ref = m.reference;
+  if (ref == "rope_reference") rope_reference_row(p, params, i, o);
+  else if (ref == "positional_reference") positional_reference_row(p, params, i, o);
   else exact_reference_row(p, params, i, o);
+}
+
+bool takes_positions(const Method& m) {
+  for (const auto& in : family().inputs_of(family().method(m.name)))
+    if (in.name == "W") return true;
+  return false;
 }
 
 void describe(const Method& m, const Problem& p, const Params& params, Stats& stats) {

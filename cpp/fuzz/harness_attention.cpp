@@ -60,7 +60,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
   params.diagonal = (pick() & 3) == 3;  // a missing byte (0) keeps older inputs unmasked
   // Keep the polynomial's rank C(d+g, g) small, so the fuzzer runs many inputs
   // per second (large ranks and the memory refusal are covered by doctests).
-  if (name.find("polynomial") != std::string::npos && params.degree <= 12) {
+  if ((name.find("polynomial") != std::string::npos || name == "positional_fft") && params.degree <= 12) {
     auto rank = [d](int g) {
       double r = 1;
       for (int i = 1; i <= g; ++i) r = r * static_cast<double>(d + i) / i;
@@ -87,9 +87,15 @@ int attention(const std::uint8_t* data, std::size_t size) {
   params.rope_base = b == 255 ? 0 : b == 0 ? 10000 : std::pow(2.0, b % 40);
   params.rope_layout = (pick() & 1) ? "half" : "interleaved";
 
+  // positional_*: the position weights W, (2n−1)×d, after everything older inputs hold.
+  std::vector<float> W;
+  if (attention::takes_positions(method)) {
+    W.resize((2 * n - 1) * d);
+    for (auto& x : W) x = in.value(2.0f);
+  }
   std::vector<float> out(n * d), ref(n * d), lse(n, NAN), ref_lse(n, NAN);
   attention::Stats stats;
-  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), nk};
+  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), nk, W.empty() ? nullptr : W.data()};
   try {
     attention::run(name, prob, params, out.data(), stats, lse.data());
   } catch (const Error&) {

@@ -532,19 +532,19 @@ TEST_CASE("method parameters out of range get an Error naming them") {
 }
 
 TEST_CASE("every method stops with a 'cancelled' Error when a cancel is requested") {
-  const auto Q = uniform_matrix(200, 8, 1.0, 1);
+  const auto Q = uniform_matrix(200, 8, 1.0, 1), W = uniform_matrix(399, 8, 1.0, 2);
   std::vector<float> out(200 * 8);
   for (const auto& m : methods()) {
     if (std::string(m.name) == "exact_reference") continue;  // the yardstick is not cancellable
     const std::string name = m.name;
     CAPTURE(name);
+    const Problem p{200, 8, Q.data(), Q.data(), Q.data(), 0, takes_positions(m) ? W.data() : nullptr};
     Stats stats;
     cancel_flag().store(1);
-    CHECK_THROWS_WITH_AS(run(name, {200, 8, Q.data(), Q.data(), Q.data()}, Params{}, out.data(), stats),
-                         doctest::Contains("cancelled"), Error);
+    CHECK_THROWS_WITH_AS(run(name, p, Params{}, out.data(), stats), doctest::Contains("cancelled"), Error);
     cancel_flag().store(0);
     stats.clear();
-    run(name, {200, 8, Q.data(), Q.data(), Q.data()}, Params{}, out.data(), stats);
+    run(name, p, Params{}, out.data(), stats);
     for (float v : out) REQUIRE(std::isfinite(v));
   }
 }

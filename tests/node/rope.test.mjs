@@ -91,3 +91,57 @@ for (const flavour of FLAVOURS) {
     assert.ok(c.flops > sq.attentionCost('flash', 4096, 64, {}).flops);
   });
 }
+
+/** Attention with diagonal position matrices, double: A_ij = exp(s·Σ_l q_il w_{i−j,l} k_jl). */
+function positionalReference(Q, K, V, W, n, d, { causal = false, scale = 1 / Math.sqrt(d) } = {}) {
+  const O = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const keys = causal ? i + 1 : n;
+    const s = new Float64Array(keys);
+    let m = -Infinity;
+    for (let j = 0; j < keys; j++) {
+      let dot = 0;
+      for (let l = 0; l < d; l++) dot += Q[i * d + l] * W[(i - j + n - 1) * d + l] * K[j * d + l];
+      s[j] = scale * dot;
+      m = Math.max(m, s[j]);
+    }
+    let z = 0;
+    for (let j = 0; j < keys; j++) {
+      const a = Math.exp(s[j] - m);
+      z += a;
+      for (let l = 0; l < d; l++) O[i * d + l] += a * V[j * d + l];
+    }
+    for (let l = 0; l < d; l++) O[i * d + l] /= z;
+  }
+  return O;
+}
+
+for (const flavour of FLAVOURS) {
+  test(`${flavour}: positional_reference and positional_fft match the JS reference; bad W refused, module keeps working`, async () => {
+    const sq = await load(flavour);
+    const n = 100;
+    const d = 4;
+    const Q = randomMatrix(n, d, 0.5, 21);
+    const K = randomMatrix(n, d, 0.5, 22);
+    const V = randomMatrix(n, d, 1, 23);
+    const W = randomMatrix(2 * n - 1, d, 1, 24);
+    for (const causal of [false, true]) {
+      const ref = positionalReference(Q, K, V, W, n, d, { causal, scale: 1 / d });
+      const exact = sq.attention('positional_reference', { Q, K, V, W, n, d }, { causal, scale: 'inv_d' });
+      assert.ok(relativeError(exact.O, ref) <= 1e-5, `reference: ${relativeError(exact.O, ref)}`);
+      const fast = sq.attention('positional_fft', { Q, K, V, W, n, d }, { causal, scale: 'inv_d', degree: 8 });
+      assert.equal(fast.stats.pieces, 495);  // C(4 + 8, 8)
+      let diff = 0;
+      for (let i = 0; i < ref.length; i++) diff = Math.max(diff, Math.abs(fast.O[i] - ref[i]));
+      assert.ok(diff <= 1e-6, `positional_fft causal=${causal}: ${diff}`);
+    }
+    assert.throws(() => sq.attention('positional_fft', { Q, K, V, W: W.subarray(1), n, d }), /W: length 795 does not match \(2n−1\)·d = 796/);
+    assert.throws(() => sq.attention('positional_fft', { Q, K, V, n, d }), /W: missing/);
+    const bad = W.slice();
+    bad[7] = Infinity;
+    assert.throws(() => sq.attention('positional_reference', { Q, K, V, W: bad, n, d }), /W: entry 7 is inf/);
+    assert.throws(() => sq.attention('flash', { Q, K, V, W, n, d }), /W: given, but method 'flash' takes no W/);
+    const again = sq.attention('positional_reference', { Q, K, V, W, n, d }, { scale: 'inv_d' });
+    assert.ok(relativeError(again.O, positionalReference(Q, K, V, W, n, d, { scale: 1 / d })) <= 1e-5);
+  });
+}

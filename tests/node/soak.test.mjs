@@ -74,9 +74,12 @@ for (const flavour of FLAVOURS) {
       } else if (kind < 0.6) {
         // Valid call of any method: finite output of the right size (RoPE rotates pairs: d even).
         const method = pick(methods);
-        const de = 'rope_base' in sq.schema().families.attention.methods[method].options ? 2 * Math.ceil(d / 2) : d;
+        const spec = sq.schema().families.attention.methods[method];
+        const de = 'rope_base' in spec.options ? 2 * Math.ceil(d / 2) : d;
         const Q = randomMatrix(n, de, 1, i);
-        const { O } = sq.attention(method, { Q, K: Q, V: Q, n, d: de });
+        // positional_* take position weights W, (2n−1)×d.
+        const W = spec.inputs.some((x) => x.name === 'W') ? randomMatrix(2 * n - 1, de, 1, i + 3) : undefined;
+        const { O } = sq.attention(method, { Q, K: Q, V: Q, W, n, d: de });
         assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
