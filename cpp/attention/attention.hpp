@@ -48,6 +48,8 @@ struct Params {
   // θ_t = rope_base^(−2t/d); pairs (2t, 2t+1) ("interleaved") or (t, t + d/2) ("half").
   double rope_base = 10000;
   std::string rope_layout = "interleaved";
+  // positional_fft: the support of W_Δ — "diagonal" (the input W) or "rope" (standard RoPE, no W).
+  std::string support = "diagonal";
 };
 
 // Limits checked by params_from (and again by the methods).
@@ -161,9 +163,11 @@ void positional_fft(const Problem&, const Params&, float* O, float* lse, Stats&)
 void positional_fft_describe(const Problem&, const Params&, Stats&);
 // scale · Σ_l max|Q_l| max|w_l| max|K_l| ≥ every |score|: positional_fft's default R.
 double positional_score_bound(const Problem&, const Params&);
-double positional_fft_memory(std::size_t n, std::size_t d, int threads);
-// Whether the method takes W (its schema lists the input).
+double positional_fft_memory(std::size_t n, std::size_t d, std::size_t support, int threads);
+// Whether the method takes W (its schema lists the input), and whether this call needs it
+// (positional_fft with support = rope computes its own).
 bool takes_positions(const Method& m);
+bool needs_positions(const Method& m, const Params& params);
 
 // RoPE's pieces, shared with the tests. θ_t = base^(−2t/d), t < d/2.
 std::vector<double> rope_theta(std::size_t d, double base);

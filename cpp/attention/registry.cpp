@@ -130,14 +130,15 @@ Cost cost_positional_reference(std::size_t n, std::size_t, std::size_t d, const 
 }
 
 Cost cost_positional_fft(std::size_t n, std::size_t, std::size_t d, const Params& p) {
-  const double pieces = poly_rank(d, p.degree), L = double(toeplitz_fft_length(n));
+  const std::size_t support = p.support == "rope" ? 2 * d : d;
+  const double pieces = poly_rank(support, p.degree), L = double(toeplitz_fft_length(n));
   const double C = std::ceil((d + 1) / 2.0), log2L = std::max(1.0, std::log2(L));
   // Per piece: the kernel's FFT and C paired columns forward and back (5 L log2 L each),
   // the spectrum product, u, v, t and the accumulation.
   const double per_piece = 5.0 * L * log2L * (1 + 2 * C) + 6.0 * L * C + 4.0 * n * (d + 1) +
                            double(p.degree) * (4.0 * n - 1);
   return {pieces * per_piece, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d,
-          positional_fft_memory(n, d, resolve_threads(p.threads)) + 48.0 * pieces};
+          positional_fft_memory(n, d, support, resolve_threads(p.threads)) + 48.0 * pieces};
 }
 
 const std::vector<Method> kMethods = {
@@ -173,7 +174,7 @@ const std::vector<Method> kMethods = {
      positional_reference, cost_positional_reference, "scale causal threads", false, nullptr, "positional_reference"},
     {"positional_fft",
      "polynomial method + FFT: C(d+g, g) rescaled Toeplitz pieces, each applied by FFT, O(n log n) per piece",
-     false, positional_fft, cost_positional_fft, "scale causal threads degree poly R", false,
+     false, positional_fft, cost_positional_fft, "scale causal threads degree poly R support rope_base rope_layout", false,
      positional_fft_describe, "positional_reference"},
 };
 
@@ -213,6 +214,8 @@ Family make_family() {
        "RoPE base: pair t turns by θ_t = base^(−2t/d) per position (d must be even)", true},
       {"rope_layout", T::choice, "interleaved", 0, 0, {"interleaved", "half"},
        "RoPE pairs: interleaved = (2t, 2t+1), half = (t, t + d/2) (GPT-NeoX style)"},
+      {"support", T::choice, "diagonal", 0, 0, {"diagonal", "rope"},
+       "support S of W_Δ: diagonal = the input W (|S| = d), rope = standard RoPE (|S| = 2d, no W, d even)"},
   };
   const std::map<std::string, std::string> papers = {
       {"exact_reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
@@ -249,7 +252,7 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13);
-    const bool positions = takes_positions(find_method(method));
+    const bool positions = needs_positions(find_method(method), params);
     const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, 14) : std::vector<float>();
     std::vector<float> O(n * d), lse(params.return_lse ? n : 0);
     Stats stats;
@@ -300,6 +303,7 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   if (v.takes("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
   if (v.takes("rope_base")) p.rope_base = v.number("rope_base");
   if (v.takes("rope_layout")) p.rope_layout = v.text("rope_layout");
+  if (v.takes("support")) p.support = v.text("support");
   validate(p);
   return p;
 }
@@ -321,6 +325,8 @@ void validate(const Params& p) {
           "in (0, 1e12]");
   if (p.rope_layout != "interleaved" && p.rope_layout != "half")
     throw Error("rope_layout", "got '" + p.rope_layout + "', must be interleaved or half");
+  if (p.support != "diagonal" && p.support != "rope")
+    throw Error("support", "got '" + p.support + "', must be diagonal or rope");
 }
 
 namespace {
@@ -328,7 +334,9 @@ namespace {
 // What the shape (n, n_k, d) allows for this method and these params: the cost
 // model and a run both check it, so an estimate never prices a refused call.
 void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, const Params& params) {
-  if (d % 2 && takes_option(family(), m.name, "rope_base"))
+  const bool rotates = takes_option(family(), m.name, "rope_base") &&
+                      (!takes_option(family(), m.name, "support") || params.support == "rope");
+  if (d % 2 && rotates)
     throw Error("d", "got " + std::to_string(d) + ", must be even for " + m.name +
                          " (RoPE rotates pairs of coordinates)");
   if (nk == n) return;
@@ -367,12 +375,13 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require_bounded("Q", p.Q, p.n * p.d, kMaxEntry, why);
   require_bounded("K", p.K, nk * p.d, kMaxEntry, why);
   require_bounded("V", p.V, nk * p.d, kMaxEntry, why);
-  if (takes_positions(m)) {
+  if (needs_positions(m, params)) {
     if (!p.W) throw Error("W", std::string("missing: method '") + m.name + "' needs W, (2n−1)×d position weights");
     require_bounded("W", p.W, (2 * p.n - 1) * p.d, kMaxEntry, why);
   } else if (p.W) {
-    throw Error("W", std::string("given, but method '") + m.name +
-                         "' takes no W (positional_reference and positional_fft do)");
+    throw Error("W", std::string("given, but method '") + m.name + "' " +
+                         (takes_positions(m) ? "with support = rope computes its own" :
+                                               "takes no W (positional_reference and positional_fft do)"));
   }
   require_memory(m.name, m.cost(p.n, nk, p.d, params).memory_bytes);
   return m;
@@ -388,6 +397,10 @@ void reference_row(const Method& m, const Problem& p, const Params& params, std:
   if (ref == "rope_reference") rope_reference_row(p, params, i, o);
   else if (ref == "positional_reference") positional_reference_row(p, params, i, o);
   else exact_reference_row(p, params, i, o);
+}
+
+bool needs_positions(const Method& m, const Params& params) {
+  return takes_positions(m) && !(takes_option(family(), m.name, "support") && params.support == "rope");
 }
 
 bool takes_positions(const Method& m) {

@@ -52,7 +52,7 @@ std::string measure_attention(const Options& o) {
 
   const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
   // positional_*: w_l(Δ) i.i.d. uniform in [−1, 1] per channel and offset (THEORY-2.md §1 (d)).
-  const bool positions = attention::takes_positions(m);
+  const bool positions = attention::needs_positions(m, params);
   const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, seed + 3) : std::vector<float>();
   std::vector<float> out(n * d), lse(params.return_lse ? n : 0);
   const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), 0, positions ? W.data() : nullptr};

@@ -88,8 +88,9 @@ int attention(const std::uint8_t* data, std::size_t size) {
   params.rope_layout = (pick() & 1) ? "half" : "interleaved";
 
   // positional_*: the position weights W, (2n−1)×d, after everything older inputs hold.
+  params.support = (pick() & 1) ? "rope" : "diagonal";
   std::vector<float> W;
-  if (attention::takes_positions(method)) {
+  if (attention::needs_positions(method, params)) {
     W.resize((2 * n - 1) * d);
     for (auto& x : W) x = in.value(2.0f);
   }

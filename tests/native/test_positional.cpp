@@ -228,3 +228,56 @@ TEST_CASE("positional: the bench generates W and measures the error against posi
   CHECK(std::stod(json.substr(at + 8)) <= 1e-4);
   CHECK(json.find("\"pieces\":210") != std::string::npos);
 }
+
+TEST_CASE(
+    "positional_fft with support = rope equals rope_polynomial at the same g and R (two code "
+    "paths, one P)") {
+  const std::size_t n = 90, d = 4;
+  const auto Q = uniform_matrix(n, d, 0.8, 61), K = uniform_matrix(n, d, 0.8, 62),
+             V = uniform_matrix(n, d, 1.0, 63);
+  for (const char* layout : {"interleaved", "half"}) {
+    for (bool causal : {false, true}) {
+      for (int g : {2, 4}) {
+        Params params;
+        params.support = "rope";
+        params.rope_layout = layout;
+        params.causal = causal;
+        params.degree = g;
+        params.scale = 1.0 / d;
+        params.R = 0.8;  // the same interval for both, so the same polynomial
+        std::vector<float> a(n * d), b(n * d), ref(n * d);
+        Stats sa, sb, ignored;
+        run("positional_fft", {n, d, Q.data(), K.data(), V.data()}, params, a.data(), sa);
+        run("rope_polynomial", {n, d, Q.data(), K.data(), V.data()}, params, b.data(), sb);
+        run("rope_reference", {n, d, Q.data(), K.data(), V.data()}, params, ref.data(), ignored);
+        CAPTURE(layout);
+        CAPTURE(causal);
+        CAPTURE(g);
+        CHECK(stat(sa, "pieces") == poly_rank(2 * d, g));  // C(|S| + g, g), |S| = 2d
+        CHECK(stat(sa, "support_size") == 2 * d);
+        CHECK(relative_error(a.data(), b.data(), n * d) <= 2e-6);
+        // Both are the polynomial method, so both miss the exact RoPE attention by the same amount.
+        CHECK(std::fabs(relative_error(a.data(), ref.data(), n * d) -
+                        relative_error(b.data(), ref.data(), n * d)) <= 2e-6);
+      }
+    }
+  }
+  // support = rope needs even d and computes its own W.
+  const auto X = uniform_matrix(2 * 7 - 1, 5, 1.0, 1);
+  std::vector<float> out(7 * 5);
+  Stats stats;
+  Params rope;
+  rope.support = "rope";
+  CHECK(message_of([&] {
+          run("positional_fft", {7, 5, X.data(), X.data(), X.data()}, rope, out.data(), stats);
+        }).rfind("d: got 5, must be even for positional_fft", 0) == 0);
+  CHECK(message_of([&] {
+          run("positional_fft", {7, 4, X.data(), X.data(), X.data(), 0, X.data()}, rope, out.data(),
+              stats);
+        }).rfind("W: given, but method 'positional_fft' with support = rope computes its own", 0) ==
+        0);
+  Options o;
+  o.set("support", "full");
+  CHECK(message_of([&] { params_from(o, 4, "positional_fft"); }).rfind("support: got 'full'", 0) ==
+        0);
+}

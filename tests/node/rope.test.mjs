@@ -141,6 +141,12 @@ for (const flavour of FLAVOURS) {
     bad[7] = Infinity;
     assert.throws(() => sq.attention('positional_reference', { Q, K, V, W: bad, n, d }), /W: entry 7 is inf/);
     assert.throws(() => sq.attention('flash', { Q, K, V, W, n, d }), /W: given, but method 'flash' takes no W/);
+    // support = rope: standard RoPE through C(2d+g, g) Toeplitz pieces, the same P as rope_polynomial.
+    const opts = { scale: 'inv_d', degree: 3, R: 0.5 };
+    const viaFft = sq.attention('positional_fft', { Q, K, V, n, d }, { ...opts, support: 'rope' });
+    assert.equal(viaFft.stats.pieces, 165);  // C(8 + 3, 3)
+    const viaRotation = sq.attention('rope_polynomial', { Q, K, V, n, d }, opts);
+    assert.ok(relativeError(viaFft.O, viaRotation.O) <= 2e-6, `${relativeError(viaFft.O, viaRotation.O)}`);
     const again = sq.attention('positional_reference', { Q, K, V, W, n, d }, { scale: 'inv_d' });
     assert.ok(relativeError(again.O, positionalReference(Q, K, V, W, n, d, { scale: 1 / d })) <= 1e-5);
   });
