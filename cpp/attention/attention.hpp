@@ -159,6 +159,7 @@ void rope_polynomial_describe(const Problem&, const Params&, Stats&);
 // A_ij = exp(scale · Σ_l q_il w_{i−j,l} k_jl), W in Problem::W, n_k = n.
 void positional_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
 void positional_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+void positional_exact(const Problem&, const Params&, float* O, float* lse, Stats&);
 void positional_fft(const Problem&, const Params&, float* O, float* lse, Stats&);
 void positional_fft_describe(const Problem&, const Params&, Stats&);
 // scale · Σ_l max|Q_l| max|w_l| max|K_l| ≥ every |score|: positional_fft's default R.

@@ -58,6 +58,11 @@ void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&)
 }
 
 void flash_mapped(const Problem& p, const Params& params, float* O, float* lse, const RowMap& map) {
+  flash_scored(p, params, O, lse, map, TileScore{});
+}
+
+void flash_scored(const Problem& p, const Params& params, float* O, float* lse, const RowMap& map,
+                  const TileScore& score) {
   const std::size_t n = p.n, nk = p.keys(), d = p.d;
   const std::size_t shift = nk - n;  // causal: query i is position i + shift (prepare checks nk ≥ n)
   const float c = static_cast<float>(resolved_scale(params, d)) * kLog2e;
@@ -116,8 +121,11 @@ void flash_mapped(const Problem& p, const Params& params, float* O, float* lse, 
     const std::size_t last = params.causal ? (end - 1 + shift) / kTile : tiles - 1;
     for (std::size_t t = 0; t <= last; ++t) {
       const std::size_t j0 = t * kTile, bk = std::min(kTile, nk - j0);
-      simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
-                     s.S.data(), kTile);
+      if (score)
+        score(s.Qs.data(), i0, rows4, Kt.data() + t * d * kTile, j0, round_up(bk, 8), s.S.data());
+      else
+        simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
+                       s.S.data(), kTile);
       if (params.causal && j0 + bk > i0 + shift + 1) {  // the diagonal tile: mask keys after the row
         for (std::size_t r = 0; r < bq; ++r)
           for (std::size_t col = (i0 + r + shift + 1 > j0 ? i0 + r + shift + 1 - j0 : 0); col < bk; ++col)

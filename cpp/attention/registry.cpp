@@ -129,6 +129,14 @@ Cost cost_positional_reference(std::size_t n, std::size_t, std::size_t d, const 
   return {6.0 * pairs_attended(p, n, n) * d, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d, 8.0 * (n + d)};
 }
 
+Cost cost_positional_exact(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_flash(n, n, d, p);
+  c.flops = 5.0 * pairs_attended(p, n, n) * d;  // 3 per (i, j, l) for the score, 2 for P·V
+  c.bytes += 4.0 * (2 * n - 1) * d;
+  c.memory_bytes += 4.0 * d * (2.0 * n - 1 + 64);  // W reversed per channel
+  return c;
+}
+
 Cost cost_positional_fft(std::size_t n, std::size_t, std::size_t d, const Params& p) {
   const std::size_t support = p.support == "rope" ? 2 * d : d;
   const double pieces = poly_rank(support, p.degree), L = double(toeplitz_fft_length(n));
@@ -172,6 +180,8 @@ const std::vector<Method> kMethods = {
     // General (diagonal) position matrices W_Δ = diag(w_Δ), given as the input W.
     {"positional_reference", "A_ij = exp(scale·Σ_l q_il w_{i−j,l} k_jl) in double, dense: the yardstick", true,
      positional_reference, cost_positional_reference, "scale causal threads", false, nullptr, "positional_reference"},
+    {"positional_exact", "flash's tiles and online softmax with the score Σ_l q_il w_{i−j,l} k_jl, 4 keys per SIMD step",
+     true, positional_exact, cost_positional_exact, "scale causal threads", false, nullptr, "positional_reference"},
     {"positional_fft",
      "polynomial method + FFT: C(d+g, g) rescaled Toeplitz pieces, each applied by FFT, O(n log n) per piece",
      false, positional_fft, cost_positional_fft, "scale causal threads degree poly R support rope_base rope_layout", false,
@@ -229,6 +239,7 @@ Family make_family() {
       {"rope_flash", "Su et al., RoFormer (arXiv 2104.09864); the kernel is flash's (Dao et al., arXiv 2205.14135)"},
       {"rope_polynomial", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
       {"positional_reference", "Alman & Song, Fast RoPE attention (arXiv 2505.11892): the general problem, diagonal W"},
+      {"positional_exact", "Alman & Song, Fast RoPE attention (arXiv 2505.11892): the general problem; the kernel is flash's (arXiv 2205.14135)"},
       {"positional_fft", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
   };
   for (const Method& m : kMethods) {

@@ -135,6 +135,10 @@ int attention(const std::uint8_t* data, std::size_t size) {
         }
         maxdot = std::max(maxdot, rope ? std::sqrt(qq * kk) : s);
       }
+    // Positional scores carry w_{i−j,l} in each term: at most max|W| times larger.
+    double wmax = 0;
+    for (float x : W) wmax = std::max(wmax, std::fabs(double(x)));
+    if (reference == "positional_reference") maxdot *= std::max(wmax, 1.0);
     const double tol = 1e-5 + 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
     double vmax = 0, diff = 0;
     for (std::size_t i = 0; i < nk * d; ++i) vmax = std::max(vmax, std::fabs(double(V[i])));

@@ -281,3 +281,29 @@ TEST_CASE(
   CHECK(message_of([&] { params_from(o, 4, "positional_fft"); }).rfind("support: got 'full'", 0) ==
         0);
 }
+
+TEST_CASE(
+    "positional_exact matches positional_reference within 1e-5: causal or not, tile edges, d = 1 … "
+    "8") {
+  for (std::size_t n : {1, 2, 63, 64, 65, 130, 200}) {
+    for (std::size_t d : {1, 3, 4, 8}) {
+      for (bool causal : {false, true}) {
+        for (int threads : {1, max_threads()}) {
+          const Positional x = inputs(n, d, 1.0, 2.0);
+          Params params;
+          params.causal = causal;
+          params.threads = threads;
+          std::vector<float> out(n * d), ref(n * d);
+          Stats stats;
+          run("positional_exact", x.problem(n, d), params, out.data(), stats);
+          run("positional_reference", x.problem(n, d), params, ref.data(), stats);
+          CAPTURE(n);
+          CAPTURE(d);
+          CAPTURE(causal);
+          CAPTURE(threads);
+          CHECK(relative_error(out.data(), ref.data(), n * d) <= 1e-5);
+        }
+      }
+    }
+  }
+}
