@@ -33,7 +33,7 @@ export const PANELS = [
   {
     panel: 'rope', group: 'forward', title: 'RoPE attention',
     theorem: 'RoPE attention is ordinary attention on rotated $Q$ and $K$ with unchanged row norms, so the polynomial method keeps its $n^{1+o(1)}$ time when $B = o(\\sqrt{\\log n})$, while position matrices $W_{i-j}$ that do not factor need the FFT: $\\binom{|S|+g}{g}$ Toeplitz products of $O(n \\log n)$ time each.',
-    regime: 'Time vs n for rope_flash (exact), rope_polynomial (pre-rotation, then the polynomial method) and positional_fft (random diagonal $W_\\Delta$, polynomial method + FFT) beside the dense references.',
+    regime: 'Time vs n for rope_flash (exact), rope_polynomial (pre-rotation, then the polynomial method), and for random diagonal $W_\\Delta$ positional_exact (exact, tiled) against positional_fft (polynomial method + FFT), with the measured crossovers.',
     paper: ALMAN_SONG_ROPE,
   },
   {

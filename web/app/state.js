@@ -52,7 +52,7 @@ const PAGE = {
   gd: { lib: 'suite:poly_degree.d', default: 8 },
   gtarget: { lib: 'suite:poly_degree.target', default: 0.001 },
   // RoPE attention
-  rmethods: { type: 'list', default: 'rope_flash,rope_polynomial,positional_fft' },
+  rmethods: { type: 'list', default: 'rope_flash,rope_polynomial,positional_exact,positional_fft' },
   rnmin: { lib: 'dim:attention.n', default: 1024 },
   rnmax: { lib: 'dim:attention.n', default: 8192 },
   rd: { lib: 'dim:attention.d', default: 8 },  // rope_*: even

@@ -1,7 +1,7 @@
 // "RoPE attention": rope_flash (exact), rope_polynomial (pre-rotation, then the
-// polynomial method) and positional_fft (diagonal position matrices by the
-// polynomial method + FFT) beside the dense references, time vs n, with the
-// measured crossovers in the caption.
+// polynomial method), positional_exact (exact, flash's tiles) and positional_fft
+// (diagonal position matrices by the polynomial method + FFT) beside the dense
+// references, time vs n, with the measured crossovers in the caption.
 import { mountSweep } from '../sweep.js';
 import { estimateAttention } from '../plan.js';
 import { panelEntry } from '../catalog.js';
@@ -17,7 +17,7 @@ function seriesMaps(chart) {
 }
 
 // "a is faster than b from n = x on" for the pairs the panel is about.
-const PAIRS = [['rope_polynomial', 'rope_flash'], ['positional_fft', 'positional_reference']];
+const PAIRS = [['rope_polynomial', 'rope_flash'], ['positional_fft', 'positional_exact']];
 
 export function mountRope({ client, info, methods, state, saveState }) {
   const choices = (methods.attention ?? []).filter((m) => m.name.startsWith('rope_') || m.name.startsWith('positional_'));
