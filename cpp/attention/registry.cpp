@@ -235,12 +235,12 @@ Family make_family() {
       {"linear", "Katharopoulos et al., Transformers are RNNs (ICML 2020, arXiv 2006.16236)"},
       {"performer", "Choromanski et al., Rethinking Attention with Performers (ICLR 2021, arXiv 2009.14794)"},
       {"lsh", "Kitaev et al., Reformer (ICLR 2020, arXiv 2001.04451)"},
-      {"rope_reference", "Su et al., RoFormer: rotary position embedding (arXiv 2104.09864)"},
+      {"rope_reference", "Su et al., RoFormer: Enhanced Transformer with Rotary Position Embedding (arXiv 2104.09864)"},
       {"rope_flash", "Su et al., RoFormer (arXiv 2104.09864); the kernel is flash's (Dao et al., arXiv 2205.14135)"},
-      {"rope_polynomial", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
-      {"positional_reference", "Alman & Song, Fast RoPE attention (arXiv 2505.11892): the general problem, diagonal W"},
-      {"positional_exact", "Alman & Song, Fast RoPE attention (arXiv 2505.11892): the general problem; the kernel is flash's (arXiv 2205.14135)"},
-      {"positional_fft", "Alman & Song, Fast RoPE attention (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
+      {"rope_polynomial", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
+      {"positional_reference", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892): the general problem, diagonal W"},
+      {"positional_exact", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892): the general problem; the kernel is flash's (arXiv 2205.14135)"},
+      {"positional_fft", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
   };
   for (const Method& m : kMethods) {
     MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
