@@ -44,6 +44,12 @@ struct Params {
   int buckets = 8;     // lsh: hash buckets per round (even)
   std::size_t chunk = 64;    // lsh: chunk length after sorting by bucket
   int rounds = 1;      // lsh: hash rounds, combined by log-sum-exp weights
+  // RoPE (rope_*; THEORY-2.md §1): position m rotates pair t by m·θ_t,
+  // θ_t = rope_base^(−2t/d); pairs (2t, 2t+1) ("interleaved") or (t, t + d/2) ("half").
+  double rope_base = 10000;
+  std::string rope_layout = "interleaved";
+  // positional_fft: the support of W_Δ — "diagonal" (the input W) or "rope" (standard RoPE, no W).
+  std::string support = "diagonal";
 };
 
 // Limits checked by params_from (and again by the methods).
@@ -62,6 +68,9 @@ struct Problem {
   std::size_t n = 0, d = 0;  // n query rows of width d
   const float *Q = nullptr, *K = nullptr, *V = nullptr;
   std::size_t n_k = 0;  // key/value rows; 0 → n
+  // positional_* only: the diagonals w_Δ of the position matrices W_Δ, (2n−1)×d,
+  // row Δ + n − 1 for Δ = i − j ∈ (−n, n). Other methods refuse it.
+  const float* W = nullptr;
   std::size_t keys() const { return n_k ? n_k : n; }
 };
 
@@ -86,6 +95,9 @@ struct Method {
   // Facts about a run that are not part of it (the polynomial's fit error on
   // a 20,001-point grid): computed after the kernel, outside its timer.
   void (*describe)(const Problem&, const Params&, Stats&) = nullptr;
+  // The method whose output this one is checked against (tests, the bench's
+  // error column): plain attention, or RoPE attention for the rope_* methods.
+  const char* reference = "exact_reference";
 };
 
 const std::vector<Method>& methods();
@@ -126,6 +138,8 @@ void validate(const Params& p);
 void exact_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
 // One row of the reference, for checking large problems on a sample of rows.
 void exact_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+// One row of m's reference (Method::reference): exact_reference_row or rope_reference_row.
+void reference_row(const Method& m, const Problem&, const Params&, std::size_t i, double* o);
 void exact(const Problem&, const Params&, float* O, float* lse, Stats&);
 void flash(const Problem&, const Params&, float* O, float* lse, Stats&);
 void polynomial(const Problem&, const Params&, float* O, float* lse, Stats&);
@@ -134,6 +148,34 @@ void window(const Problem&, const Params&, float* O, float* lse, Stats&);
 void linear(const Problem&, const Params&, float* O, float* lse, Stats&);
 void performer(const Problem&, const Params&, float* O, float* lse, Stats&);
 void lsh(const Problem&, const Params&, float* O, float* lse, Stats&);
+// RoPE attention (rope_*.cpp): softmax(scale·(R_i q_i)·(R_j k_j)) V, n_k = n, d even.
+void rope_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
+void rope_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+void rope_flash(const Problem&, const Params&, float* O, float* lse, Stats&);
+void rope_polynomial(const Problem&, const Params&, float* O, float* lse, Stats&);
+void rope_polynomial_describe(const Problem&, const Params&, Stats&);
+
+// Attention with diagonal position matrices (positional_*.cpp; THEORY-2.md §1):
+// A_ij = exp(scale · Σ_l q_il w_{i−j,l} k_jl), W in Problem::W, n_k = n.
+void positional_reference(const Problem&, const Params&, float* O, float* lse, Stats&);
+void positional_reference_row(const Problem&, const Params&, std::size_t i, double* o);
+void positional_exact(const Problem&, const Params&, float* O, float* lse, Stats&);
+void positional_fft(const Problem&, const Params&, float* O, float* lse, Stats&);
+void positional_fft_describe(const Problem&, const Params&, Stats&);
+// scale · Σ_l max|Q_l| max|w_l| max|K_l| ≥ every |score|: positional_fft's default R.
+double positional_score_bound(const Problem&, const Params&);
+double positional_fft_memory(std::size_t n, std::size_t d, std::size_t support, int threads);
+// Whether the method takes W (its schema lists the input), and whether this call needs it
+// (positional_fft with support = rope computes its own).
+bool takes_positions(const Method& m);
+bool needs_positions(const Method& m, const Params& params);
+
+// RoPE's pieces, shared with the tests. θ_t = base^(−2t/d), t < d/2.
+std::vector<double> rope_theta(std::size_t d, double base);
+// The pair (first, second) coordinate t rotates in the layout.
+std::pair<std::size_t, std::size_t> rope_pair(std::size_t t, std::size_t d, const std::string& layout);
+// out = R_m x (d doubles): pair t rotated by angle m·θ_t, x' = x cos − y sin, y' = x sin + y cos.
+void rope_rotate_row(const float* x, std::size_t m, std::size_t d, const Params&, double* out);
 
 // The polynomial method's pieces, shared with its tests and the bench.
 // Coefficients c_0..c_g (monomial basis, double) of P ≈ exp on [−R, R].

@@ -6,12 +6,15 @@
 // QKᵀ and PV both run on the 4×8 micro-kernel, against Kᵀ packed per tile and
 // V packed with rows padded to a multiple of 8. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
 // is masked with −inf, and so is the diagonal itself with `diagonal`. Extra memory O(n·d): packed Kᵀ and V, plus per thread
-// one query block, one 64×64 score tile and two output blocks.
+// one query block, one 64×64 score tile and two output blocks. flash_mapped
+// (flash.hpp) passes each Q and K row through a map as it is packed: rope_flash
+// rotates there.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/flash.hpp"
 #include "common/threads.hpp"
 #include "simd/gemm.hpp"
 #include "simd/simd.hpp"
@@ -51,6 +54,15 @@ float online_row(float* row, std::size_t valid, float* m, float* alpha) {
 }  // namespace
 
 void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&) {
+  flash_mapped(p, params, O, lse, RowMap{});
+}
+
+void flash_mapped(const Problem& p, const Params& params, float* O, float* lse, const RowMap& map) {
+  flash_scored(p, params, O, lse, map, TileScore{});
+}
+
+void flash_scored(const Problem& p, const Params& params, float* O, float* lse, const RowMap& map,
+                  const TileScore& score) {
   const std::size_t n = p.n, nk = p.keys(), d = p.d;
   const std::size_t shift = nk - n;  // causal: query i is position i + shift (prepare checks nk ≥ n)
   const float c = static_cast<float>(resolved_scale(params, d)) * kLog2e;
@@ -62,14 +74,20 @@ void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&)
   // 4×8 kernel.
   const std::size_t d8 = round_up(d, 8);
   std::vector<float> Kt(tiles * d * kTile, 0.0f), Vp(tiles * kTile * d8, 0.0f);
+  std::vector<float> mapped(map ? d : 0);
   for (std::size_t j = 0; j < nk; ++j) {
     float* tile = Kt.data() + (j / kTile) * d * kTile + j % kTile;
-    for (std::size_t k = 0; k < d; ++k) tile[k * kTile] = p.K[j * d + k];
+    const float* row = p.K + j * d;
+    if (map) {
+      map(row, j, mapped.data());
+      row = mapped.data();
+    }
+    for (std::size_t k = 0; k < d; ++k) tile[k * kTile] = row[k];
     std::copy(p.V + j * d, p.V + (j + 1) * d, Vp.data() + j * d8);
   }
 
   struct Scratch {
-    std::vector<float> Qs, S, acc, pv, m, l, alpha;
+    std::vector<float> Qs, S, acc, pv, m, l, alpha, row;
   };
   std::vector<Scratch> scratch(threads);
   for (auto& s : scratch) {
@@ -80,6 +98,7 @@ void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&)
     s.m.resize(kTile);
     s.l.resize(kTile);
     s.alpha.resize(kTile);
+    s.row.resize(map ? d : 0);
   }
 
   parallel_for(n, kTile, threads, [&](std::size_t i0, std::size_t end, int worker) {
@@ -87,8 +106,14 @@ void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&)
     Scratch& s = scratch[worker];
     const std::size_t bq = end - i0, rows4 = round_up(bq, 4);
     std::fill(s.Qs.begin(), s.Qs.end(), 0.0f);
-    for (std::size_t r = 0; r < bq; ++r)
-      for (std::size_t k = 0; k < d; ++k) s.Qs[r * d + k] = p.Q[(i0 + r) * d + k] * c;
+    for (std::size_t r = 0; r < bq; ++r) {
+      const float* row = p.Q + (i0 + r) * d;
+      if (map) {
+        map(row, i0 + r + shift, s.row.data());
+        row = s.row.data();
+      }
+      for (std::size_t k = 0; k < d; ++k) s.Qs[r * d + k] = row[k] * c;
+    }
     std::fill(s.m.begin(), s.m.end(), -INFINITY);
     std::fill(s.l.begin(), s.l.end(), 0.0f);
     std::fill(s.acc.begin(), s.acc.begin() + bq * d8, 0.0f);
@@ -96,8 +121,11 @@ void flash(const Problem& p, const Params& params, float* O, float* lse, Stats&)
     const std::size_t last = params.causal ? (end - 1 + shift) / kTile : tiles - 1;
     for (std::size_t t = 0; t <= last; ++t) {
       const std::size_t j0 = t * kTile, bk = std::min(kTile, nk - j0);
-      simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
-                     s.S.data(), kTile);
+      if (score)
+        score(s.Qs.data(), i0, rows4, Kt.data() + t * d * kTile, j0, round_up(bk, 8), s.S.data());
+      else
+        simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
+                       s.S.data(), kTile);
       if (params.causal && j0 + bk > i0 + shift + 1) {  // the diagonal tile: mask keys after the row
         for (std::size_t r = 0; r < bq; ++r)
           for (std::size_t col = (i0 + r + shift + 1 > j0 ? i0 + r + shift + 1 - j0 : 0); col < bk; ++col)

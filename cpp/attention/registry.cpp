@@ -4,6 +4,8 @@
 
 #include "attention/attention.hpp"
 #include "attention/feature_attention.hpp"
+#include "attention/rope.hpp"
+#include "attention/toeplitz.hpp"
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
@@ -100,6 +102,53 @@ Cost cost_lsh(std::size_t n, std::size_t, std::size_t d, const Params& p) {
               threads * 4.0 * (2 * keys * d + 64.0 * keys + 128.0 * d)};
 }
 
+// RoPE: the rotation of Q and K (≈ 6 flops per entry) and its cos/sin tables.
+double rope_flops(std::size_t n, std::size_t d) { return 12.0 * n * d; }
+
+Cost cost_rope_reference(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  // Q and K rotated in double; one row of scores and one output row.
+  return {4.0 * pairs_attended(p, n, n) * d + rope_flops(n, d), io_bytes(n, n, d), 16.0 * n * d + 8.0 * (n + d)};
+}
+
+Cost cost_rope_flash(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_flash(n, n, d, p);
+  c.flops += rope_flops(n, d);
+  // The tables, one rotated K row, one rotated Q row per thread.
+  c.memory_bytes += RopeRotation::memory_bytes(n, d) + 4.0 * d * (1 + resolve_threads(p.threads));
+  return c;
+}
+
+Cost cost_rope_polynomial(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_polynomial(n, n, d, p);
+  c.flops += rope_flops(n, d);
+  c.memory_bytes += 8.0 * n * d + RopeRotation::memory_bytes(n, d);  // rotated Q and K (float)
+  return c;
+}
+
+Cost cost_positional_reference(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  return {6.0 * pairs_attended(p, n, n) * d, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d, 8.0 * (n + d)};
+}
+
+Cost cost_positional_exact(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  Cost c = cost_flash(n, n, d, p);
+  c.flops = 5.0 * pairs_attended(p, n, n) * d;  // 3 per (i, j, l) for the score, 2 for P·V
+  c.bytes += 4.0 * (2 * n - 1) * d;
+  c.memory_bytes += 4.0 * d * (2.0 * n - 1 + 64);  // W reversed per channel
+  return c;
+}
+
+Cost cost_positional_fft(std::size_t n, std::size_t, std::size_t d, const Params& p) {
+  const std::size_t support = p.support == "rope" ? 2 * d : d;
+  const double pieces = poly_rank(support, p.degree), L = double(toeplitz_fft_length(n));
+  const double C = std::ceil((d + 1) / 2.0), log2L = std::max(1.0, std::log2(L));
+  // Per piece: the kernel's FFT and C paired columns forward and back (5 L log2 L each),
+  // the spectrum product, u, v, t and the accumulation.
+  const double per_piece = 5.0 * L * log2L * (1 + 2 * C) + 6.0 * L * C + 4.0 * n * (d + 1) +
+                           double(p.degree) * (4.0 * n - 1);
+  return {pieces * per_piece, io_bytes(n, n, d) + 4.0 * (2 * n - 1) * d,
+          positional_fft_memory(n, d, support, resolve_threads(p.threads)) + 48.0 * pieces};
+}
+
 const std::vector<Method> kMethods = {
     {"exact_reference", "double-precision obvious loops: the yardstick", true, exact_reference,
      cost_reference, "scale causal diagonal return_lse threads", true},
@@ -119,16 +168,34 @@ const std::vector<Method> kMethods = {
      performer, cost_performer, "scale causal threads features seed"},
     {"lsh", "Reformer-style LSH: random rotations, sort by bucket, attend within chunks", false,
      lsh, cost_lsh, "scale causal threads buckets chunk rounds seed"},
+    // RoPE attention (THEORY-2.md §1): checked against rope_reference, not exact_reference.
+    {"rope_reference", "RoPE attention in double: rotate Q and K by position, then exact softmax", true,
+     rope_reference, cost_rope_reference, "scale causal threads rope_base rope_layout", false, nullptr, "rope_reference"},
+    {"rope_flash", "RoPE attention: flash with the rotation fused into its Q/K packing (O(n·d) extra work)", true,
+     rope_flash, cost_rope_flash, "scale causal threads rope_base rope_layout", false, nullptr, "rope_reference"},
+    {"rope_polynomial",
+     "RoPE by pre-rotation, then the polynomial method (rotations keep the norms, so R and the bound are unchanged)",
+     false, rope_polynomial, cost_rope_polynomial, "scale causal threads degree poly R rope_base rope_layout", false,
+     rope_polynomial_describe, "rope_reference"},
+    // General (diagonal) position matrices W_Δ = diag(w_Δ), given as the input W.
+    {"positional_reference", "A_ij = exp(scale·Σ_l q_il w_{i−j,l} k_jl) in double, dense: the yardstick", true,
+     positional_reference, cost_positional_reference, "scale causal threads", false, nullptr, "positional_reference"},
+    {"positional_exact", "flash's tiles and online softmax with the score Σ_l q_il w_{i−j,l} k_jl, 4 keys per SIMD step",
+     true, positional_exact, cost_positional_exact, "scale causal threads", false, nullptr, "positional_reference"},
+    {"positional_fft",
+     "polynomial method + FFT: C(d+g, g) rescaled Toeplitz pieces, each applied by FFT, O(n log n) per piece",
+     false, positional_fft, cost_positional_fft, "scale causal threads degree poly R support rope_base rope_layout", false,
+     positional_fft_describe, "positional_reference"},
 };
 
 constexpr double kMaxRows = 1 << 24;
 
-void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params);
+void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, const Params& params);
 
 Family make_family() {
   Family f;
   f.name = "attention";
-  f.summary = "softmax attention Att(Q,K,V) = D⁻¹ exp(scale·QKᵀ) V: exact, fused, the polynomial method, heuristics";
+  f.summary = "softmax attention Att(Q,K,V) = D⁻¹ exp(scale·QKᵀ) V: exact, fused, the polynomial method, heuristics, RoPE and diagonal position matrices";
   f.paper = "Alman & Song, Fast Attention Requires Bounded Entries (NeurIPS 2023, arXiv 2302.13214)";
   f.dims = {{"n", 1, kMaxRows, "query rows"},
             {"n_k", 1, kMaxRows, "key/value rows (= n unless given; exact methods only)"},
@@ -153,6 +220,12 @@ Family make_family() {
       {"buckets", T::integer, "8", 2, 1024, {}, "hash buckets per round (even)"},
       {"chunk", T::integer, "64", 1, kMaxRows, {}, "chunk length after sorting by bucket"},
       {"rounds", T::integer, "1", 1, 16, {}, "hash rounds, combined by log-sum-exp weights"},
+      {"rope_base", T::number, "10000", 0, 1e12, {},
+       "RoPE base: pair t turns by θ_t = base^(−2t/d) per position (d must be even)", true},
+      {"rope_layout", T::choice, "interleaved", 0, 0, {"interleaved", "half"},
+       "RoPE pairs: interleaved = (2t, 2t+1), half = (t, t + d/2) (GPT-NeoX style)"},
+      {"support", T::choice, "diagonal", 0, 0, {"diagonal", "rope"},
+       "support S of W_Δ: diagonal = the input W (|S| = d), rope = standard RoPE (|S| = 2d, no W, d even)"},
   };
   const std::map<std::string, std::string> papers = {
       {"exact_reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
@@ -162,10 +235,18 @@ Family make_family() {
       {"linear", "Katharopoulos et al., Transformers are RNNs (ICML 2020, arXiv 2006.16236)"},
       {"performer", "Choromanski et al., Rethinking Attention with Performers (ICLR 2021, arXiv 2009.14794)"},
       {"lsh", "Kitaev et al., Reformer (ICLR 2020, arXiv 2001.04451)"},
+      {"rope_reference", "Su et al., RoFormer: Enhanced Transformer with Rotary Position Embedding (arXiv 2104.09864)"},
+      {"rope_flash", "Su et al., RoFormer (arXiv 2104.09864); the kernel is flash's (Dao et al., arXiv 2205.14135)"},
+      {"rope_polynomial", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892); RoPE: Su et al. (arXiv 2104.09864)"},
+      {"positional_reference", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892): the general problem, diagonal W"},
+      {"positional_exact", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892): the general problem; the kernel is flash's (arXiv 2205.14135)"},
+      {"positional_fft", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
   };
   for (const Method& m : kMethods) {
     MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
     if (papers.count(m.name)) spec.paper = papers.at(m.name);  // polynomial: the family's (Alman–Song)
+    if (std::string(m.name).rfind("positional_", 0) == 0)
+      spec.inputs = {{"Q", "n×d"}, {"K", "n×d"}, {"V", "n×d"}, {"W", "(2n−1)×d"}};
     f.methods.push_back(spec);
   }
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
@@ -174,7 +255,7 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const Method& m = find_method(method);
-    check_keys(m, n, nk, params);
+    check_shape(m, n, nk, d, params);
     return m.cost(n, nk, d, params);
   };
   f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
@@ -182,11 +263,13 @@ Family make_family() {
     const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13);
+    const bool positions = needs_positions(find_method(method), params);
+    const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, 14) : std::vector<float>();
     std::vector<float> O(n * d), lse(params.return_lse ? n : 0);
     Stats stats;
     stats.reserve(16);
     if (ready) ready();
-    run(method, {n, d, Q.data(), K.data(), V.data(), nk}, params, O.data(), stats,
+    run(method, {n, d, Q.data(), K.data(), V.data(), nk, positions ? W.data() : nullptr}, params, O.data(), stats,
         params.return_lse ? lse.data() : nullptr);
   };
   return f;
@@ -229,6 +312,9 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   if (v.takes("buckets")) p.buckets = static_cast<int>(v.integer("buckets"));
   if (v.takes("chunk")) p.chunk = static_cast<std::size_t>(v.integer("chunk"));
   if (v.takes("rounds")) p.rounds = static_cast<int>(v.integer("rounds"));
+  if (v.takes("rope_base")) p.rope_base = v.number("rope_base");
+  if (v.takes("rope_layout")) p.rope_layout = v.text("rope_layout");
+  if (v.takes("support")) p.support = v.text("support");
   validate(p);
   return p;
 }
@@ -246,13 +332,24 @@ void validate(const Params& p) {
           "even, in [2, 1024]");
   require(p.chunk >= 1 && p.chunk <= (1u << 24), "chunk", p.chunk, "in [1, 16777216]");
   require(p.rounds >= 1 && p.rounds <= 16, "rounds", p.rounds, "in [1, 16]");
+  require(std::isfinite(p.rope_base) && p.rope_base > 0 && p.rope_base <= 1e12, "rope_base", p.rope_base,
+          "in (0, 1e12]");
+  if (p.rope_layout != "interleaved" && p.rope_layout != "half")
+    throw Error("rope_layout", "got '" + p.rope_layout + "', must be interleaved or half");
+  if (p.support != "diagonal" && p.support != "rope")
+    throw Error("support", "got '" + p.support + "', must be diagonal or rope");
 }
 
 namespace {
 
-// What the shape (n, n_k) allows for this method and these params: the cost
+// What the shape (n, n_k, d) allows for this method and these params: the cost
 // model and a run both check it, so an estimate never prices a refused call.
-void check_keys(const Method& m, std::size_t n, std::size_t nk, const Params& params) {
+void check_shape(const Method& m, std::size_t n, std::size_t nk, std::size_t d, const Params& params) {
+  const bool rotates = takes_option(family(), m.name, "rope_base") &&
+                      (!takes_option(family(), m.name, "support") || params.support == "rope");
+  if (d % 2 && rotates)
+    throw Error("d", "got " + std::to_string(d) + ", must be even for " + m.name +
+                         " (RoPE rotates pairs of coordinates)");
   if (nk == n) return;
   if (!m.any_keys)
     throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(n) + "; method '" + m.name +
@@ -269,7 +366,7 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
   require(nk >= 1 && nk <= (1u << 24), "n_k", nk, "in [1, 16777216]");
   require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
-  check_keys(m, p.n, nk, params);
+  check_shape(m, p.n, nk, p.d, params);
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale,
           "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
@@ -278,7 +375,7 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
     throw Error("return_lse", std::string("method '") + m.name +
                                   "' computes no log-sum-exp (exact_reference, exact and flash do)");
   if (params.diagonal) {
-    if (!m.exact)
+    if (!takes_option(family(), m.name, "diagonal"))
       throw Error("diagonal", std::string("method '") + m.name +
                                   "' has no diagonal mask (exact_reference, exact and flash have one)");
     if (params.causal) throw Error("diagonal", "cannot be combined with causal (row 0 would attend to nothing)");
@@ -289,6 +386,14 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require_bounded("Q", p.Q, p.n * p.d, kMaxEntry, why);
   require_bounded("K", p.K, nk * p.d, kMaxEntry, why);
   require_bounded("V", p.V, nk * p.d, kMaxEntry, why);
+  if (needs_positions(m, params)) {
+    if (!p.W) throw Error("W", std::string("missing: method '") + m.name + "' needs W, (2n−1)×d position weights");
+    require_bounded("W", p.W, (2 * p.n - 1) * p.d, kMaxEntry, why);
+  } else if (p.W) {
+    throw Error("W", std::string("given, but method '") + m.name + "' " +
+                         (takes_positions(m) ? "with support = rope computes its own" :
+                                               "takes no W (positional_reference and positional_fft do)"));
+  }
   require_memory(m.name, m.cost(p.n, nk, p.d, params).memory_bytes);
   return m;
 }
@@ -296,6 +401,23 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
 void execute(const Method& m, const Problem& p, const Params& params, float* O, Stats& stats, float* lse) {
   if (params.return_lse && !lse) throw Error("return_lse", "set, but no buffer for the log-sum-exps was given");
   m.run(p, params, O, params.return_lse ? lse : nullptr, stats);
+}
+
+void reference_row(const Method& m, const Problem& p, const Params& params, std::size_t i, double* o) {
+  const std::string ref = m.reference;
+  if (ref == "rope_reference") rope_reference_row(p, params, i, o);
+  else if (ref == "positional_reference") positional_reference_row(p, params, i, o);
+  else exact_reference_row(p, params, i, o);
+}
+
+bool needs_positions(const Method& m, const Params& params) {
+  return takes_positions(m) && !(takes_option(family(), m.name, "support") && params.support == "rope");
+}
+
+bool takes_positions(const Method& m) {
+  for (const auto& in : family().inputs_of(family().method(m.name)))
+    if (in.name == "W") return true;
+  return false;
 }
 
 void describe(const Method& m, const Problem& p, const Params& params, Stats& stats) {

@@ -15,16 +15,17 @@ namespace subquad::bench {
 
 namespace {
 
-// Error of `out` against the double-precision reference on `check_rows`
-// evenly spread rows: max |O − R| / max |R| over those rows.
+// Error of `out` against the double-precision reference of `method`
+// (Method::reference) on `check_rows` evenly spread rows: max |O − R| / max |R| over those rows.
 double sampled_error(const attention::Problem& prob, const attention::Params& params,
-                     const float* out, std::size_t check_rows) {
+                     const float* out, std::size_t check_rows, const std::string& method) {
+  const attention::Method& m = attention::find_method(method);
   const std::size_t n = prob.n, d = prob.d, rows = std::min(check_rows, n);
   double err = 0, ref = 0;
   std::vector<double> r(d);
   for (std::size_t s = 0; s < rows; ++s) {
     const std::size_t i = rows == 1 ? 0 : s * (n - 1) / (rows - 1);
-    attention::exact_reference_row(prob, params, i, r.data());
+    attention::reference_row(m, prob, params, i, r.data());
     for (std::size_t k = 0; k < d; ++k) {
       err = std::max(err, std::fabs(double(out[i * d + k]) - r[k]));
       ref = std::max(ref, std::fabs(r[k]));
@@ -50,8 +51,11 @@ std::string measure_attention(const Options& o) {
   require_memory("n, d", 16.0 * n * d + m.cost(n, n, d, params).memory_bytes);
 
   const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
+  // positional_*: w_l(Δ) i.i.d. uniform in [−1, 1] per channel and offset (THEORY-2.md §1 (d)).
+  const bool positions = attention::needs_positions(m, params);
+  const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, seed + 3) : std::vector<float>();
   std::vector<float> out(n * d), lse(params.return_lse ? n : 0);
-  const attention::Problem prob{n, d, Q.data(), K.data(), V.data()};
+  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), 0, positions ? W.data() : nullptr};
   attention::Stats stats;
   // Validation (a pass over 3·n·d entries, the memory check) once, outside
   // the timer: the timed region is the kernel alone.
@@ -67,7 +71,7 @@ std::string measure_attention(const Options& o) {
   attention::describe(m, prob, params, stats);  // outside the timer
 
   const std::size_t rows = std::min(check_rows, n);
-  const double error = sampled_error(prob, params, out.data(), rows);
+  const double error = sampled_error(prob, params, out.data(), rows, method);
   const attention::Cost cost = m.cost(n, n, d, params);
   JsonLine j;
   j.add("suite", "attention").add("method", method).add("n", n).add("d", d);
@@ -121,7 +125,7 @@ std::string measure_poly_degree(const Options& o) {
       stopped = e.what();  // rank beyond the memory budget, R too wide, …
       break;
     }
-    error = sampled_error(prob, params, out.data(), check_rows);
+    error = sampled_error(prob, params, out.data(), check_rows, "polynomial");
     if (error <= target) found = g;
   }
   JsonLine j;

@@ -32,7 +32,9 @@ std::vector<Suite> make_suites() {
   const OptionSpec threads{"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"};
   std::vector<std::string> attention_methods;
   for (const auto& m : attention::methods()) attention_methods.push_back(m.name);
-  std::vector<std::string> construction_methods = attention_methods;
+  std::vector<std::string> construction_methods;  // the layers construction takes (no positional_*)
+  for (const auto& m : attention::methods())
+    if (!attention::takes_positions(m)) construction_methods.push_back(m.name);
   construction_methods.push_back("sketch_reader");
 
   std::vector<Suite> s;

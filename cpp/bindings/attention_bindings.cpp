@@ -21,6 +21,7 @@ val attention_methods() {
     item.set("name", std::string(m.name));
     item.set("summary", std::string(m.summary));
     item.set("exact", m.exact);
+    item.set("reference", std::string(m.reference));  // what its output is checked against
     list.call<void>("push", item);
   }
   return list;
@@ -28,14 +29,15 @@ val attention_methods() {
 
 // lse = 0 unless options.return_lse. Returns { ms (the kernel alone),
 // validate_ms (shapes, finiteness, memory: outside the kernel's time), … }.
-val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std::uintptr_t v,
+// w = 0 unless the method takes W (positional_*: (2n−1)×d, length checked in JS).
+val attention_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std::uintptr_t v, std::uintptr_t w,
                   std::uintptr_t out, std::uintptr_t lse, double n, double n_k, double d, const val& opts) {
   return guarded([&] {
     const Dims dims = check_dims(attention::family(), {{"n", n}, {"n_k", n_k}, {"d", d}});
     const auto nn = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), dd = dim_of(dims, "d");
     const attention::Params params = attention::params_from(options_from(opts), dd, method);
     const attention::Problem p{nn, dd, reinterpret_cast<const float*>(q), reinterpret_cast<const float*>(k),
-                               reinterpret_cast<const float*>(v), nk};
+                               reinterpret_cast<const float*>(v), nk, reinterpret_cast<const float*>(w)};
     attention::Stats stats;
     const double t0 = now_ms();
     const attention::Method& m = attention::prepare(method, p, params);

@@ -41,7 +41,8 @@ Family make_family() {
   f.dims = {{"n", 2, 65535, "vectors per set (documents)"}, {"l", 1, 4096, "words per document (vector width)"}};
   f.inputs = {{"A", "n×l"}, {"B", "n×l"}};
   std::vector<std::string> layers;
-  for (const auto& m : attention::methods()) layers.push_back(m.name);
+  for (const auto& m : attention::methods())  // positional_* need position weights the layer has not
+    if (!attention::takes_positions(m)) layers.push_back(m.name);
   std::vector<std::string> masked;  // the methods with a diagonal mask
   for (const auto& m : attention::methods())
     if (takes_option(attention::family(), m.name, "diagonal")) masked.push_back(m.name);

@@ -60,7 +60,7 @@ int attention(const std::uint8_t* data, std::size_t size) {
   params.diagonal = (pick() & 3) == 3;  // a missing byte (0) keeps older inputs unmasked
   // Keep the polynomial's rank C(d+g, g) small, so the fuzzer runs many inputs
   // per second (large ranks and the memory refusal are covered by doctests).
-  if (name == "polynomial" && params.degree <= 12) {
+  if ((name.find("polynomial") != std::string::npos || name == "positional_fft") && params.degree <= 12) {
     auto rank = [d](int g) {
       double r = 1;
       for (int i = 1; i <= g; ++i) r = r * static_cast<double>(d + i) / i;
@@ -83,16 +83,28 @@ int attention(const std::uint8_t* data, std::size_t size) {
     }
   }
   params.return_lse = (pick() & 3) == 3;
+  b = pick();  // RoPE: 0 keeps the default base, 255 a refused one
+  params.rope_base = b == 255 ? 0 : b == 0 ? 10000 : std::pow(2.0, b % 40);
+  params.rope_layout = (pick() & 1) ? "half" : "interleaved";
 
+  // positional_*: the position weights W, (2n−1)×d, after everything older inputs hold.
+  params.support = (pick() & 1) ? "rope" : "diagonal";
+  std::vector<float> W;
+  if (attention::needs_positions(method, params)) {
+    W.resize((2 * n - 1) * d);
+    for (auto& x : W) x = in.value(2.0f);
+  }
   std::vector<float> out(n * d), ref(n * d), lse(n, NAN), ref_lse(n, NAN);
   attention::Stats stats;
-  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), nk};
+  const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), nk, W.empty() ? nullptr : W.data()};
   try {
     attention::run(name, prob, params, out.data(), stats, lse.data());
   } catch (const Error&) {
     return 0;  // refused with a named error: fine
   }
-  const bool behaves_exactly = (method.exact && name != "exact_reference") ||
+  // Exact methods are checked against their own reference (rope_* against rope_reference).
+  const std::string reference = method.reference;
+  const bool behaves_exactly = (method.exact && name != reference) ||
                                (name == "window" && params.window >= n) ||
                                (name == "lsh" && params.chunk >= n);
   const bool reported = stat(stats, "negative_denominators") > 0 || stat(stats, "nonfinite_outputs") > 0;
@@ -105,18 +117,28 @@ int attention(const std::uint8_t* data, std::size_t size) {
   if (behaves_exactly) {
     attention::Params ref_params = params;
     ref_params.threads = 1;
-    attention::run("exact_reference", prob, ref_params, ref.data(), stats, ref_lse.data());
+    attention::run(reference, prob, ref_params, ref.data(), stats, params.return_lse ? ref_lse.data() : nullptr);
     // Outputs are convex combinations of V's rows, so errors are measured
     // against max |V| (relative to max |output| they blow up when rows of V
     // cancel). Each float score is uncertain by ~eps32·Σ|q_k k_k|·scale; a
-    // difference of two scores by twice that; allow 8×.
+    // difference of two scores by twice that; allow 8×. RoPE rotates first:
+    // Σ|q'_k k'_k| of the rotated rows is at most ‖q‖·‖k‖ (Cauchy–Schwarz).
+    const bool rope = reference == "rope_reference";
     double maxdot = 0;
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < nk; ++j) {
-        double s = 0;
-        for (std::size_t k = 0; k < d; ++k) s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
-        maxdot = std::max(maxdot, s);
+        double s = 0, qq = 0, kk = 0;
+        for (std::size_t k = 0; k < d; ++k) {
+          s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
+          qq += double(Q[i * d + k]) * Q[i * d + k];
+          kk += double(K[j * d + k]) * K[j * d + k];
+        }
+        maxdot = std::max(maxdot, rope ? std::sqrt(qq * kk) : s);
       }
+    // Positional scores carry w_{i−j,l} in each term: at most max|W| times larger.
+    double wmax = 0;
+    for (float x : W) wmax = std::max(wmax, std::fabs(double(x)));
+    if (reference == "positional_reference") maxdot *= std::max(wmax, 1.0);
     const double tol = 1e-5 + 16 * 6e-8 * maxdot * attention::resolved_scale(params, d);
     double vmax = 0, diff = 0;
     for (std::size_t i = 0; i < nk * d; ++i) vmax = std::max(vmax, std::fabs(double(V[i])));

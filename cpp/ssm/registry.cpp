@@ -167,7 +167,8 @@ Family make_family() {
             {"N", 1, double(kMaxN), "state size per channel (scans; blocks take the option N)"}};
   f.inputs = {{"x", "L×D"}, {"delta", "L×D"}, {"A", "D×N"}, {"B", "L×N"}, {"C", "L×N"}, {"Dskip", "D"}};
   std::vector<std::string> attention_methods;
-  for (const auto& m : attention::methods()) attention_methods.push_back(m.name);
+  for (const auto& m : attention::methods())  // positional_* need position weights a block has not
+    if (!attention::takes_positions(m)) attention_methods.push_back(m.name);
   using T = OptionType;
   f.options = {
       {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has (references run on one)"},

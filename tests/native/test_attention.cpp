@@ -62,6 +62,12 @@ double weighted_average_error(const std::vector<float>& out, const std::vector<f
   return worst;
 }
 
+// The fast exact methods checked against exact_reference (rope_* have their own
+// reference: tests/native/test_rope.cpp).
+bool fast_exact(const Method& m) {
+  return m.exact && std::string(m.name) != "exact_reference" && std::string(m.reference) == "exact_reference";
+}
+
 // The softmax weight exp(q_i·k_j/√d) (the tests' scores stay far from overflow).
 double softmax_weight(const std::vector<float>& Q, const std::vector<float>& K, std::size_t d, std::size_t i,
                       std::size_t j) {
@@ -94,7 +100,7 @@ TEST_CASE("fast exact methods match exact_reference within 1e-5 (relative)") {
   };
   for (const auto& m : methods()) {
     const std::string name = m.name;
-    if (name == "exact_reference" || !m.exact) continue;
+    if (!fast_exact(m)) continue;
     for (const auto& c : cases) {
       for (int threads : {1, max_threads()}) {
         CAPTURE(name);
@@ -116,7 +122,7 @@ TEST_CASE("large entries, where a naive exp would overflow, stay finite and accu
   const Case c{130, 64, 10.0, false};
   const double bound = 4 * 6e-8 * (c.B * c.B * c.d / 8.0);
   for (const auto& m : methods()) {
-    if (std::string(m.name) == "exact_reference" || !m.exact) continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     CAPTURE(name);
     const double err = error_vs_reference(name, c, max_threads());
@@ -198,7 +204,7 @@ Run run_case(const std::string& method, std::size_t n, std::size_t d, double B, 
 
 TEST_CASE("exact methods at tile edges (n = 63, 65, 130), d = 1 and d = 3") {
   for (const auto& m : methods()) {
-    if (!m.exact || std::string(m.name) == "exact_reference") continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     for (std::size_t n : {63, 64, 65, 130}) {
       for (std::size_t d : {1, 3, 64}) {
@@ -220,7 +226,7 @@ TEST_CASE("exact methods at B = 30, scale 1: scores of ±2700 where exp overflow
   const std::size_t d = 3;
   const double B = 30, bound = 8 * 6e-8 * B * B * d;
   for (const auto& m : methods()) {
-    if (!m.exact || std::string(m.name) == "exact_reference") continue;
+    if (!fast_exact(m)) continue;
     const std::string name = m.name;
     for (bool causal : {false, true}) {
       CAPTURE(name);
@@ -526,19 +532,19 @@ TEST_CASE("method parameters out of range get an Error naming them") {
 }
 
 TEST_CASE("every method stops with a 'cancelled' Error when a cancel is requested") {
-  const auto Q = uniform_matrix(200, 8, 1.0, 1);
+  const auto Q = uniform_matrix(200, 8, 1.0, 1), W = uniform_matrix(399, 8, 1.0, 2);
   std::vector<float> out(200 * 8);
   for (const auto& m : methods()) {
     if (std::string(m.name) == "exact_reference") continue;  // the yardstick is not cancellable
     const std::string name = m.name;
     CAPTURE(name);
+    const Problem p{200, 8, Q.data(), Q.data(), Q.data(), 0, takes_positions(m) ? W.data() : nullptr};
     Stats stats;
     cancel_flag().store(1);
-    CHECK_THROWS_WITH_AS(run(name, {200, 8, Q.data(), Q.data(), Q.data()}, Params{}, out.data(), stats),
-                         doctest::Contains("cancelled"), Error);
+    CHECK_THROWS_WITH_AS(run(name, p, Params{}, out.data(), stats), doctest::Contains("cancelled"), Error);
     cancel_flag().store(0);
     stats.clear();
-    run(name, {200, 8, Q.data(), Q.data(), Q.data()}, Params{}, out.data(), stats);
+    run(name, p, Params{}, out.data(), stats);
     for (float v : out) REQUIRE(std::isfinite(v));
   }
 }
@@ -597,7 +603,7 @@ TEST_CASE("diagonal mask: every exact method equals softmax over the keys j != i
     const auto Q = uniform_matrix(n, d, 1.5, 21), K = uniform_matrix(n, d, 1.5, 22),
                V = uniform_matrix(n, d, 1.0, 23);
     for (const auto& m : methods()) {
-      if (!m.exact) continue;
+      if (!takes_option(family(), m.name, "diagonal")) continue;
       Params params;
       params.diagonal = true;
       std::vector<float> out(n * d);

@@ -50,6 +50,7 @@ TEST_CASE("peak memory: attention methods within [0.5, 2]x of Method::cost(n, n,
   }
   const std::size_t n = 2048, d = 64;
   const auto Q = uniform_matrix(n, d, 1.0, 1), K = uniform_matrix(n, d, 1.0, 2), V = uniform_matrix(n, d, 1.0, 3);
+  const auto W = uniform_matrix(2 * n - 1, d, 1.0, 4);  // positional_* only
   std::vector<float> O(n * d);
   for (const auto& m : attention::methods()) {
     for (bool causal : {false, true}) {
@@ -57,10 +58,12 @@ TEST_CASE("peak memory: attention methods within [0.5, 2]x of Method::cost(n, n,
       params.threads = two_threads();
       params.causal = causal;
       params.degree = 2;  // polynomial: rank C(66, 2) = 2,145 keeps it quick at d = 64
+      if (std::string(m.name) == "positional_fft") params.degree = 1;  // 65 FFT pieces
+      const float* w = attention::takes_positions(m) ? W.data() : nullptr;
       attention::Stats stats;
       const double measured = peak_extra_bytes([&] {
         stats.clear();
-        attention::run(m.name, {n, d, Q.data(), K.data(), V.data()}, params, O.data(), stats);
+        attention::run(m.name, {n, d, Q.data(), K.data(), V.data(), 0, w}, params, O.data(), stats);
       });
       const double model = m.cost(n, n, d, params).memory_bytes;
       CAPTURE(std::string(m.name));
@@ -208,7 +211,8 @@ TEST_CASE("peak memory: every method of every family, through the generic exampl
     for (const auto& m : f->methods) {
       Options o;
       if (takes_option(*f, m.name, "threads")) o.set("threads", std::to_string(two_threads()));
-      if (m.name == "polynomial") o.set("degree", "2");
+      if (m.name.find("polynomial") != std::string::npos) o.set("degree", "2");
+      if (m.name == "positional_fft") o.set("degree", "1");
       if (m.name.find("reference") != std::string::npos && f->name == "ssm" && m.name != "scan_reference")
         continue;  // the O(L²·D) double block references: measured at L = 1024 above
       const Cost c = f->cost(m.name, dims, o);

@@ -179,6 +179,11 @@ TEST_CASE("every method runs through the family's generic example runner") {
       CAPTURE(m.name);
       Dims dims = small_dims(*f);
       if (f->name == "attention") dims = {{"n", 70}, {"d", 5}};
+      if (takes_option(*f, m.name, "rope_base") && !takes_option(*f, m.name, "support")) {  // RoPE: odd d refused
+        CHECK(message_of([&] { f->example(m.name, dims, Options{}, {}); }).rfind("d: got 5, must be even for " + m.name, 0) == 0);
+        CHECK(message_of([&] { f->cost(m.name, dims, Options{}); }).rfind("d: got 5, must be even", 0) == 0);
+        dims["d"] = 6;
+      }
       if (f->name == "ssm") dims = {{"L", 20}, {"D", 8}, {"N", 4}};
       if (f->name == "pairs") dims = {{"n", 40}, {"d", 12}};
       if (f->name == "construction") dims = {{"n", 20}, {"l", 8}};

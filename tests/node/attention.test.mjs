@@ -10,6 +10,9 @@ import { FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeE
 
 after(disposeAll);
 
+/** positional_* take the position weights W ((2n−1)×d) besides Q, K, V. */
+const takesW = (sq, name) => sq.schema().families.attention.methods[name].inputs.some((i) => i.name === 'W');
+
 const SHAPES = [
   { n: 1, d: 1 },
   { n: 7, d: 3 },
@@ -47,12 +50,14 @@ for (const flavour of FLAVOURS) {
     const Q = randomMatrix(n, d, 1, 1);
     for (const causal of [false, true]) {
       const ref = attentionReference(Q, Q, Q, n, d, { causal });
-      for (const { name, exact } of sq.methods().attention) {
+      // rope_* are exact RoPE attention, checked against rope_reference in rope.test.mjs.
+      for (const { name, exact, reference } of sq.methods().attention) {
+        const W = takesW(sq, name) ? randomMatrix(2 * n - 1, d, 1, 77) : undefined;  // positional_*
         for (const threads of [1, sq.info().threads]) {
-          const { O } = sq.attention(name, { Q, K: Q, V: Q, n, d }, { causal, threads });
+          const { O } = sq.attention(name, { Q, K: Q, V: Q, W, n, d }, { causal, threads });
           assert.equal(O.length, n * d, name);
           assert.ok(O.every(Number.isFinite), name);
-          if (exact) assert.ok(relativeError(O, ref) <= 1e-5, `${name}: ${relativeError(O, ref)}`);
+          if (exact && reference === 'exact_reference') assert.ok(relativeError(O, ref) <= 1e-5, `${name}: ${relativeError(O, ref)}`);
         }
       }
     }
@@ -105,12 +110,14 @@ test('st and mt give the same output for every method (same input, same seed)', 
   const Q = randomMatrix(n, d, 1, 8);
   const K = randomMatrix(n, d, 1, 9);
   const V = randomMatrix(n, d, 1, 10);
+  const W = randomMatrix(2 * n - 1, d, 1, 11);
   for (const { name } of st.methods().attention) {
     // A sweep shares its settings; each method gets the ones it takes.
     const opts = pickOptions('attention', name, { seed: 3, window: 50, features: 64, chunk: 32, rounds: 2, threads: 2 }, st.schema());
     delete opts.threads;
-    const a = st.attention(name, { Q, K, V, n, d }, opts).O;
-    const b = mt.attention(name, { Q, K, V, n, d }, { ...opts, threads: 2 }).O;
+    const input = { Q, K, V, n, d, W: takesW(st, name) ? W : undefined };
+    const a = st.attention(name, input, opts).O;
+    const b = mt.attention(name, input, { ...opts, threads: 2 }).O;
     assert.ok(relativeError(a, b) <= 1e-5, `${name}: ${relativeError(a, b)}`);
   }
 });

@@ -72,10 +72,15 @@ for (const flavour of FLAVOURS) {
         if (g.found) assert.ok(Math.abs(a.value - g.value) <= 1e-5, `call ${i}: attention ${a.value} vs gram ${g.value}`);
         ok++;
       } else if (kind < 0.6) {
-        // Valid call of any method: finite output of the right size.
-        const Q = randomMatrix(n, d, 1, i);
-        const { O } = sq.attention(pick(methods), { Q, K: Q, V: Q, n, d });
-        assert.equal(O.length, n * d);
+        // Valid call of any method: finite output of the right size (RoPE rotates pairs: d even).
+        const method = pick(methods);
+        const spec = sq.schema().families.attention.methods[method];
+        const de = 'rope_base' in spec.options ? 2 * Math.ceil(d / 2) : d;
+        const Q = randomMatrix(n, de, 1, i);
+        // positional_* take position weights W, (2n−1)×d.
+        const W = spec.inputs.some((x) => x.name === 'W') ? randomMatrix(2 * n - 1, de, 1, i + 3) : undefined;
+        const { O } = sq.attention(method, { Q, K: Q, V: Q, W, n, d: de });
+        assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
       } else if (kind < 0.7) {

@@ -14,6 +14,7 @@ export const GROUPS = [
 
 const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bounded Entries', arxiv: '2302.13214' };
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
+const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -28,6 +29,12 @@ export const PANELS = [
     theorem: 'With head dimension $d = O(\\log n)$, softmax attention has an $n^{1+o(1)}$ algorithm when entries are bounded by $B = o(\\sqrt{\\log n})$, and none in $n^{2-\\Omega(1)}$ when $B = \\Theta(\\sqrt{\\log n})$, unless SETH fails.',
     regime: 'Time vs n for exact, fused and subquadratic methods; error vs B at a fixed degree; the degree a fixed error needs as B grows, across $B = \\sqrt{\\ln n}$.',
     paper: ALMAN_SONG,
+  },
+  {
+    panel: 'rope', group: 'forward', title: 'RoPE attention',
+    theorem: 'RoPE attention is ordinary attention on rotated $Q$ and $K$ with unchanged row norms, so the polynomial method keeps its $n^{1+o(1)}$ time when $B = o(\\sqrt{\\log n})$, while position matrices $W_{i-j}$ that do not factor need the FFT: $\\binom{|S|+g}{g}$ Toeplitz products of $O(n \\log n)$ time each.',
+    regime: 'Time vs n for rope_flash (exact), rope_polynomial (pre-rotation, then the polynomial method), and for random diagonal $W_\\Delta$ positional_exact (exact, tiled) against positional_fft (polynomial method + FFT), with the measured crossovers.',
+    paper: ALMAN_SONG_ROPE,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

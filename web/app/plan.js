@@ -85,6 +85,8 @@ export function timedSeconds(one, minMs = 200) {
 const SHARE = {
   exact_reference: 0.01, scan_reference: 0.01, mamba_reference: 0.01, attention_reference: 0.01, reference: 0.01,
   window: 0.25, linear: 0.15, performer: 0.25, lsh: 0.15, polynomial: 0.15,
+  rope_reference: 0.01, positional_reference: 0.01, rope_polynomial: 0.15, positional_exact: 0.15,
+  positional_fft: 0.05, // double-precision FFTs: 5.6 GFLOP/s on 2 threads measured, 7 % of that VM's peak
   scan: 0.1, scan_chunked: 0.15,
   brute_force: 0.03, // plain double loops the compiler vectorises a little
   sketch_reader: 0.03, // XOR + popcount a word, ≈ 2 ns with its loop: counted as 2 flops

@@ -51,6 +51,15 @@ const PAGE = {
   gn: { lib: 'suite:poly_degree.n', default: 4096 },
   gd: { lib: 'suite:poly_degree.d', default: 8 },
   gtarget: { lib: 'suite:poly_degree.target', default: 0.001 },
+  // RoPE attention
+  rmethods: { type: 'list', default: 'rope_flash,rope_polynomial,positional_exact,positional_fft' },
+  rnmin: { lib: 'dim:attention.n', default: 1024 },
+  rnmax: { lib: 'dim:attention.n', default: 8192 },
+  rd: { lib: 'dim:attention.d', default: 8 },  // rope_*: even
+  rpd: { lib: 'dim:attention.d', default: 4 },  // positional_*: C(d+g, g) pieces
+  rdegree: { lib: 'option:attention.rope_polynomial.degree', default: 4 },
+  rlayout: { lib: 'option:attention.rope_flash.rope_layout', default: 'interleaved' },
+  rbase: { lib: 'option:attention.rope_flash.rope_base', default: 10000 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

@@ -20,8 +20,10 @@
        * given; the exact methods take n_k ≠ n). With options.return_lse the
        * result also holds lse, each row's natural-log log-sum-exp. Returns
        * { O, lse?, ms (the kernel alone), validate_ms, threads, scale, flops, stats }.
+       * positional_reference and positional_fft also take W, (2n−1)×d: row Δ + n − 1
+       * holds the diagonal w_Δ of the position matrix for Δ = i − j.
        */
-      attention(method, { Q, K, V, n, n_k, d }, options = {}) {
+      attention(method, { Q, K, V, W, n, n_k, d }, options = {}) {
         check();
         const limits = api.schema().families.attention.dims;
         positiveInt('n', n, limits.n.max);
@@ -31,13 +33,17 @@
         Q = floatArray('Q', Q, n * d, 'n·d');
         K = floatArray('K', K, n_k * d, 'n_k·d');
         V = floatArray('V', V, n_k * d, 'n_k·d');
+        const inputs = { Q, K, V };
+        if (W !== undefined && W !== null) inputs.W = floatArray('W', W, (2 * n - 1) * d, '(2n−1)·d');
         const lse = options && (options.return_lse === true || options.return_lse === 1 || options.return_lse === '1' ||
           options.return_lse === 'true');
         const outputs = { O: 4 * n * d };
         if (lse) outputs.lse = 4 * n;
-        withinBudget('n, n_k, d', 'inputs and output', 4 * (2 * n * d + 2 * n_k * d + (lse ? n : 0)));
-        const { result, copies } = withHeap({ Q, K, V }, outputs, (p) =>
-          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.O, p.lse || 0, n, n_k, d, stringify(options))),
+        withinBudget('n, n_k, d', 'inputs and output',
+          4 * (2 * n * d + 2 * n_k * d + (lse ? n : 0) + (inputs.W ? inputs.W.length : 0)));
+        const { result, copies } = withHeap(inputs, outputs, (p) =>
+          unwrap(Module.attentionRun(String(method), p.Q, p.K, p.V, p.W || 0, p.O, p.lse || 0, n, n_k, d,
+            stringify(options))),
         );
         return lse ? { ...result, O: copies.O, lse: copies.lse } : { ...result, O: copies.O };
       },

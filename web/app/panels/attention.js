@@ -18,13 +18,18 @@ export function mountAttention(ctx) {
   mountSingleRun(ctx);
 }
 
+// Plain softmax attention: RoPE and positional attention (checked against their
+// own references) have their own panel (panels/rope.js).
+export const plainAttention = (m) => (m.reference ?? 'exact_reference') === 'exact_reference' &&
+  !/^(rope|positional)_/.test(m.name);
+
 // ---- error vs B --------------------------------------------------------------
 
 const B_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6];
 
 function mountErrorSweep({ client, info, methods, state, saveState }) {
   // attentionMethods() marks each method exact or not; older builds lack the flag.
-  const approximate = methods.attention.filter((m) => (m.exact === undefined
+  const approximate = methods.attention.filter(plainAttention).filter((m) => (m.exact === undefined
     ? !m.name.startsWith('exact') && m.name !== 'flash' : !m.exact));
   if (!approximate.length) {
     const note = $('#errors-missing');
@@ -167,7 +172,7 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
     mount: $('#attention-sweep'),
     client, info, state, saveState,
     suite: 'attention',
-    methods: methods.attention,
+    methods: methods.attention.filter(plainAttention),
     methodsKey: 'methods',
     x: { key: 'n', label: 'n (tokens)', choices: N_CHOICES, minKey: 'nmin', maxKey: 'nmax' },
     y: { key: 'median_ms', label: 'median time (ms)' },

@@ -4,13 +4,14 @@ import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
 import { estimateConstruction } from '../plan.js';
 import { panelEntry } from '../catalog.js';
+import { plainAttention } from './attention.js';
 import { $ } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 
 export function mountVersus({ client, info, methods, state, saveState }) {
   const choices = [
-    ...methods.attention.filter((m) => m.name !== 'exact_reference'),
+    ...methods.attention.filter((m) => m.name !== 'exact_reference' && plainAttention(m)),
     { name: 'sketch_reader', summary: 'a recurrent reader with a fixed state (sketches of what it has read)' },
   ];
   const sweep = mountSweep({

@@ -1,0 +1,79 @@
+// "RoPE attention": rope_flash (exact), rope_polynomial (pre-rotation, then the
+// polynomial method), positional_exact (exact, flash's tiles) and positional_fft
+// (diagonal position matrices by the polynomial method + FFT) beside the dense
+// references, time vs n, with the measured crossovers in the caption.
+import { mountSweep } from '../sweep.js';
+import { estimateAttention } from '../plan.js';
+import { panelEntry } from '../catalog.js';
+import { measuredCrossover } from '../fit.js';
+import { pickOptions } from '../schema.js';
+import { $ } from '../ui.js';
+
+const N_CHOICES = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
+const REFERENCE_MAX_N = 4096; // the O(n²d) double-precision references take seconds beyond
+
+function seriesMaps(chart) {
+  return new Map([...chart.series].map(([name, pts]) => [name, new Map([...pts].map(([x, p]) => [x, p.y]))]));
+}
+
+// "a is faster than b from n = x on" for the pairs the panel is about.
+const PAIRS = [['rope_polynomial', 'rope_flash'], ['positional_fft', 'positional_exact']];
+
+export function mountRope({ client, info, methods, state, saveState }) {
+  const choices = (methods.attention ?? []).filter((m) => m.name.startsWith('rope_') || m.name.startsWith('positional_'));
+  if (!choices.length) {
+    const note = $('#rope-missing');
+    note.hidden = false;
+    note.textContent = 'This build has no RoPE or positional attention methods yet, so there is nothing to measure here.';
+    return;
+  }
+  const sweep = mountSweep({
+    id: 'rope',
+    label: `${panelEntry('rope').title} sweep`,
+    estimate: estimateAttention,
+    mount: $('#rope-sweep'),
+    client, info, state, saveState,
+    suite: 'attention',
+    methods: choices,
+    methodsKey: 'rmethods',
+    x: { key: 'n', label: 'n (tokens)', choices: N_CHOICES, minKey: 'rnmin', maxKey: 'rnmax' },
+    y: { key: 'median_ms', label: 'median time (ms)' },
+    controls: [
+      { stateKey: 'rd', label: 'd (rope_*, even)', type: 'number' },
+      { stateKey: 'rpd', label: 'd (positional_*)', type: 'number' },
+      { stateKey: 'rdegree', label: 'degree g', type: 'number' },
+      { stateKey: 'rlayout', label: 'RoPE pairs', type: 'select', options: [['interleaved', '(2t, 2t+1)'], ['half', '(t, t + d/2)']] },
+      { stateKey: 'threads', label: 'threads', type: 'threads' },
+    ],
+    request: (method, n, s) => {
+      if (method.endsWith('_reference') && n > REFERENCE_MAX_N)
+        return { skip: `${method} at n = ${n.toLocaleString('en')} (the O(n²d) double-precision reference would take too long)` };
+      const d = method.startsWith('positional_') ? s.rpd : s.rd;
+      return { suite: 'attention', method, n, d, min_ms: 100, check_rows: 8,
+        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.threads, degree: s.rdegree,
+          rope_layout: s.rlayout, rope_base: s.rbase }) };
+    },
+    caption: (chart) => {
+      const series = seriesMaps(chart);
+      let text = '2 means time ∝ n², 1 means ∝ n (n log n fits just above 1).';
+      for (const [fast, slow] of PAIRS) {
+        if (!series.has(fast) || !series.has(slow)) continue;
+        const x = measuredCrossover(series.get(slow), series.get(fast));
+        text += x ? ` ${fast} is faster than ${slow} from n = ${x.toLocaleString('en')} on (measured).`
+          : ` ${fast} has not overtaken ${slow} in the measured range.`;
+      }
+      return text;
+    },
+    refLines: (chart) => {
+      const series = seriesMaps(chart);
+      const lines = [];
+      for (const [fast, slow] of PAIRS) {
+        if (!series.has(fast) || !series.has(slow)) continue;
+        const x = measuredCrossover(series.get(slow), series.get(fast));
+        if (x) lines.push({ x, label: `${fast} < ${slow}` });
+      }
+      return lines;
+    },
+  });
+  if (state.autorun && state.panel === 'rope') sweep.run();
+}
