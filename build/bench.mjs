@@ -21,6 +21,9 @@ export const SUITES = {
   poly_degree: { n: [4096], d: [8], B: [0.25, 0.5, 1, 1.5, 2], scale: ['inv_d'], target: [1e-3], threads: [2] },
   pairs: { method: ['gram', 'bitset', 'simhash'], gen: ['sparse'], n: [1024, 4096], d: [128], threads: [2] },
   peak: {},
+  // RoPE and positional attention (the attention suite with their methods): exact vs fast, d = 8
+  // for rope_*, the papers' scale 1/d; positional_* take --d 4 as the issue's targets do.
+  rope: { suite: 'attention', method: ['flash', 'rope_flash', 'rope_polynomial'], n: [2048, 4096, 16384, 65536], d: [8], scale: ['inv_d'], threads: [2] },
   ssm: { method: ['scan', 'mamba_block', 'attention_block'], L: [1024, 4096, 16384], D: [256], N: [16], threads: [1, 2] },
   triad: { threads: [1, 2] },
 };
@@ -55,7 +58,9 @@ function parseArgs(argv) {
       process.exit(2);
     }
   }
-  return { suite, opts: { ...SUITES[suite], ...opts }, json, flavours, peers };
+  // A named sweep may run another C++ suite (rope → attention).
+  const { suite: cppSuite = suite, ...defaults } = SUITES[suite];
+  return { suite: cppSuite, opts: { ...defaults, ...opts }, json, flavours, peers: peers && cppSuite === 'attention' && suite === 'attention' };
 }
 
 function* product(opts) {

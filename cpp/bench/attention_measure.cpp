@@ -51,9 +51,10 @@ std::string measure_attention(const Options& o) {
   require_memory("n, d", 16.0 * n * d + m.cost(n, n, d, params).memory_bytes);
 
   const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
-  // positional_*: w_l(Δ) i.i.d. uniform in [−1, 1] per channel and offset (THEORY-2.md §1 (d)).
+  // positional_*: w_l(Δ) i.i.d. uniform in [−1, 1] per channel and offset, or smooth
+  // (THEORY-2.md §1 (d)).
   const bool positions = attention::needs_positions(m, params);
-  const auto W = positions ? uniform_matrix(2 * n - 1, d, 1.0, seed + 3) : std::vector<float>();
+  const auto W = positions ? position_weights(v.text("w"), n, d, seed + 3) : std::vector<float>();
   std::vector<float> out(n * d), lse(params.return_lse ? n : 0);
   const attention::Problem prob{n, d, Q.data(), K.data(), V.data(), 0, positions ? W.data() : nullptr};
   attention::Stats stats;
@@ -78,6 +79,7 @@ std::string measure_attention(const Options& o) {
   j.add("dist", v.text("dist"));
   if (v.text("dist") == "uniform") j.add("B", v.number("B"));
   j.add("scale", attention::resolved_scale(params, d)).add("causal", params.causal);
+  if (positions) j.add("w", v.text("w"));
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
   j.add("timed", "kernel").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
   j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps).add("validate_ms", validate_ms);

@@ -23,6 +23,22 @@ std::vector<float> make_matrix(const OptionValues& v, std::size_t rows, std::siz
   return gaussian_matrix(rows, cols, v.number("std"), seed);
 }
 
+std::vector<float> position_weights(const std::string& kind, std::size_t n, std::size_t d, std::uint64_t seed) {
+  if (kind == "uniform") return uniform_matrix(2 * n - 1, d, 1.0, seed);
+  // smooth: w_l(Δ) = e^{−|Δ|/τ_l}·cos(Δ·θ_l), τ_l = 4·2^l (capped at 2^20), θ_l = 10000^{−l/d}:
+  // decaying, oscillating per-channel weights of the kind a learned relative bias has.
+  std::vector<float> W((2 * n - 1) * d);
+  for (std::size_t row = 0; row < 2 * n - 1; ++row) {
+    const double delta = double(row) - double(n - 1);
+    for (std::size_t l = 0; l < d; ++l) {
+      const double tau = std::ldexp(4.0, static_cast<int>(std::min<std::size_t>(l, 18)));
+      const double theta = std::pow(10000.0, -double(l) / double(d));
+      W[row * d + l] = static_cast<float>(std::exp(-std::fabs(delta) / tau) * std::cos(delta * theta));
+    }
+  }
+  return W;
+}
+
 std::vector<std::string> suite_keys(const std::string& name) {
   std::vector<std::string> keys = {"suite"};
   for (const auto& spec : suite(name).options) keys.push_back(spec.name);

@@ -34,6 +34,10 @@ Options method_options(const Options& o, const Family& family, const std::string
 // An n×cols input matrix from a suite's dist/B/std and a seed.
 std::vector<float> make_matrix(const OptionValues& suite, std::size_t rows, std::size_t cols, std::uint64_t seed);
 
+// Position weights W ((2n−1)×d, row Δ + n − 1) for positional_*: "uniform"
+// (i.i.d. in [−1, 1], seeded) or "smooth" (e^{−|Δ|/τ_l}·cos(Δ·θ_l)).
+std::vector<float> position_weights(const std::string& kind, std::size_t n, std::size_t d, std::uint64_t seed);
+
 // The keys of a suite (bench/suites.cpp), for method_options.
 std::vector<std::string> suite_keys(const std::string& suite);
 

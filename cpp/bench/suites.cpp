@@ -44,6 +44,8 @@ std::vector<Suite> make_suites() {
                    {"d", T::integer, "64", 1, 4096, {}, "head width"},
                    seed, min_ms,
                    {"check_rows", T::integer, "16", 0, 1 << 24, {}, "rows checked against the double-precision reference"}}};
+  attention.options.push_back({"w", T::choice, "uniform", 0, 0, {"uniform", "smooth"},
+                               "positional_*: weights w_l(Δ) i.i.d. uniform in [−1, 1], or smooth e^{−|Δ|/τ_l}·cos(Δ·θ_l)"});
   for (auto& o : matrix_options()) attention.options.push_back(o);
   s.push_back(attention);
 

@@ -35,3 +35,23 @@ test('the RoPE panel measures rope_flash, rope_polynomial, positional_exact and 
   assert.deepEqual(external, []);
   await context.close();
 });
+
+test('the RoPE panel\'s error-vs-B sweep: both fast methods against their references, the cliff in the caption', async () => {
+  const url = `${env.server.url}?panel=rope&ren=256&rd=8&rpd=4&rdegree=4&rBmin=0.25&rBmax=2`;
+  const { context, page, problems, external } = await openPage(env.browser, url);
+  await waitReady(page);
+  assert.match(await page.textContent('#panel-rope'), /our reconstruction/);
+  await page.click('#rerrors-run');
+  // B = 0.25 … 2 on the choices: 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2 — two methods each.
+  await page.waitForFunction(() => Number(document.querySelector('#rerrors-chart').dataset.count) === 16, null, { timeout: 120000 });
+  await page.waitForSelector('#rerrors-run:not([disabled])');
+  const caption = await page.textContent('#rerrors-caption');
+  assert.match(caption, /rope_polynomial \(g = 4\): error ≤ 1e-3 up to B = [\d.]+/);
+  assert.match(caption, /positional_fft \(g = 4\): /);
+  const legend = await page.textContent('#rerrors-sweep .u-legend, #rope-error-sweep .u-legend');
+  assert.match(legend, /positional_fft g=4 \(70 pieces\)/);
+  assert.match(legend, /rope_polynomial g=4 \(rank 495\)/);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(external, []);
+  await context.close();
+});

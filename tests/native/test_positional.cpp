@@ -307,3 +307,19 @@ TEST_CASE(
     }
   }
 }
+
+TEST_CASE("bench position weights: smooth ones are the closed form, symmetric in Δ and decaying; uniform ones seeded") {
+  const std::size_t n = 50, d = 6;
+  const auto W = subquad::bench::position_weights("smooth", n, d, 1);
+  REQUIRE(W.size() == (2 * n - 1) * d);
+  for (std::size_t l = 0; l < d; ++l) {
+    CHECK(W[(n - 1) * d + l] == doctest::Approx(1.0));  // Δ = 0
+    for (std::size_t k = 1; k < n; ++k) {
+      const double delta = double(k);
+      const double want = std::exp(-delta / std::ldexp(4.0, int(l))) * std::cos(delta * std::pow(10000.0, -double(l) / d));
+      CHECK(W[(n - 1 + k) * d + l] == doctest::Approx(want).epsilon(1e-6));
+      CHECK(W[(n - 1 - k) * d + l] == W[(n - 1 + k) * d + l]);
+    }
+  }
+  CHECK(subquad::bench::position_weights("uniform", n, d, 3) == subquad::bench::position_weights("uniform", n, d, 3));
+}

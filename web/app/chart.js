@@ -186,7 +186,8 @@ export class LogLogChart {
       const p = pts.get(x);
       if (!p) continue;
       const r = p.record || {};
-      const keys = ['median_ms', 'gflops', 'error', 'threads', 'flavour'].filter((k) => k in r);
+      // rank / pieces: the polynomial methods' size beside their time (C(d+g, g), C(|S|+g, g)).
+      const keys = ['median_ms', 'gflops', 'error', 'rank', 'pieces', 'threads', 'flavour'].filter((k) => k in r);
       let line = `${name}: ${keys.map((k) => `${k}=${typeof r[k] === 'number' ? Number(r[k].toPrecision(3)) : r[k]}`).join(' ')}`;
       // The spread of the repetitions behind a median: quartiles and extremes.
       const s = spreadOf(r);

@@ -60,6 +60,12 @@ const PAGE = {
   rdegree: { lib: 'option:attention.rope_polynomial.degree', default: 4 },
   rlayout: { lib: 'option:attention.rope_flash.rope_layout', default: 'interleaved' },
   rbase: { lib: 'option:attention.rope_flash.rope_base', default: 10000 },
+  // RoPE panel: error vs B at a fixed degree, both fast methods
+  remethods: { type: 'list', default: 'rope_polynomial,positional_fft' },
+  rBmin: { lib: 'suite:attention.B', default: 0.25 },
+  rBmax: { lib: 'suite:attention.B', default: 4 },
+  ren: { lib: 'dim:attention.n', default: 1024 },
+  rw: { lib: 'suite:attention.w', default: 'uniform' },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

@@ -75,5 +75,59 @@ export function mountRope({ client, info, methods, state, saveState }) {
       return lines;
     },
   });
-  if (state.autorun && state.panel === 'rope') sweep.run();
+  if (state.autorun && state.panel === 'rope' && state.run !== 'errors') sweep.run();
+  mountRopeErrors({ client, info, methods: choices, state, saveState });
+}
+
+const B_CHOICES = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 5, 6];
+
+// The same bounded-entry cliff for both fast methods: error vs B at a fixed
+// degree, each against its own double-precision reference (sampled rows).
+function mountRopeErrors({ client, info, methods, state, saveState }) {
+  const fast = methods.filter((m) => m.name === 'rope_polynomial' || m.name === 'positional_fft');
+  if (!fast.length) return;
+  const sweep = mountSweep({
+    id: 'rerrors',
+    label: `${panelEntry('rope').title} error-vs-B sweep`,
+    estimate: estimateAttention,
+    mount: $('#rope-error-sweep'),
+    client, info, state, saveState,
+    suite: 'attention',
+    methods: fast,
+    methodsKey: 'remethods',
+    x: { key: 'B', label: 'B (entries in [−B, B])', choices: B_CHOICES, minKey: 'rBmin', maxKey: 'rBmax', format: (v) => String(v) },
+    y: { key: 'error', label: 'relative error vs its reference' },
+    fit: false,
+    fitLast: 0,
+    seriesName: (r) => `${r.method} g=${r.degree ?? state.rdegree}${r.pieces ? ` (${r.pieces.toLocaleString('en')} pieces)` : r.rank ? ` (rank ${r.rank.toLocaleString('en')})` : ''}`,
+    controls: [
+      { stateKey: 'ren', label: 'n', type: 'number' },
+      { stateKey: 'rd', label: 'd (rope_*, even)', type: 'number' },
+      { stateKey: 'rpd', label: 'd (positional_*)', type: 'number' },
+      { stateKey: 'rdegree', label: 'degree g', type: 'number' },
+      { stateKey: 'rw', label: 'position weights', type: 'select', options: [['uniform', 'uniform in [−1, 1]'], ['smooth', 'smooth e^{−|Δ|/τ}·cos(Δθ)']] },
+      { stateKey: 'threads', label: 'threads', type: 'threads' },
+    ],
+    request: (method, B, s) => {
+      const d = method.startsWith('positional_') ? s.rpd : s.rd;
+      return { suite: 'attention', method, n: s.ren, d, B, min_ms: 0, check_rows: 64,
+        ...(method.startsWith('positional_') ? { w: s.rw } : {}),
+        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.threads, degree: s.rdegree,
+          rope_layout: s.rlayout, rope_base: s.rbase }) };
+    },
+    caption: (chart, records) => {
+      const parts = [];
+      for (const name of ['rope_polynomial', 'positional_fft']) {
+        const rs = records.filter((r) => r.method === name).sort((a, b) => a.B - b.B);
+        if (!rs.length) continue;
+        const good = rs.filter((r) => r.error <= 1e-3).map((r) => r.B);
+        const bad = rs.filter((r) => r.error >= 0.1).map((r) => r.B);
+        parts.push(`${name} (g = ${rs[0].degree ?? state.rdegree}): ` +
+          (good.length ? `error ≤ 1e-3 up to B = ${Math.max(...good)}` : 'error above 1e-3 everywhere measured') +
+          (bad.length ? `, ≥ 0.1 from B = ${Math.min(...bad)}` : ''));
+      }
+      return parts.length ? `${parts.join('; ')}. At a fixed degree the error jumps where B² outgrows g — the same cliff as the plain polynomial method.` : '';
+    },
+  });
+  if (state.autorun && state.panel === 'rope' && state.run === 'errors') sweep.run();
 }
