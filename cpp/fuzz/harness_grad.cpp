@@ -1,9 +1,10 @@
-// The attention backward under fuzzing: either method, any small shape (n up
+// The attention backward under fuzzing: any method, any small shape (n up
 // to 140, so flash crosses its 64-row tiles), any values, O and lse given,
 // half-given or not. Invalid input must raise subquad::Error (nothing else).
 // Valid input: flash must agree with the double reference within a tolerance
 // that grows with the scores' float uncertainty, whenever the reference's
-// gradients are representable in float.
+// gradients are representable in float. polynomial (an approximation) must
+// not crash; its degree is kept to ranks ≤ 4096 so the fuzzer stays fast.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,6 +32,13 @@ int grad(const std::uint8_t* data, std::size_t size) {
   std::vector<float> Q(n * d), K(n * d), V(n * d), dO(n * d);
   for (auto* m : {&Q, &K, &V, &dO})
     for (auto& x : *m) x = in.value(scale);
+  // polynomial's parameters after the values (so the seeds without them decode as before).
+  int b = in.u8();
+  params.degree = b == 255 ? 13 : b % 13;
+  params.poly = (in.u8() & 1) ? "taylor" : "chebyshev";
+  b = in.u8();
+  params.R = b == 255 ? 70 : (b < 128 ? 0 : (b - 127) * 0.1);
+  while (params.degree > 0 && params.degree <= 12 && attention::poly_rank(d, params.degree) > 4096) --params.degree;
 
   std::vector<float> O(n * d), lse(n), dQ(n * d), dK(n * d), dV(n * d), rQ(n * d), rK(n * d), rV(n * d);
   grad::Problem p{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}, {dO.data(), dO.size()},
@@ -54,6 +62,13 @@ int grad(const std::uint8_t* data, std::size_t size) {
   if (given == 3) {
     std::fprintf(stderr, "O without lse was accepted\n");
     std::abort();
+  }
+  if (name == "polynomial") {
+    if (params.causal) {
+      std::fprintf(stderr, "polynomial accepted causal\n");
+      std::abort();
+    }
+    return 0;
   }
   grad::Params ref_params = params;
   ref_params.threads = 0;

@@ -26,6 +26,11 @@ struct Params {
   double scale = 0;     // 0 → 1/√d; the papers use 1/d
   bool causal = false;  // row i attends to keys j ≤ i
   int threads = 0;      // 0 → all the pool has
+  // polynomial: as attention's (degree g of P ≈ exp, its fit, the interval
+  // half-width R; 0 → the inputs' score range scale·max‖q‖·max‖k‖).
+  int degree = 4;
+  std::string poly = "chebyshev";
+  double R = 0;
 };
 
 // A float array with the length the caller has (checked against its shape).
@@ -78,8 +83,11 @@ void run(const std::string& method, const Problem& p, const Params& params, cons
 // The methods, one file each.
 void reference(const Problem&, const Params&, const Output&, Stats&);
 void flash(const Problem&, const Params&, const Output&, Stats&);
+void polynomial(const Problem&, const Params&, const Output&, Stats&);
 
 // Extra memory of flash's backward sweep alone (given O and lse), bytes.
 double flash_memory(std::size_t n, std::size_t d, int threads);
+// Extra memory of polynomial at rank r, bytes.
+double polynomial_memory(std::size_t d, std::size_t r, int threads);
 
 }  // namespace subquad::grad

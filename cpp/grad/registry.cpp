@@ -28,11 +28,23 @@ Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
   return {10.0 * pairs(n, p) * d, 4.0 * 7 * n * d, flash_memory(n, d, threads) + 4.0 * (double(n) * d + n)};
 }
 
+Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
+  const double r = attention::poly_rank(d, p.degree), e = std::ceil((d + 1.0) / 4) * 4;
+  const int threads = resolve_threads(p.threads);
+  // Three sweeps of features (≈ 3 multiplies per monomial per row) and five
+  // n×r×e products, two reverse sweeps over the monomials (4 per monomial).
+  const double memory = r > 1e12 ? 4.0 * threads * r * e : polynomial_memory(d, static_cast<std::size_t>(r), threads);
+  return {10.0 * n * r * e + 17.0 * n * r, 4.0 * 7 * n * d, memory};
+}
+
 const std::vector<Method> kMethods = {
     {"reference", "double-precision obvious loops: the yardstick", true, reference, cost_reference,
      "scale causal"},
     {"flash", "FlashAttention-2 backward: 64×64 score tiles recomputed from the log-sum-exps, threads over key blocks",
      true, flash, cost_flash, "scale causal threads"},
+    {"polynomial",
+     "the exact gradient of Alman–Song's low-rank attention φ(Q)ψ(K)ᵀ: O(n·r·d), no n×n or n×r matrix (non-causal)",
+     false, polynomial, cost_polynomial, "scale threads degree poly R"},
 };
 
 Family make_family() {
@@ -49,10 +61,15 @@ Family make_family() {
        "softmax(scale·QKᵀ): sqrt = 1/√d (practice), inv_d = 1/d (the papers), or a number", true},
       {"causal", T::boolean, "false", 0, 0, {}, "query i attends to keys j ≤ i"},
       {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
+      {"degree", T::integer, "4", 0, attention::kMaxDegree, {}, "degree g of the polynomial P ≈ exp (rank C(d+g, g))"},
+      {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
+      {"R", T::number, "0", 0, attention::kMaxR, {},
+       "half-width of the interval P is fitted on; 0 = the inputs' score range scale·max‖q‖·max‖k‖"},
   };
   const std::map<std::string, std::string> papers = {
       {"reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
       {"flash", "Dao, FlashAttention-2 (arXiv 2307.08691), Algorithm 2"},
+      {"polynomial", "Alman & Song (NeurIPS 2024, arXiv 2402.04497), Appendix D"},
   };
   for (const Method& m : kMethods) {
     f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}, papers.at(m.name)});
@@ -103,6 +120,9 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   }
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (v.takes("degree")) p.degree = static_cast<int>(v.integer("degree"));
+  if (v.takes("poly")) p.poly = v.text("poly");
+  if (v.takes("R")) p.R = v.number("R");
   return p;
 }
 
@@ -128,7 +148,19 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
     require_length("lse", p.lse.size, p.n, "n");
     require_finite("lse", p.lse.data, p.n);
   }
-  require_memory(m.name, m.cost(p.n, p.d, params).memory_bytes);
+  require(params.degree >= 0 && params.degree <= attention::kMaxDegree, "degree", params.degree, "in [0, 12]");
+  if (params.poly != "taylor" && params.poly != "chebyshev")
+    throw Error("poly", "got '" + params.poly + "', must be taylor or chebyshev");
+  require(std::isfinite(params.R) && params.R >= 0 && params.R <= attention::kMaxR, "R", params.R, "in [0, 64]");
+  if (m.run == polynomial && params.causal)
+    throw Error("causal", "the polynomial gradient is non-causal only (reference and flash take causal)");
+  const double memory = m.cost(p.n, p.d, params).memory_bytes;
+  if (m.run == polynomial && memory > memory_budget_bytes())
+    throw Error("degree", "got " + std::to_string(params.degree) + ": rank C(d+g, g) = " +
+                              detail::to_text(attention::poly_rank(p.d, params.degree)) + " needs " +
+                              detail::to_text(std::round(memory / 1048576.0 * 10) / 10) + " MiB, memory budget is " +
+                              detail::to_text(std::round(memory_budget_bytes() / 1048576.0 * 10) / 10) + " MiB");
+  require_memory(m.name, memory);
   return m;
 }
 

@@ -2,6 +2,7 @@
 // differences of the forward pass, flash against the reference, bad input.
 #include <doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -201,4 +202,114 @@ TEST_CASE("grad: bad input is refused naming the parameter; the family keeps wor
   Options o;
   o.set("degree", "3");
   CHECK(message_of([&] { grad::params_from(o, 4, "flash"); }).rfind("degree: unknown option for flash", 0) == 0);
+}
+
+namespace {
+
+// Σ dO ∘ Ô for the polynomial attention Ô = A V / rowsum(A), A_ij = P(s·q_i·k_j), in double.
+double poly_loss(std::size_t n, std::size_t d, const std::vector<double>& Q, const std::vector<double>& K,
+                 const std::vector<double>& V, const std::vector<float>& dO, double s, const std::vector<double>& c) {
+  double L = 0;
+  std::vector<double> a(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double den = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      double t = 0;
+      for (std::size_t k = 0; k < d; ++k) t += Q[i * d + k] * K[j * d + k];
+      t *= s;
+      double pv = 0;
+      for (std::size_t k = c.size(); k-- > 0;) pv = pv * t + c[k];
+      den += (a[j] = pv);
+    }
+    for (std::size_t k = 0; k < d; ++k) {
+      double o = 0;
+      for (std::size_t j = 0; j < n; ++j) o += a[j] * V[j * d + k];
+      L += dO[i * d + k] * o / den;
+    }
+  }
+  return L;
+}
+
+}  // namespace
+
+TEST_CASE("grad: polynomial is the exact gradient of the polynomial attention (finite differences, fixed R)") {
+  struct Case {
+    std::size_t n, d;
+    int degree;
+    const char* poly;
+  };
+  for (const Case c : {Case{1, 1, 2, "taylor"}, Case{5, 2, 3, "chebyshev"}, Case{70, 3, 4, "taylor"},
+                       Case{70, 3, 3, "chebyshev"}}) {
+    const std::size_t n = c.n, d = c.d;
+    CAPTURE(n);
+    CAPTURE(d);
+    CAPTURE(c.degree);
+    CAPTURE(std::string(c.poly));
+    const auto Q = uniform_matrix(n, d, 1.0, 21), K = uniform_matrix(n, d, 1.0, 22), V = uniform_matrix(n, d, 1.0, 23),
+               dO = uniform_matrix(n, d, 1.0, 24);
+    grad::Params params;
+    params.degree = c.degree;
+    params.poly = c.poly;
+    params.R = 2;  // fixed, so P does not move with the inputs
+    params.threads = std::min(2, max_threads());
+    const double s = grad::resolved_scale(params, d);
+    const std::vector<double> coef = attention::poly_coefficients(c.poly, c.degree, params.R);
+    const Grads g = backward("polynomial", n, d, Q, K, V, dO, params);
+    const std::vector<double> q(Q.begin(), Q.end()), k(K.begin(), K.end()), v(V.begin(), V.end());
+    const double h = 1e-5;
+    auto fd = [&](int which) {
+      std::vector<double> out(n * d);
+      for (std::size_t t = 0; t < n * d; ++t) {
+        std::vector<double> x[3] = {q, k, v};
+        x[which][t] += h;
+        const double up = poly_loss(n, d, x[0], x[1], x[2], dO, s, coef);
+        x[which][t] -= 2 * h;
+        const double down = poly_loss(n, d, x[0], x[1], x[2], dO, s, coef);
+        out[t] = (up - down) / (2 * h);
+      }
+      return out;
+    };
+    CHECK(rel(g.dQ, fd(0)) <= 1e-4);  // float32 features and sums
+    CHECK(rel(g.dK, fd(1)) <= 1e-4);
+    CHECK(rel(g.dV, fd(2)) <= 1e-4);
+  }
+}
+
+TEST_CASE("grad: polynomial approaches the exact gradient at small entries and high degree") {
+  const std::size_t n = 300, d = 4;
+  const auto Q = uniform_matrix(n, d, 0.5, 31), K = uniform_matrix(n, d, 0.5, 32), V = uniform_matrix(n, d, 1.0, 33),
+             dO = uniform_matrix(n, d, 1.0, 34);
+  grad::Params params;
+  params.scale = 1.0 / d;
+  const Grads ref = backward("reference", n, d, Q, K, V, dO, params);
+  double previous = INFINITY;
+  for (int g : {2, 4, 6}) {
+    params.degree = g;
+    const Grads got = backward("polynomial", n, d, Q, K, V, dO, params);
+    const double err = std::max({relative_error(got.dQ.data(), ref.dQ.data(), n * d),
+                                 relative_error(got.dK.data(), ref.dK.data(), n * d),
+                                 relative_error(got.dV.data(), ref.dV.data(), n * d)});
+    CAPTURE(g);
+    CAPTURE(err);
+    CHECK(err < previous);
+    previous = err;
+  }
+  CHECK(previous <= 1e-4);
+}
+
+TEST_CASE("grad: polynomial refuses a rank beyond the memory budget by 'degree', and causal by name") {
+  const std::size_t n = 64, d = 64;
+  const auto Q = uniform_matrix(n, d, 0.1, 1), K = uniform_matrix(n, d, 0.1, 2), V = uniform_matrix(n, d, 1.0, 3),
+             dO = uniform_matrix(n, d, 1.0, 4);
+  grad::Params params;
+  params.degree = 8;  // rank C(72, 8) ≈ 1.2e10
+  params.threads = 1;
+  const std::string msg = message_of([&] { backward("polynomial", n, d, Q, K, V, dO, params); });
+  CHECK(msg.rfind("degree: got 8: rank C(d+g, g) = ", 0) == 0);
+  CHECK(msg.find("memory budget is") != std::string::npos);
+  Options o;
+  o.set("causal", "true");
+  CHECK(message_of([&] { grad::params_from(o, d, "polynomial"); }).rfind("causal: unknown option for polynomial", 0) == 0);
+  params.degree = 2;
+  CHECK(message_of([&] { backward("polynomial", n, d, Q, K, V, dO, params); }).empty());
 }
