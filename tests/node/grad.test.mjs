@@ -95,6 +95,22 @@ for (const flavour of FLAVOURS) {
     }
   });
 
+  test(`${flavour}: polynomial nears the exact gradient at small entries; rank beyond the budget refused as degree`, async () => {
+    const sq = await load(flavour);
+    const n = 150, d = 4;
+    const Q = randomMatrix(n, d, 0.5, 5), K = randomMatrix(n, d, 0.5, 6), V = randomMatrix(n, d, 1, 7),
+      dO = randomMatrix(n, d, 1, 8);
+    const ref = gradReference(Q, K, V, dO, n, d, { scale: 1 / d });
+    const r = sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { scale: 'inv_d', degree: 6, threads: sq.info().threads });
+    for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(r[name], ref[name]) <= 1e-4, `${name}: ${relativeError(r[name], ref[name])}`);
+    assert.equal(r.stats.rank, 210);
+    assert.throws(() => sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { causal: true }),
+      /^SubquadError: causal: unknown option for polynomial|^causal: unknown option for polynomial/);
+    const big = randomMatrix(8, 512, 0.01, 9);
+    assert.throws(() => sq.attentionGrad('polynomial', { Q: big, K: big, V: big, dO: big, n: 8, d: 512 }, { degree: 6 }),
+      (e) => /^degree: got 6: rank C\(d\+g, g\) = /.test(e.message));
+  });
+
   test(`${flavour}: bad input is refused by name and the module keeps working`, async () => {
     const sq = await load(flavour);
     const n = 8, d = 4;
