@@ -14,6 +14,18 @@ namespace {
 
 using namespace bindings;
 
+val grad_methods() {
+  val list = val::array();
+  for (const auto& m : grad::methods()) {
+    val item = val::object();
+    item.set("name", std::string(m.name));
+    item.set("summary", std::string(m.summary));
+    item.set("exact", m.exact);
+    list.call<void>("push", item);
+  }
+  return list;
+}
+
 // Arrays are heap addresses of n×d floats (lse: n), their lengths checked by
 // the JS wrapper; o = lse = 0 when the forward's output is not given. Returns
 // { ms (the kernel alone), validate_ms (shapes, finiteness, memory), threads,
@@ -53,4 +65,7 @@ val grad_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std:
 }  // namespace
 }  // namespace subquad
 
-EMSCRIPTEN_BINDINGS(subquad_grad) { emscripten::function("gradRun", &subquad::grad_run); }
+EMSCRIPTEN_BINDINGS(subquad_grad) {
+  emscripten::function("gradMethods", &subquad::grad_methods);
+  emscripten::function("gradRun", &subquad::grad_run);
+}

@@ -14,6 +14,7 @@ export const GROUPS = [
 
 const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bounded Entries', arxiv: '2302.13214' };
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
+const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -28,6 +29,12 @@ export const PANELS = [
     theorem: 'With head dimension $d = O(\\log n)$, softmax attention has an $n^{1+o(1)}$ algorithm when entries are bounded by $B = o(\\sqrt{\\log n})$, and none in $n^{2-\\Omega(1)}$ when $B = \\Theta(\\sqrt{\\log n})$, unless SETH fails.',
     regime: 'Time vs n for exact, fused and subquadratic methods; error vs B at a fixed degree; the degree a fixed error needs as B grows, across $B = \\sqrt{\\ln n}$.',
     paper: ALMAN_SONG,
+  },
+  {
+    panel: 'grad', group: 'training', title: 'Attention gradients',
+    theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
+    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
+    paper: ALMAN_SONG_GRAD,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

@@ -7,6 +7,7 @@ import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
+import { mountGrad } from './panels/grad.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
@@ -187,6 +188,7 @@ async function boot() {
     mountCalibrate(client);
     mountAttention({ client, info, methods, state, saveState });
     mountSsm({ client, info, methods, state, saveState });
+    mountGrad({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });

@@ -51,6 +51,12 @@ const PAGE = {
   gn: { lib: 'suite:poly_degree.n', default: 4096 },
   gd: { lib: 'suite:poly_degree.d', default: 8 },
   gtarget: { lib: 'suite:poly_degree.target', default: 0.001 },
+  // attention gradients (grad)
+  bmethods: { type: 'list', default: 'flash,polynomial' },
+  bnmin: { lib: 'suite:grad.n', default: 512 },
+  bnmax: { lib: 'suite:grad.n', default: 8192 },
+  bd: { lib: 'suite:grad.d', default: 8 },
+  bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

@@ -283,10 +283,10 @@
 
       methods() {
         check();
-        // One list per family the build has (attention, ssm, pairs): each
+        // One list per family the build has (attention, ssm, pairs, grad): each
         // family's bindings export <family>Methods().
         const out = {};
-        for (const family of ['attention', 'ssm', 'pairs']) {
+        for (const family of ['attention', 'ssm', 'pairs', 'grad']) {
           const fn = Module[`${family}Methods`];
           if (typeof fn === 'function') out[family] = fn();
         }
