@@ -26,6 +26,8 @@ export const SUITES = {
   rope: { suite: 'attention', method: ['flash', 'rope_flash', 'rope_polynomial'], n: [2048, 4096, 16384, 65536], d: [8], scale: ['inv_d'], threads: [2] },
   ssm: { method: ['scan', 'mamba_block', 'attention_block'], L: [1024, 4096, 16384], D: [256], N: [16], threads: [1, 2] },
   triad: { threads: [1, 2] },
+  // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
+  grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
 };
 
 function parseArgs(argv) {

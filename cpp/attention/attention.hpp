@@ -184,6 +184,16 @@ std::vector<double> poly_coefficients(const std::string& poly, int degree, doubl
 double poly_max_rel_error(const std::vector<double>& c, double R);
 // Rank of the feature maps: C(d + g, g).
 double poly_rank(std::size_t d, int degree);
+// Monomials of degree ≤ g in d variables, in graded order; each is its parent
+// times one variable ≥ the parent's last, so every multiset appears once.
+// φ(q)_a = wq[a]·m_a(√s·q), ψ(k)_a = wk[a]·m_a(√s·k) with m_a = m_parent[a]·x_var[a]
+// (m_0 = 1): ⟨φ(q), ψ(k)⟩ = P(s⟨q, k⟩) for P = Σ c_k t^k. Shared with the
+// polynomial gradient (cpp/grad/polynomial.cpp).
+struct PolyMonomials {
+  std::vector<std::size_t> parent, var;
+  std::vector<float> wq, wk;  // weights of φ and ψ
+};
+PolyMonomials poly_monomials(std::size_t d, const std::vector<double>& c);
 
 // Error of an output against a reference (common/compare.hpp).
 using subquad::relative_error;

@@ -38,14 +38,11 @@ namespace {
 
 constexpr std::size_t kBlock = 64;
 
-// Monomials of degree ≤ g in d variables, in graded order; each is its parent
-// times one variable ≥ the parent's last, so every multiset appears once.
-struct Monomials {
-  std::vector<std::size_t> parent, var;
-  std::vector<float> wq, wk;  // weights of φ and ψ (see the header comment)
-};
+using Monomials = PolyMonomials;
 
-Monomials monomials(std::size_t d, const std::vector<double>& c) {
+}  // namespace
+
+PolyMonomials poly_monomials(std::size_t d, const std::vector<double>& c) {
   const int g = static_cast<int>(c.size()) - 1;
   Monomials m;
   std::vector<std::size_t> last_count;  // multiplicity of the last variable
@@ -78,6 +75,8 @@ Monomials monomials(std::size_t d, const std::vector<double>& c) {
   }
   return m;
 }
+
+namespace {
 
 // Unweighted monomials (root·x)^α of one row into out[0..r) (stride `stride`).
 void monomial_row(const Monomials& m, const float* x, std::size_t d, float root, float* out,
@@ -169,7 +168,7 @@ void polynomial(const Problem& p, const Params& params, float* O, float*, Stats&
   require(R <= kMaxR, "R", R,
           "<= 64 (the inputs' score range scale·max|q|·max|k| is too wide for float32 sums of e^R over 2^24 keys)");
   const std::vector<double> c = poly_coefficients(params.poly, params.degree, R);
-  const Monomials m = monomials(d, c);
+  const Monomials m = poly_monomials(d, c);
   const std::size_t r = m.parent.size();
   const int threads = resolve_threads(params.threads);
   const double balance = q_norm > 0 && k_norm > 0 ? std::sqrt(k_norm / q_norm) : 1.0;

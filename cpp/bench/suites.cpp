@@ -6,6 +6,7 @@
 
 #include "attention/attention.hpp"
 #include "common/schema.hpp"
+#include "grad/grad.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
@@ -97,6 +98,18 @@ std::vector<Suite> make_suites() {
                 seed,
                 {"seeds", T::integer, "1", 1, 1000, {}, "instances per point"},
                 threads, min_ms}});
+
+  std::vector<std::string> grad_methods;
+  for (const auto& m : grad::methods()) grad_methods.push_back(m.name);
+  Suite grad{"grad", "one backward method at one shape given O and lse, and the flash forward it needs: both times, their ratio, error on sampled rows",
+             "grad",
+             {{"method", T::choice, "flash", 0, 0, grad_methods, "the backward method"},
+              {"n", T::integer, "4096", 1, 1 << 24, {}, "tokens"},
+              {"d", T::integer, "64", 1, 4096, {}, "head width"},
+              seed, min_ms,
+              {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision"}}};
+  for (auto& o : matrix_options()) grad.options.push_back(o);
+  s.push_back(grad);
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

@@ -3,6 +3,7 @@
 #include "attention/attention.hpp"
 #include "common/schema.hpp"
 #include "experiments/construction.hpp"
+#include "grad/grad.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
 
@@ -10,7 +11,7 @@ namespace subquad {
 
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
-                                                      &experiments::family()};
+                                                      &experiments::family(), &grad::family()};
   return all;
 }
 

@@ -58,7 +58,7 @@ for (const [w, h] of [[1280, 720], [1920, 1080]]) {
 }
 
 test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot for review', async () => {
-  const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', environment: '#calibrate-form' };
+  const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', grad: '#grad-chart2', environment: '#calibrate-form' };
   for (const [panel, last] of Object.entries(panels)) {
     const { context, page, problems, external } = await openPage(env.browser, `${servers.plain.url}?embed=1&panel=${panel}`, { width: 1280, height: 720 });
     await waitReady(page);

@@ -30,10 +30,11 @@ test('every catalog entry is complete, unique, in a known group, and has its sec
 test('groupedPanels keeps the group order and drops groups without panels', () => {
   const groups = groupedPanels();
   assert.deepEqual(groups.map((g) => g.group), GROUPS.map((g) => g.group).filter((g) => PANELS.some((p) => p.group === g)));
-  assert.ok(!groups.some((g) => g.group === 'training')); // no training panel yet: no placeholder
+  assert.deepEqual(groups.find((g) => g.group === 'training').panels.map((p) => p.panel), ['grad']);
   assert.deepEqual(groups.find((g) => g.group === 'similarity').panels.map((p) => p.panel), ['pairs', 'documents']);
-  const withTraining = groupedPanels([...PANELS, { panel: 'grad', group: 'training', title: 'Gradients' }]);
-  assert.deepEqual(withTraining.find((g) => g.group === 'training').panels.map((p) => p.panel), ['grad']);
+  // A group without panels gets no placeholder.
+  const withoutTraining = groupedPanels(PANELS.filter((p) => p.group !== 'training'));
+  assert.ok(!withoutTraining.some((g) => g.group === 'training'));
 });
 
 test('routes: no panel → home; ?panel=x → x; old links with settings or embed → attention', () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   sweepPoints, estimatePoints, refusal, largestFit, timedSeconds, methodSpeed, threadsOf,
-  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
+  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
 } from '../../web/app/plan.js';
 
 const CHOICES = [256, 512, 1024, 2048, 4096];
@@ -103,6 +103,22 @@ test('estimateSsm asks the ssm cost model: a scan at (L, D, N), a block at (L, D
   await estimateSsm({ method: 'scan', L: 64, D: 8, N: 4, threads: 0 }, { info: INFO_ST, peakGflops: 32, cost });
   assert.deepEqual(calls[1].slice(0, 4), ['cost', 'ssm', 'scan', { L: 64, D: 8, N: 4 }]);
   assert.ok(e.seconds > 0.1 && e.memory > 4 * 3 * 4096 * 256);
+});
+
+test('estimateGrad asks the grad cost model with the options the method takes, and the flash forward beside it', async () => {
+  const { calls, cost } = fakeCost((fn, family) => ({ flops: 1e9, memory_bytes: family === 'grad' ? 7e6 : 3e6 }));
+  const opts = (...names) => ({ options: Object.fromEntries(names.map((k) => [k, {}])) });
+  const schema = { families: {
+    grad: { methods: { flash: opts('scale', 'causal', 'threads'), polynomial: opts('scale', 'threads', 'degree', 'poly', 'R') } },
+    attention: { methods: { flash: opts('scale', 'causal', 'threads') } } } };
+  const env = { info: INFO_ST, peakGflops: 32, cost, schema };
+  const e = await estimateGrad({ method: 'polynomial', n: 4096, d: 8, degree: 4, threads: 0, min_ms: 100 }, env);
+  assert.deepEqual(calls[0].slice(0, 4), ['cost', 'grad', 'polynomial', { n: 4096, d: 8 }]);
+  assert.equal(calls[0][4].degree, 4);
+  assert.deepEqual(calls[1].slice(0, 4), ['cost', 'attention', 'flash', { n: 4096, d: 8 }]);
+  await estimateGrad({ method: 'flash', n: 4096, d: 64, degree: 4, threads: 0 }, env);
+  assert.equal(calls[2][4].degree, undefined); // flash takes no degree
+  assert.ok(e.seconds > 0 && e.memory >= 7e6 + 4 * 8 * 4096 * 8);
 });
 
 test('pairs: the library cost model per instance, the exact judge beside it; seeds multiply', async () => {

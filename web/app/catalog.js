@@ -15,6 +15,7 @@ export const GROUPS = [
 const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bounded Entries', arxiv: '2302.13214' };
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
+const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -35,6 +36,12 @@ export const PANELS = [
     theorem: 'RoPE attention is ordinary attention on rotated $Q$ and $K$ with unchanged row norms, so the polynomial method keeps its $n^{1+o(1)}$ time when $B = o(\\sqrt{\\log n})$, while position matrices $W_{i-j}$ that do not factor need the FFT: $\\binom{|S|+g}{g}$ Toeplitz products of $O(n \\log n)$ time each.',
     regime: 'Time vs n for rope_flash (exact), rope_polynomial (pre-rotation, then the polynomial method), and for random diagonal $W_\\Delta$ positional_exact (exact, tiled) against positional_fft (polynomial method + FFT), with the measured crossovers.',
     paper: ALMAN_SONG_ROPE,
+  },
+  {
+    panel: 'grad', group: 'training', title: 'Attention gradients',
+    theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
+    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
+    paper: ALMAN_SONG_GRAD,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

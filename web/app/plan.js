@@ -152,6 +152,23 @@ export async function estimatePolyDegree(r, env) {
   return { seconds, memory: memory + 16 * r.n * r.d };
 }
 
+/**
+ * Suite "grad": the backward method (the grad family's cost model), the flash
+ * forward timed beside it, and the sampled-row check (3 rows of n·d per row).
+ */
+export async function estimateGrad(r, env) {
+  const threads = threadsOf(r, env.info);
+  const c = await libraryCost(env, 'grad', r.method, { n: r.n, d: r.d }, { threads: r.threads, degree: r.degree, causal: r.causal });
+  const fwd = await libraryCost(env, 'attention', 'flash', { n: r.n, d: r.d }, { threads: r.threads, causal: r.causal });
+  const one = c.flops / (methodSpeed(r.method === 'polynomial' ? 'polynomial' : 'flash', { ...env, threads }) * 1e9);
+  const forward = fwd.flops / (methodSpeed('flash', { ...env, threads }) * 1e9);
+  const check = (12 * (r.check_rows ?? 8) * r.n * r.d) / (methodSpeed('exact_reference', env) * 1e9);
+  return {
+    seconds: timedSeconds(one, r.min_ms ?? 200) + timedSeconds(forward, r.min_ms ?? 200) + check,
+    memory: Math.max(c.memory_bytes, fwd.memory_bytes) + 4 * (8 * r.n * r.d + r.n),
+  };
+}
+
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
 export async function estimateSsm(r, env) {
   const threads = threadsOf(r, env.info);

@@ -66,6 +66,12 @@ const PAGE = {
   rBmax: { lib: 'suite:attention.B', default: 4 },
   ren: { lib: 'dim:attention.n', default: 1024 },
   rw: { lib: 'suite:attention.w', default: 'uniform' },
+  // attention gradients (grad)
+  bmethods: { type: 'list', default: 'flash,polynomial' },
+  bnmin: { lib: 'suite:grad.n', default: 512 },
+  bnmax: { lib: 'suite:grad.n', default: 8192 },
+  bd: { lib: 'suite:grad.d', default: 8 },
+  bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

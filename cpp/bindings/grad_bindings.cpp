@@ -1,0 +1,71 @@
+// Embind surface of the grad family (cpp/grad/): the attention backward.
+#include <emscripten/bind.h>
+
+#include <cstdint>
+
+#include "bindings/support.hpp"
+#include "common/schema.hpp"
+#include "common/threads.hpp"
+#include "common/timer.hpp"
+#include "grad/grad.hpp"
+
+namespace subquad {
+namespace {
+
+using namespace bindings;
+
+val grad_methods() {
+  val list = val::array();
+  for (const auto& m : grad::methods()) {
+    val item = val::object();
+    item.set("name", std::string(m.name));
+    item.set("summary", std::string(m.summary));
+    item.set("exact", m.exact);
+    list.call<void>("push", item);
+  }
+  return list;
+}
+
+// Arrays are heap addresses of n×d floats (lse: n), their lengths checked by
+// the JS wrapper; o = lse = 0 when the forward's output is not given. Returns
+// { ms (the kernel alone), validate_ms (shapes, finiteness, memory), threads,
+// scale, flops, stats }.
+val grad_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std::uintptr_t v, std::uintptr_t dout,
+             std::uintptr_t o, std::uintptr_t lse, std::uintptr_t dq, std::uintptr_t dk, std::uintptr_t dv, double n,
+             double d, const val& opts) {
+  return guarded([&] {
+    const Dims dims = check_dims(grad::family(), {{"n", n}, {"d", d}});
+    const auto nn = dim_of(dims, "n"), dd = dim_of(dims, "d");
+    const grad::Params params = grad::params_from(options_from(opts), dd, method);
+    auto f = [](std::uintptr_t p) { return reinterpret_cast<const float*>(p); };
+    const std::size_t nd = nn * dd;
+    const grad::Problem p{nn, dd, {f(q), nd}, {f(k), nd}, {f(v), nd}, {f(dout), nd},
+                          {f(o), o ? nd : 0}, {f(lse), lse ? nn : 0}};
+    const grad::Output out{reinterpret_cast<float*>(dq), reinterpret_cast<float*>(dk), reinterpret_cast<float*>(dv)};
+    grad::Stats stats;
+    const double t0 = now_ms();
+    const grad::Method& m = grad::prepare(method, p, params);
+    const double t1 = now_ms();
+    grad::execute(m, p, params, out, stats);
+    const double ms = now_ms() - t1;
+    val r = val::object();
+    r.set("ms", ms);
+    r.set("validate_ms", t1 - t0);
+    r.set("threads", resolve_threads(params.threads));
+    r.set("scale", grad::resolved_scale(params, dd));
+    r.set("flops", m.cost(nn, dd, params).flops);
+    r.set("forward_included", o == 0 && std::string(m.name) == "flash");
+    val s = val::object();
+    for (const auto& [key, value] : stats) s.set(key, value);
+    r.set("stats", s);
+    return r;
+  });
+}
+
+}  // namespace
+}  // namespace subquad
+
+EMSCRIPTEN_BINDINGS(subquad_grad) {
+  emscripten::function("gradMethods", &subquad::grad_methods);
+  emscripten::function("gradRun", &subquad::grad_run);
+}

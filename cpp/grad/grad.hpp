@@ -1,0 +1,93 @@
+// The attention backward pass (THEORY-2.md §2; Alman & Song, NeurIPS 2024,
+// arXiv 2402.04497). Forward O = softmax(s·QKᵀ)V with Q, K, V n×d; given the
+// upstream gradient dO = ∂L/∂O (n×d), return dQ, dK, dV (n×d each):
+//   P = softmax(s·QKᵀ) row-wise, D_i = Σ_k dO_ik O_ik  (= ⟨P_i, dO_i Vᵀ⟩),
+//   dV = Pᵀ dO,   dS = P ∘ (dO Vᵀ − D 1ᵀ),   dQ = s·dS K,   dK = s·dSᵀ Q.
+// (The paper's p = f∘q − diag(r) f with q = c hᵀ, r = rowsum(c∘O), dO = c.)
+//
+// One registry, the shape of attention's (cpp/attention/attention.hpp): a
+// method is a name, a kernel, a cost model and its options. O and lse (each
+// row's natural-log log-sum-exp, as attention's return_lse gives) are
+// optional inputs: a method that needs them and is not given them computes
+// them with the attention family's flash forward.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/options.hpp"
+#include "common/schema.hpp"
+
+namespace subquad::grad {
+
+struct Params {
+  double scale = 0;     // 0 → 1/√d; the papers use 1/d
+  bool causal = false;  // row i attends to keys j ≤ i
+  int threads = 0;      // 0 → all the pool has
+  // polynomial: as attention's (degree g of P ≈ exp, its fit, the interval
+  // half-width R; 0 → the inputs' score range scale·max‖q‖·max‖k‖).
+  int degree = 4;
+  std::string poly = "chebyshev";
+  double R = 0;
+};
+
+// A float array with the length the caller has (checked against its shape).
+struct View {
+  const float* data = nullptr;
+  std::size_t size = 0;
+};
+
+struct Problem {
+  std::size_t n = 0, d = 0;
+  View Q, K, V, dO;  // n×d each
+  View O, lse;       // optional (data = nullptr): n×d forward output, n log-sum-exps
+};
+
+struct Output {
+  float *dQ = nullptr, *dK = nullptr, *dV = nullptr;  // n×d each
+};
+
+using Stats = std::vector<std::pair<std::string, double>>;
+
+// Largest |entry| accepted in Q, K, V, dO, O (as attention's kMaxEntry).
+constexpr double kMaxEntry = 1e15;
+
+using Kernel = void (*)(const Problem&, const Params&, const Output&, Stats&);
+
+struct Method {
+  const char* name;
+  const char* summary;
+  bool exact;
+  Kernel run;
+  Cost (*cost)(std::size_t n, std::size_t d, const Params&);
+  const char* options;  // space-separated, from the family's option table
+};
+
+const std::vector<Method>& methods();
+const Method& find_method(const std::string& name);
+// dims n, d; inputs Q, K, V, dO (n×d), O (n×d, optional), lse (n, optional).
+const Family& family();
+
+// Params read through `method`'s schema (unknown keys and bad values refused by name).
+Params params_from(const Options& o, std::size_t d, const std::string& method);
+double resolved_scale(const Params& params, std::size_t d);
+
+// Shapes, lengths, finiteness and bounds of every input, options, memory.
+const Method& prepare(const std::string& method, const Problem& p, const Params& params);
+// The kernel alone (after prepare).
+void execute(const Method& m, const Problem& p, const Params& params, const Output& out, Stats& stats);
+void run(const std::string& method, const Problem& p, const Params& params, const Output& out, Stats& stats);
+
+// The methods, one file each.
+void reference(const Problem&, const Params&, const Output&, Stats&);
+void flash(const Problem&, const Params&, const Output&, Stats&);
+void polynomial(const Problem&, const Params&, const Output&, Stats&);
+
+// Extra memory of flash's backward sweep alone (given O and lse), bytes.
+double flash_memory(std::size_t n, std::size_t d, int threads);
+// Extra memory of polynomial at rank r, bytes.
+double polynomial_memory(std::size_t d, std::size_t r, int threads);
+
+}  // namespace subquad::grad

@@ -1,0 +1,175 @@
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "attention/attention.hpp"
+#include "common/error.hpp"
+#include "common/registry.hpp"
+#include "common/rng.hpp"
+#include "common/threads.hpp"
+#include "grad/grad.hpp"
+
+namespace subquad::grad {
+
+namespace {
+
+// Query–key pairs: n² or n(n+1)/2 when causal.
+double pairs(std::size_t n, const Params& p) { return p.causal ? double(n) * (n + 1) / 2 : double(n) * n; }
+
+Cost cost_reference(std::size_t n, std::size_t d, const Params& p) {
+  // Per pair: the score, dP, and three d-wide updates (dQ, dK, dV), in double.
+  return {10.0 * pairs(n, p) * d, 4.0 * 7 * n * d, 8.0 * (2.0 * n * d + n + 2.0 * d)};
+}
+
+Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
+  const int threads = resolve_threads(p.threads);
+  // Five n×n×d products (S, dP, dV, dK, dQ). Memory: the sweep's buffers plus
+  // O and lse, which it computes (and holds) when they are not given.
+  return {10.0 * pairs(n, p) * d, 4.0 * 7 * n * d, flash_memory(n, d, threads) + 4.0 * (double(n) * d + n)};
+}
+
+Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
+  const double r = attention::poly_rank(d, p.degree), e = std::ceil((d + 1.0) / 4) * 4;
+  const int threads = resolve_threads(p.threads);
+  // Three sweeps of features (≈ 3 multiplies per monomial per row) and five
+  // n×r×e products, two reverse sweeps over the monomials (4 per monomial).
+  const double memory = r > 1e12 ? 4.0 * threads * r * e : polynomial_memory(d, static_cast<std::size_t>(r), threads);
+  return {10.0 * n * r * e + 17.0 * n * r, 4.0 * 7 * n * d, memory};
+}
+
+const std::vector<Method> kMethods = {
+    {"reference", "double-precision obvious loops: the yardstick", true, reference, cost_reference,
+     "scale causal"},
+    {"flash", "FlashAttention-2 backward: 64×64 score tiles recomputed from the log-sum-exps, threads over key blocks",
+     true, flash, cost_flash, "scale causal threads"},
+    {"polynomial",
+     "the exact gradient of Alman–Song's low-rank attention φ(Q)ψ(K)ᵀ: O(n·r·d), no n×n or n×r matrix (non-causal)",
+     false, polynomial, cost_polynomial, "scale threads degree poly R"},
+};
+
+Family make_family() {
+  Family f;
+  f.name = "grad";
+  f.summary = "the attention backward pass: dQ, dK, dV of O = softmax(scale·QKᵀ)V given dO";
+  f.paper = "Alman & Song, The Fine-Grained Complexity of Gradient Computation for Training Large Language Models "
+            "(NeurIPS 2024, arXiv 2402.04497)";
+  f.dims = {{"n", 1, 1 << 24, "query = key rows"}, {"d", 1, 4096, "head width"}};
+  f.inputs = {{"Q", "n×d"}, {"K", "n×d"}, {"V", "n×d"}, {"dO", "n×d"}, {"O", "n×d"}, {"lse", "n"}};
+  using T = OptionType;
+  f.options = {
+      {"scale", T::number, "sqrt", 0, 1e6, {"sqrt", "inv_d"},
+       "softmax(scale·QKᵀ): sqrt = 1/√d (practice), inv_d = 1/d (the papers), or a number", true},
+      {"causal", T::boolean, "false", 0, 0, {}, "query i attends to keys j ≤ i"},
+      {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
+      {"degree", T::integer, "4", 0, attention::kMaxDegree, {}, "degree g of the polynomial P ≈ exp (rank C(d+g, g))"},
+      {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
+      {"R", T::number, "0", 0, attention::kMaxR, {},
+       "half-width of the interval P is fitted on; 0 = the inputs' score range scale·max‖q‖·max‖k‖"},
+  };
+  const std::map<std::string, std::string> papers = {
+      {"reference", "Vaswani et al., Attention Is All You Need (NeurIPS 2017, arXiv 1706.03762)"},
+      {"flash", "Dao, FlashAttention-2 (arXiv 2307.08691), Algorithm 2"},
+      {"polynomial", "Alman & Song (NeurIPS 2024, arXiv 2402.04497), Appendix D"},
+  };
+  for (const Method& m : kMethods) {
+    f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}, papers.at(m.name)});
+  }
+  f.cost = [](const std::string& method, const Dims& given, const Options& o) {
+    const Dims dims = check_dims(family(), given);
+    const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
+    const Params params = params_from(o, d, method);
+    return find_method(method).cost(n, d, params);
+  };
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
+    const Dims dims = check_dims(family(), given);
+    const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
+    const Params params = params_from(o, d, method);
+    const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(n, d, 1.0, 12), V = uniform_matrix(n, d, 1.0, 13),
+               dO = uniform_matrix(n, d, 1.0, 14);
+    std::vector<float> dQ(n * d), dK(n * d), dV(n * d);
+    Stats stats;
+    stats.reserve(16);
+    if (ready) ready();
+    Problem p{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}, {dO.data(), dO.size()}, {}, {}};
+    run(method, p, params, {dQ.data(), dK.data(), dV.data()}, stats);
+  };
+  return f;
+}
+
+}  // namespace
+
+const std::vector<Method>& methods() { return kMethods; }
+
+const Method& find_method(const std::string& name) { return find_by_name(kMethods, name, "grad"); }
+
+const Family& family() {
+  static const Family f = make_family();
+  return f;
+}
+
+double resolved_scale(const Params& params, std::size_t d) {
+  return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
+}
+
+Params params_from(const Options& o, std::size_t d, const std::string& method) {
+  const OptionValues v(family(), method, o);
+  Params p;
+  if (v.takes("scale")) {
+    const std::string scale = v.text("scale");
+    p.scale = scale == "sqrt" ? 0 : scale == "inv_d" ? 1.0 / static_cast<double>(d) : v.number("scale");
+  }
+  if (v.takes("causal")) p.causal = v.boolean("causal");
+  if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (v.takes("degree")) p.degree = static_cast<int>(v.integer("degree"));
+  if (v.takes("poly")) p.poly = v.text("poly");
+  if (v.takes("R")) p.R = v.number("R");
+  return p;
+}
+
+const Method& prepare(const std::string& name, const Problem& p, const Params& params) {
+  const Method& m = find_method(name);
+  require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
+  require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
+  require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale, "finite and > 0 (0 = 1/sqrt(d))");
+  resolve_threads(params.threads);
+  const std::size_t nd = p.n * p.d;
+  const char* why = "larger entries overflow float32 scores";
+  const std::pair<const char*, const View*> arrays[] = {{"Q", &p.Q}, {"K", &p.K}, {"V", &p.V}, {"dO", &p.dO}};
+  for (const auto& [name_, view] : arrays) {
+    if (!view->data) throw Error(name_, "missing (an n×d array is required)");
+    require_length(name_, view->size, nd, "n·d");
+    require_bounded(name_, view->data, nd, kMaxEntry, why);
+  }
+  if ((p.O.data == nullptr) != (p.lse.data == nullptr))
+    throw Error(p.O.data ? "lse" : "O", "missing: give both O and lse (the forward's output and log-sum-exps) or neither");
+  if (p.O.data) {
+    require_length("O", p.O.size, nd, "n·d");
+    require_bounded("O", p.O.data, nd, kMaxEntry, why);
+    require_length("lse", p.lse.size, p.n, "n");
+    require_finite("lse", p.lse.data, p.n);
+  }
+  require(params.degree >= 0 && params.degree <= attention::kMaxDegree, "degree", params.degree, "in [0, 12]");
+  if (params.poly != "taylor" && params.poly != "chebyshev")
+    throw Error("poly", "got '" + params.poly + "', must be taylor or chebyshev");
+  require(std::isfinite(params.R) && params.R >= 0 && params.R <= attention::kMaxR, "R", params.R, "in [0, 64]");
+  if (m.run == polynomial && params.causal)
+    throw Error("causal", "the polynomial gradient is non-causal only (reference and flash take causal)");
+  const double memory = m.cost(p.n, p.d, params).memory_bytes;
+  if (m.run == polynomial && memory > memory_budget_bytes())
+    throw Error("degree", "got " + std::to_string(params.degree) + ": rank C(d+g, g) = " +
+                              detail::to_text(attention::poly_rank(p.d, params.degree)) + " needs " +
+                              detail::to_text(std::round(memory / 1048576.0 * 10) / 10) + " MiB, memory budget is " +
+                              detail::to_text(std::round(memory_budget_bytes() / 1048576.0 * 10) / 10) + " MiB");
+  require_memory(m.name, memory);
+  return m;
+}
+
+void execute(const Method& m, const Problem& p, const Params& params, const Output& out, Stats& stats) {
+  m.run(p, params, out, stats);
+}
+
+void run(const std::string& name, const Problem& p, const Params& params, const Output& out, Stats& stats) {
+  execute(prepare(name, p, params), p, params, out, stats);
+}
+
+}  // namespace subquad::grad
