@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitLogLog, predict, crossover, measuredCrossover, slopeText, spreadOf, t975 } from '../../web/app/fit.js';
+import { fitLogLog, predict, crossover, measuredCrossover, slopeText, spreadOf, t975, tickLabel } from '../../web/app/fit.js';
 
 test('fitLogLog recovers exponent and constant of an exact power law', () => {
   const pts = [256, 512, 1024, 4096].map((n) => [n, 3e-6 * n ** 2]);
@@ -56,4 +56,14 @@ test('fitLogLog gives the slope\'s standard error and 95 % interval, checked aga
   assert.ok(Math.abs(exact.ci95[1] - exact.ci95[0]) < 1e-9);
   assert.equal(t975(40), 1.96 + 2.4 / 40);
   assert.deepEqual(spreadOf({ min_ms: 1, q1_ms: 2, median_ms: 3, q3_ms: 4, max_ms: 5 }), { min: 1, q1: 2, median: 3, q3: 4, max: 5 });
+});
+
+test('tickLabel: small values in exponent form, never "0"; others to 3 digits', () => {
+  assert.equal(tickLabel(1e-5), '1e-5');
+  assert.equal(tickLabel(2e-7), '2e-7');
+  assert.equal(tickLabel(0.001), '0.001');
+  assert.equal(tickLabel(0.5), '0.5');
+  assert.equal(tickLabel(1234.5), '1230');
+  assert.equal(tickLabel(0), '0');
+  assert.equal(tickLabel(null), '');
 });

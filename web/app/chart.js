@@ -3,7 +3,7 @@
 // vertical reference lines mark values such as B = √log n or a crossover.
 // Charts only draw what they are given: no data comes from formulas here.
 import uPlot from '../vendor/uPlot.esm.js';
-import { fitLogLog, spreadOf } from './fit.js';
+import { fitLogLog, spreadOf, tickLabel } from './fit.js';
 
 // Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
@@ -122,7 +122,8 @@ export class LogLogChart {
         },
         y: this.o.yRange ? { distr: this.o.logY ? 3 : 1, log: 10, range: () => this.o.yRange } : { distr: this.o.logY ? 3 : 1, log: 10 },
       },
-      axes: [this.o.logX ? xAxis : axis(this.o.xLabel), axis(this.o.yLabel)],
+      // y labels: small values as 1e-5, never rounded to "0" (errors reach 1e-7).
+      axes: [this.o.logX ? xAxis : axis(this.o.xLabel), { ...axis(this.o.yLabel), values: (u, splits) => splits.map(tickLabel) }],
       series: [
         { label: this.o.xLabel },
         ...names.map((n, i) => ({

@@ -91,3 +91,13 @@ export function measuredCrossover(slow, fast) {
   }
   return found;
 }
+
+/** An axis label: 1e-5 for small magnitudes (never rounded to "0"), 3 significant digits otherwise. */
+export function tickLabel(v) {
+  if (v == null || !Number.isFinite(v)) return '';
+  if (v !== 0 && Math.abs(v) < 1e-3) {
+    const [m, e] = v.toExponential(0).split('e');
+    return `${m}e${Number(e)}`;
+  }
+  return String(Number(v.toPrecision(3)));
+}
