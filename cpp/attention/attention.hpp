@@ -194,6 +194,8 @@ struct PolyMonomials {
   std::vector<float> wq, wk;  // weights of φ and ψ
 };
 PolyMonomials poly_monomials(std::size_t d, const std::vector<double>& c);
+// Largest row norm of an n×d matrix: the default R is scale·max‖q‖·max‖k‖.
+double max_row_norm(const float* X, std::size_t n, std::size_t d);
 
 // Error of an output against a reference (common/compare.hpp).
 using subquad::relative_error;

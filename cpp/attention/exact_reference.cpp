@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/reference_row.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::attention {
@@ -18,7 +19,6 @@ double reference_row(const Problem& p, const Params& params, std::size_t i, doub
   const double scale = resolved_scale(params, d);
   std::vector<double> s(nk);
   const std::size_t keys = params.causal ? i + (nk - p.n) + 1 : nk;
-  double m = -INFINITY;
   for (std::size_t j = 0; j < keys; ++j) {
     if (params.diagonal && j == i) {
       s[j] = -INFINITY;
@@ -27,17 +27,8 @@ double reference_row(const Problem& p, const Params& params, std::size_t i, doub
     double dot = 0;
     for (std::size_t k = 0; k < d; ++k) dot += double(p.Q[i * d + k]) * double(p.K[j * d + k]);
     s[j] = scale * dot;
-    m = std::max(m, s[j]);
   }
-  double sum = 0;
-  std::fill(o, o + d, 0.0);
-  for (std::size_t j = 0; j < keys; ++j) {
-    const double a = s[j] == -INFINITY ? 0.0 : std::exp(s[j] - m);
-    sum += a;
-    for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
-  }
-  for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
-  return m + std::log(sum);
+  return softmax_average(s.data(), keys, p.V, d, o);
 }
 
 }  // namespace

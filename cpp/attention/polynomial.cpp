@@ -88,7 +88,9 @@ void monomial_row(const Monomials& m, const float* x, std::size_t d, float root,
     out[a * stride] = out[m.parent[a] * stride] * xs[m.var[a]];
 }
 
-// Largest row norm of an n×d matrix.
+
+}  // namespace
+
 double max_row_norm(const float* X, std::size_t n, std::size_t d) {
   double best = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -98,8 +100,6 @@ double max_row_norm(const float* X, std::size_t n, std::size_t d) {
   }
   return std::sqrt(best);
 }
-
-}  // namespace
 
 std::vector<double> poly_coefficients(const std::string& poly, int degree, double R) {
   require(degree >= 0 && degree <= kMaxDegree, "degree", degree, "in [0, 12]");

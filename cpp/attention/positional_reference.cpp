@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/reference_row.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::attention {
@@ -16,23 +17,14 @@ void positional_reference_row(const Problem& p, const Params& params, std::size_
   const std::size_t n = p.n, d = p.d, keys = params.causal ? i + 1 : n;
   const double scale = resolved_scale(params, d);
   std::vector<double> s(keys);
-  double m = -INFINITY;
   for (std::size_t j = 0; j < keys; ++j) {
     const float* w = p.W + (i + n - 1 - j) * d;  // w_{i−j}
     double dot = 0;
     for (std::size_t k = 0; k < d; ++k)
       dot += double(p.Q[i * d + k]) * double(w[k]) * double(p.K[j * d + k]);
     s[j] = scale * dot;
-    m = std::max(m, s[j]);
   }
-  double sum = 0;
-  std::fill(o, o + d, 0.0);
-  for (std::size_t j = 0; j < keys; ++j) {
-    const double a = std::exp(s[j] - m);
-    sum += a;
-    for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
-  }
-  for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
+  softmax_average(s.data(), keys, p.V, d, o);
 }
 
 void positional_reference(const Problem& p, const Params& params, float* O, float*, Stats&) {

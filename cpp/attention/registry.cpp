@@ -243,8 +243,8 @@ Family make_family() {
       {"positional_fft", "Alman & Song, Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform (arXiv 2505.11892); algorithm as reconstructed in THEORY-2.md §1"},
   };
   for (const Method& m : kMethods) {
-    MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
-    if (papers.count(m.name)) spec.paper = papers.at(m.name);  // polynomial: the family's (Alman–Song)
+    // polynomial: the family's paper (Alman–Song)
+    MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}, papers.count(m.name) ? papers.at(m.name) : ""};  // polynomial: the family's (Alman–Song)
     if (std::string(m.name).rfind("positional_", 0) == 0)
       spec.inputs = {{"Q", "n×d"}, {"K", "n×d"}, {"V", "n×d"}, {"W", "(2n−1)×d"}};
     f.methods.push_back(spec);

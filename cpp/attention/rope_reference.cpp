@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "attention/reference_row.hpp"
 #include "attention/rope.hpp"
 #include "common/error.hpp"
 #include "common/threads.hpp"
@@ -45,21 +46,12 @@ void rotated_row(const double* q, const std::vector<double>& Kr, const Problem& 
   const std::size_t n = p.n, d = p.d, keys = params.causal ? i + 1 : n;
   const double scale = resolved_scale(params, d);
   std::vector<double> s(keys);
-  double m = -INFINITY;
   for (std::size_t j = 0; j < keys; ++j) {
     double dot = 0;
     for (std::size_t k = 0; k < d; ++k) dot += q[k] * Kr[j * d + k];
     s[j] = scale * dot;
-    m = std::max(m, s[j]);
   }
-  double sum = 0;
-  std::fill(o, o + d, 0.0);
-  for (std::size_t j = 0; j < keys; ++j) {
-    const double a = std::exp(s[j] - m);
-    sum += a;
-    for (std::size_t k = 0; k < d; ++k) o[k] += a * double(p.V[j * d + k]);
-  }
-  for (std::size_t k = 0; k < d; ++k) o[k] /= sum;
+  softmax_average(s.data(), keys, p.V, d, o);
 }
 
 std::vector<double> rotate_all(const float* X, std::size_t rows, std::size_t d,

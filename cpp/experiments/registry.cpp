@@ -59,13 +59,13 @@ Family make_family() {
   };
   f.methods = {
       {"maxip", "bichromatic max inner product: Q = β·A, K = B, V = position codes; each row names its best partner",
-       false, {"attention", "beta", "density", "degree", "seed", "threads"}, {}},
+       false, {"attention", "beta", "density", "degree", "seed", "threads"}, {}, ""},
       {"ov", "orthogonal vectors: Q = −3 ln n·A, K = B, an extra zero token; a row's output tells whether it has a partner",
-       true, {"attention", "density", "seed", "threads"}, {}},
+       true, {"attention", "density", "seed", "threads"}, {}, ""},
       {"similar", "most similar pair of one set (diagonal masked): Q = β·U, K = U, V = [U | position codes]", true,
-       {"masked", "beta", "seed", "threads"}, {{"X", "n×l"}}},
+       {"masked", "beta", "seed", "threads"}, {{"X", "n×l"}}, ""},
       {"sketch_reader", "a recurrent reader with a fixed state: hyperplane sketches of what it has read", false,
-       {"state", "density", "seed"}, {}},
+       {"state", "density", "seed"}, {}, ""},
   };
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
     const Dims dims = check_dims(family(), given);

@@ -32,16 +32,6 @@ constexpr std::size_t kBlock = 64;
 
 std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
-double max_row_norm(const float* X, std::size_t n, std::size_t d) {
-  double best = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    double s = 0;
-    for (std::size_t k = 0; k < d; ++k) s += double(X[i * d + k]) * X[i * d + k];
-    best = std::max(best, s);
-  }
-  return std::sqrt(best);
-}
-
 struct Maps {
   attention::PolyMonomials m;
   std::size_t r = 0;
@@ -52,7 +42,7 @@ struct Maps {
 Maps maps(const Problem& p, const Params& params) {
   Maps f;
   const double s = resolved_scale(params, p.d);
-  const double qn = max_row_norm(p.Q.data, p.n, p.d), kn = max_row_norm(p.K.data, p.n, p.d);
+  const double qn = attention::max_row_norm(p.Q.data, p.n, p.d), kn = attention::max_row_norm(p.K.data, p.n, p.d);
   f.score_range = s * qn * kn;
   f.R = params.R > 0 ? params.R : f.score_range;
   require(f.R <= attention::kMaxR, "R", f.R,

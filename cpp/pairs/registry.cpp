@@ -137,7 +137,7 @@ Family make_family() {
       {"rows", T::integer, "0", 0, 64, {}, "minhash rows per band; 0 = default"},
   };
   for (const Method& m : kMethods) {
-    MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}};
+    MethodSpec spec{m.name, m.summary, m.exact, option_list(m.options), {}, ""};
     if (spec.name == "simhash") spec.paper = "Charikar, Similarity Estimation Techniques from Rounding Algorithms (STOC 2002)";
     if (spec.name == "minhash") spec.paper = "Broder, On the Resemblance and Containment of Documents (1997)";
     f.methods.push_back(spec);

@@ -185,7 +185,7 @@ Family make_family() {
   };
   for (const Method& m : kMethods) {
     // Every scan computes the recurrence up to rounding; a block's "exact" is its reference.
-    MethodSpec spec{m.name, m.summary, m.kind == Kind::scan, option_list(m.options), {}};
+    MethodSpec spec{m.name, m.summary, m.kind == Kind::scan, option_list(m.options), {}, ""};
     if (m.kind == Kind::block) {
       spec.exact = std::string(m.name).find("reference") != std::string::npos;
       spec.inputs = {{"x", "L×D"}};

@@ -13,8 +13,12 @@
 #include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "grad/grad.hpp"
+#include "support.hpp"
 
 using namespace subquad;
+
+using subquad::testing::message_of;
+using subquad::testing::stat;
 
 namespace {
 
@@ -59,15 +63,6 @@ double loss(std::size_t n, std::size_t d, const std::vector<double>& Q, const st
 
 double rel(const std::vector<float>& out, const std::vector<double>& ref) {
   return relative_error(out.data(), ref.data(), ref.size());
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -15,27 +15,15 @@
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
+#include "support.hpp"
 
 using namespace subquad;
 using namespace subquad::attention;
 
+using subquad::testing::message_of;
+using subquad::testing::stat;
+
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-double stat(const Stats& stats, const std::string& key) {
-  for (const auto& [k, v] : stats)
-    if (k == key) return v;
-  FAIL("no stat " << key);
-  return NAN;
-}
 
 std::vector<double> doubles(std::size_t count, std::uint64_t seed) {
   const auto f = uniform_matrix(count, 1, 1.0, seed);

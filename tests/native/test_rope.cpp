@@ -12,27 +12,15 @@
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/threads.hpp"
+#include "support.hpp"
 
 using namespace subquad;
 using namespace subquad::attention;
 
+using subquad::testing::message_of;
+using subquad::testing::stat;
+
 namespace {
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-double stat(const Stats& stats, const std::string& key) {
-  for (const auto& [k, v] : stats)
-    if (k == key) return v;
-  FAIL("no stat " << key);
-  return NAN;
-}
 
 // q·W k with W = R_{j−i} written out as a d×d matrix: 2×2 blocks
 // [[cos φ, −sin φ], [sin φ, cos φ]], φ = (j − i)·θ_t, on each pair of the layout.

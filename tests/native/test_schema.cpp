@@ -16,19 +16,14 @@
 #include "common/rng.hpp"
 #include "common/schema.hpp"
 #include "common/threads.hpp"
+#include "support.hpp"
 
 using namespace subquad;
 
-namespace {
+using subquad::testing::message_of;
+using subquad::testing::stat;
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
