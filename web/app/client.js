@@ -85,7 +85,7 @@ export class LabClient {
     return promise;
   }
 
-  /** A quick library call in the worker (e.g. attentionCost); resolves to its value. */
+  /** A quick library call in the worker (e.g. sq.cost); resolves to its value. */
   call(fn, ...args) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -175,7 +175,7 @@ export class LabClient {
       this.cancelView = msg.cancel ? { array: new Int32Array(msg.cancel.buffer), index: msg.cancel.index } : null;
       const restart = this.restarts.at(-1);
       if (restart && restart.readyMs === null) restart.readyMs = performance.now() - restart.at;
-      this.pendingInit?.resolve({ info: msg.info, methods: msg.methods, schema: msg.schema });
+      this.pendingInit?.resolve({ info: msg.info, methods: msg.methods });
       this.pendingInit = null;
       return;
     }

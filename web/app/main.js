@@ -1,7 +1,6 @@
 // Page boot: state from the URL, one worker that owns the WASM module, panels
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
-import { setSchema } from './schema.js';
 import { fromQuery, toQuery, SCHEMA } from './state.js';
 import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
 import { mountAttention } from './panels/attention.js';
@@ -182,8 +181,7 @@ async function boot() {
   self.subquadLab = client; // for the console and the browser tests (queue, restarts)
   client.onCalibrated = showCalibration; // the worker calibrates once right after loading
   try {
-    const { info, methods, schema } = await client.init({ flavour: state.flavour });
-    setSchema(schema);
+    const { info, methods } = await client.init({ flavour: state.flavour });
     renderBadge(info);
     renderEnvironment(info);
     mountCalibrate(client);

@@ -35,7 +35,7 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
   const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
   // Requests that are not bench measurements: { op, ... } → a record.
   lab = { sq, ops: { similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }) } };
-  post({ type: 'ready', info: sq.info(), methods: sq.methods(), schema: sq.schema(), cancel: sq.cancelHandle() });
+  post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
   // A restarted worker skips it: the page keeps the first one's record.
@@ -123,7 +123,7 @@ function cancel(id) {
 }
 
 // Quick synchronous library calls (cost models, method lists), never kernels.
-const CALLABLE = new Set(['attentionCost', 'ssmCost', 'cost', 'info', 'methods', 'schema']);
+const CALLABLE = new Set(['cost', 'info', 'methods']);
 
 async function call({ id, fn, args }) {
   if (!CALLABLE.has(fn)) {
