@@ -1,6 +1,7 @@
 // Every family, in the order the page shows them: the one list a new family
 // is added to (its registry's family() describes the rest).
 #include "attention/attention.hpp"
+#include "collapse/collapse.hpp"
 #include "common/schema.hpp"
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
@@ -11,7 +12,8 @@ namespace subquad {
 
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
-                                                      &experiments::family(), &grad::family()};
+                                                      &experiments::family(), &grad::family(),
+                                                      &collapse::family()};
   return all;
 }
 
