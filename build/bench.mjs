@@ -28,6 +28,8 @@ export const SUITES = {
   triad: { threads: [1, 2] },
   // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
+  // Layer collapse (issue #18): one forward of the L-layer, H-head network vs L, H and n (no report: compare false).
+  collapse: { method: ['san_forward'], n: [256, 1024, 4096], d: [32], layers: [1, 2, 4, 8], heads: [1, 2], compare: ['false'], threads: [2] },
 };
 
 function parseArgs(argv) {

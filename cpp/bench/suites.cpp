@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "collapse/collapse.hpp"
 #include "common/schema.hpp"
 #include "grad/grad.hpp"
 #include "pairs/documents.hpp"
@@ -110,6 +111,18 @@ std::vector<Suite> make_suites() {
               {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision"}}};
   for (auto& o : matrix_options()) grad.options.push_back(o);
   s.push_back(grad);
+
+  std::vector<std::string> collapse_methods;
+  for (const auto& m : collapse::methods()) collapse_methods.push_back(m.name);
+  Suite collapse{"collapse", "one forward pass of the L-layer, H-head network (or a surrogate) at one shape: time, ms per head, error against the double reference",
+                 "collapse",
+                 {{"method", T::choice, "san_forward", 0, 0, collapse_methods, "the collapse method"},
+                  {"n", T::integer, "256", 1, 16384, {}, "tokens"},
+                  {"d", T::integer, "32", 1, 128, {}, "model width"},
+                  seed, min_ms,
+                  {"check_n", T::integer, "256", 0, 16384, {}, "compare san_forward with the double reference up to this n"}}};
+  for (auto& o : matrix_options()) collapse.options.push_back(o);
+  s.push_back(collapse);
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

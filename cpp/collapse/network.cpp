@@ -137,8 +137,9 @@ double resolution(double largest) {
 void common_stats(const Problem& p, const Params& params, Stats& stats) {
   const double x = max_abs(p.X.data, p.n * p.d);
   stats.push_back({"x_norm", x});
-  stats.push_back({"eta", p.W.data ? max_abs(p.W.data, p.W.size) : params.eta});
-  stats.push_back({"deviation_bound", deviation_bound(p.d, params, x)});
+  const double eta = p.W.data ? max_abs(p.W.data, p.W.size) : params.eta;
+  stats.push_back({"eta", eta});
+  stats.push_back({"deviation_bound", deviation_bound(p.d, params, x, eta)});
   stats.push_back({"sqrt_ln_n", std::sqrt(std::log(double(p.n)))});
 }
 

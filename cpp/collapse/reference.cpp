@@ -144,8 +144,9 @@ void reference(const Problem& p, const Params& params, float* out, Stats& stats)
   double w_max = 0;
   for (float v : W) w_max = std::max(w_max, double(std::fabs(v)));
   stats.push_back({"x_norm", x});
-  stats.push_back({"eta", p.W.data ? w_max : params.eta});
-  stats.push_back({"deviation_bound", deviation_bound(d, params, x)});
+  const double eta = p.W.data ? w_max : params.eta;
+  stats.push_back({"eta", eta});
+  stats.push_back({"deviation_bound", deviation_bound(d, params, x, eta)});
   stats.push_back({"sqrt_ln_n", std::sqrt(std::log(double(n)))});
   const double deviation = max_diff(deep.S, X);
   stats.push_back({"deviation", deviation});

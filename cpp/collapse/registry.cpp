@@ -196,8 +196,8 @@ double resolved_scale(const Params& params, std::size_t d) {
   return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
 }
 
-double deviation_bound(std::size_t d, const Params& params, double x_norm) {
-  return (std::pow(1.0 + params.heads * double(d) * params.eta, params.layers) - 1.0) * x_norm;
+double deviation_bound(std::size_t d, const Params& params, double x_norm, double eta) {
+  return (std::pow(1.0 + params.heads * double(d) * eta, params.layers) - 1.0) * x_norm;
 }
 
 double network_memory(std::size_t n, std::size_t d, const Params& params, int copies) {

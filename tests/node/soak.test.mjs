@@ -112,6 +112,18 @@ for (const flavour of FLAVOURS) {
         assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
         refused++;
       }
+      if (i % 50 === 25) {
+        // Layer collapse (every 50th call, its own data, no draw from rand): the network
+        // against its double reference, then a refused call.
+        const X = randomMatrix(2 + (i % 11), 1 + (i % 5), 1.5, i);
+        const shape = { X, n: 2 + (i % 11), d: 1 + (i % 5) };
+        const opts = { layers: 1 + (i % 4), heads: 1 + (i % 3), eta: 0.05, seed: i, residual: i % 100 !== 25 };
+        const a = sq.collapse('san_forward', shape, opts), b = sq.collapse('reference', shape, opts);
+        assert.ok(relativeError(a.S, b.S) <= 1e-5, `call ${i}: collapse`);
+        ok++;
+        assert.throws(() => sq.collapse('san_forward', shape, { eta: -i }), (e) => e instanceof sq.SubquadError && /^eta: /.test(e.message));
+        refused++;
+      }
     }
     const used = sq.heapStats().used;
     console.log(`# soak ${flavour}: ${ok} valid, ${refused} refused; heap in use ${baseline} → ${used} bytes`);
