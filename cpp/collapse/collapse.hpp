@@ -106,7 +106,7 @@ std::vector<float> weights(const Problem& p, const Params& params);
 // max_j (max_i A_ij − min_i A_ij)/2 of an n×d matrix.
 double res_norm(const float* A, std::size_t n, std::size_t d);
 double res_norm(const double* A, std::size_t n, std::size_t d);
-// ((1 + H·d·η)^L − 1)·‖X‖: our bound on ‖S(X) − X‖ (THEORY-2.md §5), η = max|W|.
+// ((1 + H·d·η)^L − 1)·‖X‖: our bound on ‖S(X) − X‖ with skips (THEORY-2.md §5), η = max|W|.
 double deviation_bound(std::size_t d, const Params& params, double x_norm, double eta);
 
 // One head in double (reference.cpp): softmax(s·(AW_Q)(AW_K)ᵀ)·AW_V, A n×d,

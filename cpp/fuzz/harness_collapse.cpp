@@ -1,8 +1,8 @@
 // Layer collapse under fuzzing: any method, small shapes (n ≤ 40, d ≤ 8,
 // L ≤ 6, H ≤ 3, now and then past the caps), η from tiny to past the limit
 // (0, negative, NaN), seeded or given weights, either skip setting and kernel.
-// Invalid input must raise subquad::Error (nothing else). Valid input: every
-// deviation within our bound ((1 + H·d·η)^L − 1)·‖X‖; san_forward within
+// Invalid input must raise subquad::Error (nothing else). Valid input: with
+// skips every deviation within our bound ((1 + H·d·η)^L − 1)·‖X‖; san_forward within
 // float32 distance of the double reference while the scores stay moderate;
 // first_layer and san_merged agree with san_forward at L = 1.
 #include <algorithm>
@@ -89,7 +89,8 @@ int collapse(const std::uint8_t* data, std::size_t size) {
     return 0;
   }
   const double dev = stat_of(stats, "deviation"), bound = stat_of(stats, "deviation_bound");
-  if (!(dev <= bound * (1 + 1e-4) + 1e-30) && std::isfinite(bound))
+  // The bound holds with skips (without them S − X is about −X).
+  if (params.residual && !(dev <= bound * (1 + 1e-4) + 1e-30) && std::isfinite(bound))
     fail(name + ": deviation " + std::to_string(dev) + " above the bound " + std::to_string(bound));
   if (name == "san_forward") {
     collapse::Params rp = params;
