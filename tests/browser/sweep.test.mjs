@@ -9,7 +9,7 @@ import { sharedBrowser, openPage, waitReady, longestTaskSince, SCREENSHOTS } fro
 const env = sharedBrowser();
 
 test('a sweep draws one point per record and fits a slope near 2 for exact', async () => {
-  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
+  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=128&nmax=2048&td=32`);
   await waitReady(page);
   const sweepStart = await page.evaluate(() => performance.now());
   await page.click('#sweep-run');

@@ -4,10 +4,13 @@
 // Charts only draw what they are given: no data comes from formulas here.
 import uPlot from '../vendor/uPlot.esm.js';
 import { fitLogLog, spreadOf, tickLabel } from './fit.js';
+import { styleFor, styleKey } from './palette.js';
 
-// Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-const DASHES = [[], [6, 3], [2, 2], [8, 3, 2, 3], [], [6, 3], [2, 2], []];
+// A canvas dash as a CSS border style (for the legend's markers).
+function lineStyle(dash = []) {
+  if (!dash.length) return 'solid';
+  return dash[0] <= 2 ? 'dotted' : 'dashed';
+}
 
 function cssVar(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -23,6 +26,7 @@ export class LogLogChart {
     this.el = el;
     this.o = { logX: true, logY: true, fit: true, height: 320, ...o };
     this.series = new Map(); // name → Map(x → { y, record })
+    this.styles = new Map(); // name → { color, dash }: the method's, from ./palette.js
     this.refLines = [];
     this.plot = null;
     this.tooltip = document.createElement('div');
@@ -35,13 +39,18 @@ export class LogLogChart {
 
   clear() {
     this.series.clear();
+    this.styles.clear();
     this.refLines = [];
     this.rebuild();
   }
 
   /** Adds one measured point; the record is kept for the tooltip. */
   add(name, x, y, record) {
-    if (!this.series.has(name)) this.series.set(name, new Map());
+    if (!this.series.has(name)) {
+      this.series.set(name, new Map());
+      const taken = new Set([...this.styles.values()].map(styleKey));
+      this.styles.set(name, styleFor(record?.method ?? name, taken));
+    }
     this.series.get(name).set(x, { y, record });
     this.rebuild();
   }
@@ -126,16 +135,17 @@ export class LogLogChart {
       axes: [this.o.logX ? xAxis : axis(this.o.xLabel), { ...axis(this.o.yLabel), values: (u, splits) => splits.map(tickLabel) }],
       series: [
         { label: this.o.xLabel },
-        ...names.map((n, i) => ({
+        ...names.map((n) => ({
           label: this.label(n),
-          stroke: PALETTE[i % PALETTE.length],
-          dash: DASHES[i % DASHES.length],
+          stroke: this.color(n),
+          dash: this.styles.get(n).dash.map((v) => v * devicePixelRatio),
           width: 2,
           spanGaps: true,
           points: { show: true, size: 7 },
         })),
       ],
-      legend: { live: true },
+      // The legend's marker repeats the series' dash.
+      legend: { live: true, markers: { dash: (u, i) => (i === 0 ? 'solid' : lineStyle(this.styles.get(names[i - 1])?.dash)) } },
       cursor: { points: { size: 9 } },
       hooks: {
         draw: [(u) => self.drawRefLines(u)],
@@ -146,6 +156,12 @@ export class LogLogChart {
     this.builtWithRange = xs.length > 1;
     this.el.chart = this;
     this.plot.root.append(this.tooltip);
+  }
+
+  /** A series' colour (the method's, web/app/palette.js), 'fg' as the theme's text colour. */
+  color(name) {
+    const c = this.styles.get(name)?.color ?? 'fg';
+    return c === 'fg' ? cssVar('--fg', '#222') : c;
   }
 
   drawRefLines(u) {

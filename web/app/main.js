@@ -2,7 +2,7 @@
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
 import { fromQuery, toQuery, SCHEMA } from './state.js';
-import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
+import { $, el, fmt, showError, runWithProgress, calibration, copyLinkButton } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
@@ -156,6 +156,7 @@ function mountCalibrate(client) {
     errorBox: $('#calibrate-error'),
   };
   ui.runButton.disabled = false;
+  ui.cancelButton.after(copyLinkButton({ id: 'calibrate-copy-link', state }));
   $('#calibrate-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(ui.errorBox, '');

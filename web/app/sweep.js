@@ -6,7 +6,7 @@
 // What to run and what it costs is decided in ./plan.js (pure, tested in Node).
 import { LogLogChart } from './chart.js';
 import { slopeText } from './fit.js';
-import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
+import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, copyLinkButton, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 import { sweepPoints, estimatePoints, refusal, largestFit, LONG_SWEEP_SECONDS } from './plan.js';
 import { SCHEMA } from './state.js';
 
@@ -34,7 +34,12 @@ export function mountSweep(cfg) {
   const { id, mount, client, info, state, saveState } = cfg;
   const form = sweepForm(cfg);
   const ui = runControls(id);
-  form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton));
+  const read = () => {
+    form.read();
+    saveState();
+  };
+  form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton,
+    copyLinkButton({ id: `${id}-copy-link`, state, read, run: id })));
   const charts = sweepCharts(cfg);
   const exports = sweepExports(cfg, charts);
   mount.append(form.el, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), charts.chartEl, charts.captionEl, exports.el);
@@ -42,10 +47,6 @@ export function mountSweep(cfg) {
   ui.runButton.disabled = false;
   const planner = sweepPlanner(cfg);
 
-  const read = () => {
-    form.read();
-    saveState();
-  };
   form.el.addEventListener('change', read);
 
   async function run({ confirmed = false } = {}) {

@@ -1,6 +1,8 @@
 // Small UI helpers shared by the panels: formatting, element building, a
 // sweep runner with progress/ETA/cancel, and exports (CSV, JSON, PNG).
 
+import { toQuery } from './state.js';
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 /** The per-core SIMD ceiling once the Environment panel's calibration has run (GFLOP/s). */
@@ -138,6 +140,29 @@ export function exportPNG(name, dataUrl) {
   document.body.append(a);
   a.click();
   a.remove();
+}
+
+/**
+ * A "Copy link" button for one form: the link reproduces the whole page's
+ * state (every form has keys of its own, web/app/state.js) and, with
+ * `run`, runs that form when opened. `read()` first takes the form's controls
+ * into the state. The link is also left in the button's data-link.
+ */
+export function copyLinkButton({ id, state, read, run }) {
+  const button = el('button', { type: 'button', id, class: 'copy-link', title: 'Copy a link that reproduces this view' }, 'Copy link');
+  button.addEventListener('click', async () => {
+    read?.();
+    const url = `${location.origin}${location.pathname}${toQuery({ ...state, ...(run ? { autorun: true, run } : {}) })}`;
+    button.dataset.link = url;
+    try {
+      await navigator.clipboard.writeText(url);
+      button.textContent = 'Link copied';
+    } catch {
+      prompt('Copy this link:', url);
+    }
+    setTimeout(() => { button.textContent = 'Copy link'; }, 1500);
+  });
+  return button;
 }
 
 /** The standard block of run controls every experiment uses. */
