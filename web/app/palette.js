@@ -58,6 +58,14 @@ export const STYLES = {
   mamba_block: ['sky', 'solid'],
   attention_block_reference: ['grey', 'long'],
   attention_block: ['vermillion', 'dashdot'],
+  // layer collapse (the network, its surrogates; the depth chart's two networks)
+  san_forward: ['blue', 'solid'],
+  san_merged: ['green', 'dashed'],
+  first_layer: ['orange', 'dotted'],
+  res_norm: ['purple', 'dotted'],
+  float32: ['grey', 'long'],
+  skips: ['blue', 'solid'],
+  no_skips: ['vermillion', 'dashed'],
   // pair search
   gram: ['blue', 'solid'],
   bitset: ['sky', 'dashed'],

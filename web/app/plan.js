@@ -169,6 +169,19 @@ export async function estimateGrad(r, env) {
   };
 }
 
+/**
+ * Suite "collapse": one forward of the network (with compare: the merged
+ * layer, the first layer and the other skip setting too — the cost model
+ * counts them), min_ms as given.
+ */
+export async function estimateCollapse(r, env) {
+  const threads = threadsOf(r, env.info);
+  const c = await libraryCost(env, 'collapse', r.method, { n: r.n, d: r.d },
+    { threads: r.threads, layers: r.layers, heads: r.heads, compare: r.compare });
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  return { seconds: timedSeconds(one, r.min_ms ?? 200), memory: c.memory_bytes + 8 * r.n * r.d };
+}
+
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
 export async function estimateSsm(r, env) {
   const threads = threadsOf(r, env.info);

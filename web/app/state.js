@@ -72,6 +72,13 @@ const PAGE = {
   bnmax: { lib: 'suite:grad.n', default: 8192 },
   bd: { lib: 'suite:grad.d', default: 8 },
   bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
+  // layer collapse: the η grid's shape, the highlighted η (log slider)
+  ceta: { lib: 'option:collapse.san_forward.eta', default: 0.01 },
+  cL: { lib: 'option:collapse.san_forward.layers', default: 6 },
+  cH: { lib: 'option:collapse.san_forward.heads', default: 2 },
+  cd: { lib: 'suite:collapse.d', default: 16 },
+  cn: { lib: 'suite:collapse.n', default: 64 },
+  cthreads: { lib: 'option:collapse.san_forward.threads', default: 0 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },
