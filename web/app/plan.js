@@ -179,7 +179,13 @@ export async function estimateCollapse(r, env) {
   const c = await libraryCost(env, 'collapse', r.method, { n: r.n, d: r.d },
     { threads: r.threads, layers: r.layers, heads: r.heads, compare: r.compare });
   const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
-  return { seconds: timedSeconds(one, r.min_ms ?? 200), memory: c.memory_bytes + 8 * r.n * r.d };
+  // Up to check_n tokens san_forward is also checked against the double reference (no report).
+  let check = 0;
+  if (r.method === 'san_forward' && r.n <= (r.check_n ?? 256)) {
+    const ref = await libraryCost(env, 'collapse', 'reference', { n: r.n, d: r.d }, { layers: r.layers, heads: r.heads, compare: false });
+    check = ref.flops / (methodSpeed('reference', env) * 1e9);
+  }
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + check, memory: c.memory_bytes + 8 * r.n * r.d };
 }
 
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
