@@ -41,6 +41,8 @@ constexpr int kMaxHeads = 16;
 constexpr double kMaxEta = 100;
 // Largest |entry| of X, W and of every projection X_ℓW: the attention family's bound.
 constexpr double kMaxEntry = 1e15;
+constexpr int kMaxSteps = 5000;
+constexpr int kMaxBatch = 64;
 
 struct Params {
   int layers = 6, heads = 2;
@@ -52,6 +54,11 @@ struct Params {
   bool compare =
       true;         // san_forward, reference: also run the surrogates and the other skip setting
   int threads = 0;  // 0 → all the pool has
+  // fit_one_layer: Adam steps, learning rate as a fraction of η (max|W| when W is given), inputs
+  // per step.
+  int steps = 300;
+  double lr = 0.01;
+  int batch = 2;
   bool eta_given = false, seed_given = false;  // set by params_from (refused with W)
 };
 
@@ -97,6 +104,10 @@ void san_forward(const Problem&, const Params&, float* out, Stats&);
 void san_merged(const Problem&, const Params&, float* out, Stats&);
 void first_layer(const Problem&, const Params&, float* out, Stats&);
 void res_norm_method(const Problem&, const Params&, float* out, Stats&);
+// A one-layer network of L·H heads trained by Adam (from the merged layer's
+// weights) to imitate the deep one on random inputs (fit.cpp).
+void fit_one_layer(const Problem&, const Params&, float* out, Stats&);
+double fit_memory(std::size_t n, std::size_t d, const Params& params);
 // Double precision, obvious loops and its own softmax: the same output and
 // report as san_forward (reference.cpp).
 void reference(const Problem&, const Params&, float* out, Stats&);

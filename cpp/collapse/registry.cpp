@@ -64,6 +64,19 @@ Cost cost_reference(std::size_t n, std::size_t d, const Params& p) {
   return {flops, 4.0 * (2 * nd + weight_count(d, p)), memory};
 }
 
+Cost cost_fit(std::size_t n, std::size_t d, const Params& p) {
+  // Per step and input: the deep network (L·H heads) for the target, the
+  // student's forward (L·H heads), then per head a recomputed forward, the
+  // flash backward (≈ 2.5 forwards) and three d×n×d products.
+  const attention::Params ap = attention_params(d, p);
+  const double head =
+      6.0 * double(n) * d * d + attention::find_method("flash").cost(n, n, d, ap).flops;
+  const double LH = double(p.layers) * p.heads;
+  const double per_input = LH * head * (1 + 1 + 1 + 2.5) + LH * 6.0 * double(n) * d * d;
+  const double flops = (double(p.steps) * p.batch + 2) * per_input;
+  return {flops, 4.0 * (2.0 * n * d + weight_count(d, p)), fit_memory(n, d, p)};
+}
+
 Cost cost_res_norm(std::size_t n, std::size_t d, const Params&) {
   return {2.0 * n * d, 8.0 * n * d, 0};
 }
@@ -87,6 +100,11 @@ const std::vector<Method> kMethods = {
      "distance to the nearest matrix with identical rows, max-norm: per column half the range "
      "(output: X − 1xᵀ)",
      true, res_norm_method, cost_res_norm, ""},
+    {"fit_one_layer",
+     "a one-layer network of L·H heads trained by Adam (from san_merged's weights) to imitate the "
+     "deep one on random "
+     "inputs; its error against the deep network on X",
+     false, fit_one_layer, cost_fit, "layers heads eta residual seed scale steps lr batch threads"},
 };
 
 Family make_family() {
@@ -143,6 +161,22 @@ Family make_family() {
        {},
        "also run the merged layer, the first layer and the other skip setting (the report)"},
       {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
+      {"steps", T::integer, "300", 0, kMaxSteps, {}, "fit_one_layer: Adam steps"},
+      {"lr",
+       T::number,
+       "0.01",
+       0,
+       1,
+       {},
+       "fit_one_layer: Adam's learning rate as a fraction of η (cosine decay to 0)",
+       true},
+      {"batch",
+       T::integer,
+       "2",
+       1,
+       kMaxBatch,
+       {},
+       "fit_one_layer: random inputs X ~ N(0, 1) per step"},
   };
   const std::map<std::string, std::string> papers = {
       {"san_forward",
@@ -151,6 +185,8 @@ Family make_family() {
        "THEORY-2.md §5 (our surrogate for Alman & Song's one-layer network, arXiv 2505.16284)"},
       {"first_layer", "THEORY-2.md §5 (a naive baseline)"},
       {"reference", "Dong, Cordonnier & Loukas (ICML 2021, arXiv 2103.03404)"},
+      {"fit_one_layer",
+       "THEORY-2.md §5 (the optional trained surrogate; Kingma & Ba, Adam, arXiv 1412.6980)"},
       {"res_norm", "Dong, Cordonnier & Loukas (ICML 2021, arXiv 2103.03404), res(X) = X − 1xᵀ"},
   };
   for (const Method& m : kMethods) {
@@ -232,6 +268,9 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   if (v.takes("attention")) p.attention = v.text("attention");
   if (v.takes("compare")) p.compare = v.boolean("compare");
   if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
+  if (v.takes("steps")) p.steps = static_cast<int>(v.integer("steps"));
+  if (v.takes("lr")) p.lr = v.number("lr");
+  if (v.takes("batch")) p.batch = static_cast<int>(v.integer("batch"));
   return p;
 }
 
@@ -265,6 +304,14 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   if (params.attention != "flash" && params.attention != "exact")
     throw Error("attention", "got '" + params.attention + "', must be flash or exact");
   resolve_threads(params.threads);
+  if (m.run == fit_one_layer) {
+    require(params.steps >= 0 && params.steps <= kMaxSteps, "steps", params.steps,
+            "an integer in [0, 5000]");
+    require(std::isfinite(params.lr) && params.lr > 0 && params.lr <= 1, "lr", params.lr,
+            "in (0, 1]");
+    require(params.batch >= 1 && params.batch <= kMaxBatch, "batch", params.batch,
+            "an integer in [1, 64]");
+  }
   if (p.W.data) {
     require_length("W", p.W.size, static_cast<std::size_t>(weight_count(p.d, params)),
                    "layers·heads·3·d·d");

@@ -19,7 +19,7 @@ function slope(points) {
 }
 
 test('the collapse panel measures the network over η, marks the thresholds and draws res_norm vs depth', async () => {
-  const url = `${env.server.url}?panel=collapse&cL=4&cH=2&cd=8&cn=32&ceta=0.01`;
+  const url = `${env.server.url}?panel=collapse&cL=4&cH=2&cd=8&cn=32&ceta=0.01&cfit=1`;
   const { context, page, problems, external } = await openPage(env.browser, url);
   await waitReady(page);
   assert.equal(await page.isHidden('#collapse-missing'), true);
@@ -27,10 +27,19 @@ test('the collapse panel measures the network over η, marks the thresholds and 
   assert.equal(await page.textContent('#collapse-eta-value'), '1e−2');
   await page.click('#collapse-run');
   await page.waitForFunction(() => Number(document.querySelector('#collapse-chart').dataset.count) === 13, null, { timeout: 120000 });
-  await page.waitForSelector('#collapse-run:not([disabled])');
+  await page.waitForSelector('#collapse-run:not([disabled])', { timeout: 120000 });
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#collapse-exports [data-export=json]')]);
-  const records = readFileSync(await dl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const all = readFileSync(await dl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const records = all.filter((r) => r.method === 'san_forward');
+  const fits = all.filter((r) => r.method === 'fit_one_layer');
   assert.equal(records.length, 13);
+  assert.equal(fits.length, 13);
+  // The trained layer beats the merged one while the network is shallow in effect (η ≤ 0.1) and its
+  // targets S(X_b) − X_b, rounded once to float32 (≈ 1e-7 of ‖X‖), are well above the merged error (η ≥ 1e-3).
+  for (const f of fits.filter((x) => x.eta >= 0.000999 && x.eta <= 0.1)) {
+    const r = records.find((x) => x.eta === f.eta);
+    assert.ok(f.train_loss_last < f.train_loss_first && f.fit_ratio < r.merged_ratio, `η=${f.eta}: fit ${f.fit_ratio} vs merged ${r.merged_ratio}`);
+  }
   for (const r of records) {
     assert.equal(r.suite, 'collapse');
     assert.equal(r.layers, 4);
@@ -49,6 +58,7 @@ test('the collapse panel measures the network over η, marks the thresholds and 
   const at = records.find((r) => r.eta === 0.01);
   assert.match(caption, /At η = 1e−2 \(L = 4, H = 2, d = 8, n = 32\)/);
   assert.match(caption, /skips stop rank collapse, not layer collapse/);
+  assert.match(caption, /Trained by 300 Adam steps on random inputs, one layer gets to/);
   assert.ok(at.merged_ratio < 0.2);
   // Small η: far below 1; large η: the ratio has reached about 1.
   assert.ok(records.find((r) => r.eta === 1).merged_ratio > 0.8);

@@ -369,3 +369,37 @@ TEST_CASE("collapse: bad input is refused by name; the family keeps working") {
   // Still working.
   CHECK(msg("san_forward", {}) == "");
 }
+
+TEST_CASE("collapse: fit_one_layer starts at san_merged and Adam takes it far below it") {
+  const std::size_t n = 32, d = 8;
+  const auto X = gaussian_matrix(n, d, 1.0, 12);
+  collapse::Params params = with(3, 2, 0.03);
+  const Out merged = forward("san_merged", n, d, X, params);
+  const Out deep = forward("san_forward", n, d, X, params);
+  params.steps = 0;
+  const Out start = forward("fit_one_layer", n, d, X, params);
+  CHECK(start.S == merged.S);  // no step: the merged layer's weights
+  CHECK(stat(start.stats, "fit_error") ==
+        doctest::Approx(stat(deep.stats, "merged_error")).epsilon(1e-3));
+  params.steps = 300;
+  const Out fit = forward("fit_one_layer", n, d, X, params);
+  const double first = stat(fit.stats, "train_loss_first"),
+               last = stat(fit.stats, "train_loss_last");
+  MESSAGE("fit_one_layer: train loss " << first << " → " << last << "; on X: fit ratio "
+                                       << stat(fit.stats, "fit_ratio") << " vs merged ratio "
+                                       << stat(deep.stats, "merged_ratio"));
+  CHECK(last < 1e-2 * first);
+  CHECK(stat(fit.stats, "fit_ratio") < 0.5 * stat(deep.stats, "merged_ratio"));
+  CHECK(stat(fit.stats, "deviation") ==
+        doctest::Approx(stat(deep.stats, "deviation")).epsilon(1e-5));
+  // Bad options, by name.
+  auto refused = [&](const char* key, const char* value) {
+    Options o;
+    o.set(key, value);
+    return message_of([&] { collapse::params_from(o, d, "fit_one_layer"); });
+  };
+  CHECK(refused("steps", "5001").rfind("steps: got 5001", 0) == 0);
+  CHECK(refused("lr", "0").rfind("lr: got 0", 0) == 0);
+  CHECK(refused("batch", "0").rfind("batch: got 0", 0) == 0);
+  CHECK(message_of([&] { collapse::params_from(Options{}, d, "san_forward"); }) == "");
+}

@@ -128,6 +128,12 @@ for (const flavour of FLAVOURS) {
     const a = sq.collapse('san_forward', { X, n, d }, opts), b = sq.collapse('san_merged', { X, n, d }, opts);
     assert.ok(relativeError(b.S, a.S) <= 1e-6);
     assert.ok(a.merged_error <= 1e-6 * a.deviation);
+    // fit_one_layer: no step is the merged layer; a hundred Adam steps take it below it.
+    const f0 = sq.collapse('fit_one_layer', { X, n, d }, { ...opts, layers: 2, steps: 0 });
+    assert.deepEqual(Array.from(f0.S), Array.from(sq.collapse('san_merged', { X, n, d }, { ...opts, layers: 2 }).S));
+    const f = sq.collapse('fit_one_layer', { X, n, d }, { ...opts, layers: 2, eta: 0.05, steps: 100 });
+    const deep = sq.collapse('san_forward', { X, n, d }, { ...opts, layers: 2, eta: 0.05 });
+    assert.ok(f.train_loss_last < 0.1 * f.train_loss_first && f.fit_ratio < deep.merged_ratio, JSON.stringify({ fit: f.fit_ratio, merged: deep.merged_ratio }));
     const r = sq.collapse('res_norm', { X: [1, 5, 3, -1, 2, 0], n: 3, d: 2 });
     assert.equal(r.res_norm, 3);
     assert.deepEqual(Array.from(r.S), [-1, 3, 1, -3, 0, -2]);

@@ -63,6 +63,7 @@ export const STYLES = {
   san_merged: ['green', 'dashed'],
   first_layer: ['orange', 'dotted'],
   res_norm: ['purple', 'dotted'],
+  fit_one_layer: ['vermillion', 'dashdot'],
   float32: ['grey', 'long'],
   skips: ['blue', 'solid'],
   no_skips: ['vermillion', 'dashed'],

@@ -79,6 +79,7 @@ const PAGE = {
   cd: { lib: 'suite:collapse.d', default: 16 },
   cn: { lib: 'suite:collapse.n', default: 64 },
   cthreads: { lib: 'option:collapse.san_forward.threads', default: 0 },
+  cfit: { type: 'bool', default: false },  // also train fit_one_layer at every η
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

@@ -68,10 +68,14 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
   for (let t = info.threads; t >= 1; t--) threads.append(el('option', { value: String(t) }, t === info.threads ? `${t} (all)` : String(t)));
   threads.value = String(state.cthreads && state.cthreads <= info.threads ? state.cthreads : info.threads);
   form.append(el('label', {}, 'threads ', threads));
+  const fitBox = el('input', { type: 'checkbox', name: 'cfit', id: 'collapse-fit', checked: state.cfit });
+  form.append(el('label', { class: 'check', title: 'a one-layer network of L·H heads trained by 300 Adam steps (from san_merged) on random inputs; about 1 s a point' },
+    fitBox, ' also train fit_one_layer'));
   const read = () => {
     state.ceta = Number((10 ** Number(slider.value)).toPrecision(3));
     for (const k of ['cL', 'cH', 'cd', 'cn']) state[k] = Number(form.elements[k].value);
     state.cthreads = Number(threads.value) === info.threads ? 0 : Number(threads.value);
+    state.cfit = fitBox.checked;
     saveState();
   };
   form.addEventListener('change', () => {
@@ -96,8 +100,9 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
   const errors = new LogLogChart(chartEl, { xLabel: 'η', yLabel: 'max-norm error', fit: false });
   const ratios = new LogLogChart(ratioEl, { xLabel: 'η', yLabel: 'error / ‖S − X‖', fit: false });
   const depth = new LogLogChart(depthEl, { xLabel: 'layer ℓ', yLabel: 'res_norm(X_ℓ) / max|X_ℓ|', logX: false, logY: false, fit: false, yRange: [0, 1.05] });
-  let records = [];
-  exportButton.addEventListener('click', () => exportJSON('collapse', records));
+  let records = [];  // san_forward's reports, one per η
+  let fits = [];     // fit_one_layer's, when asked for
+  exportButton.addEventListener('click', () => exportJSON('collapse', [...records, ...fits]));
 
   // The record nearest the slider's η (log distance): the slider moves the depth chart after a run.
   const selected = () => records.reduce((best, r) => (!best || Math.abs(Math.log(r.eta / state.ceta)) < Math.abs(Math.log(best.eta / state.ceta)) ? r : best), null);
@@ -150,6 +155,11 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
       const rel = (k) => (r[`norm_${k}_${L}`] > 0 ? r[`res_norm_${k}_${L}`] / r[`norm_${k}_${L}`] : 0);
       parts.push(`After ${L} layers res_norm is ${fmt(rel('skip'))} of the largest entry with skips and ${fmt(rel('noskip'))} without: skips stop rank collapse, not layer collapse.`);
     }
+    const trained = r ? fits.find((f) => f.eta === r.eta) : null;
+    if (trained) {
+      parts.push(`Trained by ${trained.steps} Adam steps on random inputs, one layer gets to ${fmt(trained.fit_ratio)} of the deviation at that η ` +
+        `(${fmt(trained.fit_ratio / r.merged_ratio)}× the merged layer's error; training loss ${fmt(trained.train_loss_first)} → ${fmt(trained.train_loss_last)}).`);
+    }
     const half = crossing(records, 'merged_ratio', 0.5);
     if (half) parts.push(`The ratio passes 0.5 at η ≈ ${fmtEta(half)}${bound ? `; the entry bound passes √ln n at η ≈ ${fmtEta(bound)} (the Alman–Song threshold for fast attention)` : ''}.`);
     if (floor) parts.push(`Below η ≈ ${fmtEta(floor)} the merged error is smaller than the float32 resolution of the outputs: comparing two float32 outputs could not see it; the report measures it on the residual stream.`);
@@ -166,10 +176,10 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
     showError(ui.errorBox, '');
     if (!form.reportValidity()) return;
     const etas = [...new Set([...GRID, state.ceta])].sort((a, b) => a - b);
-    const requests = etas.map((eta) => ({
-      suite: 'collapse', method: 'san_forward', n: state.cn, d: state.cd, layers: state.cL, heads: state.cH, eta,
-      compare: true, dist: 'gaussian', min_ms: 0, threads: state.cthreads,
-    }));
+    const requests = etas.flatMap((eta) => {
+      const shape = { suite: 'collapse', n: state.cn, d: state.cd, layers: state.cL, heads: state.cH, eta, dist: 'gaussian', min_ms: 0, threads: state.cthreads };
+      return [{ ...shape, method: 'san_forward', compare: true }, ...(state.cfit ? [{ ...shape, method: 'fit_one_layer' }] : [])];
+    });
     let estimate;
     try {
       estimate = await estimatePoints(requests, (r) => estimateCollapse(r, env));
@@ -187,7 +197,8 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
       return;
     }
     records = [];
-    requested = requests.length;
+    fits = [];
+    requested = requests.filter((r) => r.method === 'san_forward').length;
     for (const c of [errors, ratios, depth]) c.clear();
     chartEl.dataset.count = '0';
     await runWithProgress(client, requests, {
@@ -195,6 +206,13 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
       label: 'Layer collapse',
       weights: estimate.weights,
       onRecord: (r) => {
+        if (r.method === 'fit_one_layer') {
+          fits.push(r);
+          if (r.fit_error > 0) errors.add('fit_one_layer ‖S − S_fit‖', r.eta, r.fit_error, as('fit_one_layer', r));
+          if (r.fit_ratio > 0) ratios.add('fit_one_layer / deviation', r.eta, r.fit_ratio, as('fit_one_layer', r));
+          describe();
+          return;
+        }
         records.push(r);
         errors.add('san_forward ‖S − X‖', r.eta, r.deviation, as('san_forward', r));
         if (r.merged_error > 0) errors.add('san_merged ‖S − S_merged‖', r.eta, r.merged_error, as('san_merged', r));
