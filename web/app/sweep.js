@@ -38,16 +38,28 @@ export function mountSweep(cfg) {
     form.read();
     saveState();
   };
-  form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton,
-    copyLinkButton({ id: `${id}-copy-link`, state, read, run: id })));
+  const copy = copyLinkButton({ id: `${id}-copy-link`, state, read, run: id });
   const charts = sweepCharts(cfg);
   const exports = sweepExports(cfg, charts);
-  mount.append(form.el, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), charts.chartEl, charts.captionEl, exports.el);
+  const status = el('div', { id: `${id}-status`, class: 'sweep-status' }, ui.progress, ui.errorBox);
+  if (state.embed) {
+    // On a slide the chart is the point: settings and exports fold into one
+    // button each, run status floats over the chart's corner.
+    form.settings.append(copy);
+    form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton, exports.el));
+    mount.append(form.el, el('div', { class: `chart-area${cfg.y2 ? ' two' : ''}` }, status, charts.chartEl), charts.captionEl);
+  } else {
+    form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton, copy));
+    mount.append(form.el, status, charts.chartEl, charts.captionEl, exports.el);
+  }
   charts.create();
+  const hint = () => charts.setXHint(cfg.x.choices.filter((v) => v >= state[cfg.x.minKey] && v <= state[cfg.x.maxKey]));
+  hint();
+  form.el.addEventListener('change', hint);
   ui.runButton.disabled = false;
   const planner = sweepPlanner(cfg);
 
-  form.el.addEventListener('change', read);
+  form.el.addEventListener('change', read, { capture: true });
 
   async function run({ confirmed = false } = {}) {
     read();
@@ -122,6 +134,8 @@ export function mountSweep(cfg) {
 
 function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
   const form = el('form', { id: `${id}-form`, class: 'controls', autocomplete: 'off' });
+  // Embedded, everything but the range sits behind one "Settings" button.
+  const settings = state.embed ? el('div', { class: 'popover-body' }) : form;
   const methodBox = el('div', { id: `${id}-methods` });
   const chosen = new Set(String(state[methodsKey] || '').split(',').filter((m) => methods.some((c) => c.name === m)));
   if (!chosen.size && methods.length) chosen.add(methods[0].name);
@@ -129,7 +143,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
     methodBox.append(el('label', { class: 'check', title: m.summary },
       el('input', { type: 'checkbox', name: 'method', value: m.name, checked: chosen.has(m.name) }), ` ${m.name}`));
   }
-  form.append(el('fieldset', { class: 'methods' }, el('legend', {}, 'methods'), methodBox));
+  settings.append(el('fieldset', { class: 'methods' }, el('legend', {}, 'methods'), methodBox));
 
   const rangeSelect = (name, key) => {
     const sel = el('select', { name, id: `${id}-${name}` });
@@ -138,8 +152,8 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
     sel.value = String(x.choices.includes(value) ? value : x.choices[0]);
     return sel;
   };
-  form.append(el('label', {}, `${x.label} from `, rangeSelect('xmin', x.minKey)));
-  form.append(el('label', {}, 'to ', rangeSelect('xmax', x.maxKey)));
+  form.append(el('label', {}, `${x.label} from `, rangeSelect('xmin', x.minKey)), el('label', {}, 'to ', rangeSelect('xmax', x.maxKey)));
+  if (state.embed) form.append(el('details', { class: 'popover settings', id: `${id}-settings` }, el('summary', {}, 'Settings'), settings));
 
   for (const c of controls) {
     let input;
@@ -159,7 +173,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       const shown = el('output', { for: `${id}-${c.stateKey}` }, input.value);
       input.id = `${id}-${c.stateKey}`;
       input.addEventListener('input', () => { shown.textContent = input.value; });
-      form.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
+      settings.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
       continue;
     } else {
       // Limits from the state schema, i.e. from the library's (state.js).
@@ -167,7 +181,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       input = el('input', { name: c.stateKey, type: 'number', min: spec.min, max: spec.max, step: c.step || (spec.type === 'int' ? 1 : 'any'), required: true });
       input.value = String(state[c.stateKey]);
     }
-    form.append(el('label', { title: c.title }, `${c.label} `, input));
+    settings.append(el('label', { title: c.title }, `${c.label} `, input));
   }
 
   function read() {
@@ -181,7 +195,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       else state[c.stateKey] = Number(v);
     }
   }
-  return { el: form, read };
+  return { el: form, read, settings };
 }
 
 // ---- the plan and its estimate (./plan.js), with this page's cost models ------
@@ -214,26 +228,34 @@ function sweepCharts(cfg) {
   const captionEl = el('p', { id: `${id}-caption`, class: 'caption', 'aria-live': 'polite' });
   const self = { chartEl, captionEl, chart: null, chart2: null, records: [] };
 
-  // In embed mode the chart(s) take the height left on the slide.
+  // In embed mode the chart takes the height left on the slide below the
+  // form, less room for its legend (two lines) and a two-line caption, and
+  // never less than half the slide; two charts stand side by side.
   const height = () => {
     if (!state.embed) return 320;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
     const top = chartEl.getBoundingClientRect().top;
-    const left = window.innerHeight - top - 140 * state.fontscale;
-    return Math.max(cfg.y2 ? 120 : 160, Math.round(cfg.y2 ? left / 2 - 50 * state.fontscale : left));
+    const reserve = 2 * 1.5 * 0.9 * rem + 0.3 * rem + 2 * 1.5 * 1.05 * rem + 0.3 * rem + 12;
+    return Math.round(Math.max(minEmbedHeight(), window.innerHeight - top - reserve));
   };
 
   // Built once the elements are in the page (the embed height needs their place).
   self.create = () => {
     self.chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
-      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range });
+      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed });
     // An optional second chart from the same records (e.g. time beside accuracy).
     if (cfg.y2) {
       const el2 = el('div', { id: `${id}-chart2`, 'aria-label': `${cfg.y2.label} vs ${cfg.x.label}` });
       chartEl.after(el2);
       self.chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
-        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range });
+        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed });
     }
     for (const c of [self.chart, self.chart2]) if (c) c.initialHeight = c.o.height;
+  };
+
+  self.setXHint = (xs) => {
+    self.chart.setXHint(xs);
+    self.chart2?.setXHint(xs);
   };
 
   self.clear = () => {
@@ -262,7 +284,10 @@ function sweepCharts(cfg) {
     const slopes = cfg.fit !== false && parts.length
       ? `Measured log-log slopes (± 95 % interval)${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join('; ')}. `
       : '';
-    captionEl.textContent = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    const full = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    // On a slide the legend carries the slopes: the caption says only the panel's finding.
+    captionEl.textContent = state.embed ? (extra || full) : full;
+    captionEl.title = state.embed ? full : '';
     chart.setRefLines(cfg.refLines ? cfg.refLines(chart, state, records) : []);
     if (state.embed) fitSlide(cfg.mount, [self.chart, self.chart2].filter(Boolean));
   }
@@ -288,25 +313,36 @@ function peakShare(records, x) {
 function fitSlide(mount, charts) {
   const over = mount.getBoundingClientRect().bottom - (window.innerHeight - 8);
   for (const c of charts) {
-    const target = Math.min(c.initialHeight, c.o.height - over / charts.length);
-    const h = Math.max(100, Math.floor(target));
+    const target = Math.min(c.initialHeight, c.o.height - over);
+    const h = Math.max(minEmbedHeight(), Math.floor(target));
     if (Math.abs(h - c.o.height) >= 2) c.setHeight(h);
   }
 }
 
+/** Embedded, a chart keeps at least half the slide. */
+function minEmbedHeight() {
+  return Math.ceil(0.5 * window.innerHeight);
+}
+
 // ---- exports: CSV, JSON lines, the chart as PNG --------------------------------
 
-function sweepExports({ id }, charts) {
-  const box = el('div', { class: 'exports', id: `${id}-exports`, hidden: true },
+function sweepExports({ id, state }, charts) {
+  const buttons = [
     el('button', { type: 'button', 'data-export': 'csv' }, 'Export CSV'),
     el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON'),
-    el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'));
+    el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'),
+  ];
+  // Embedded: one "Export" button that opens the three.
+  const box = state.embed
+    ? el('details', { class: 'popover exports exports-menu', id: `${id}-exports`, hidden: true }, el('summary', {}, 'Export'), el('div', { class: 'popover-body' }, ...buttons))
+    : el('div', { class: 'exports', id: `${id}-exports`, hidden: true }, ...buttons);
   box.addEventListener('click', (e) => {
     const kind = e.target.dataset.export;
     const name = `subquad-${id}`;
     if (kind === 'csv') exportCSV(name, charts.records);
     if (kind === 'json') exportJSON(name, charts.records);
     if (kind === 'png') exportPNG(name, charts.chart.toPNG());
+    if (kind && box.open) box.open = false;
   });
   return { el: box, show: () => { box.hidden = false; }, hide: () => { box.hidden = true; } };
 }

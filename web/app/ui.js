@@ -102,8 +102,13 @@ export async function runWithProgress(client, requests, { ui, label, weights, on
     return { cancelled: false, failed: true };
   } finally {
     cancelButton.removeEventListener('click', cancel);
+    // Focus was on Run or Cancel (both disabled at some point): give it back
+    // to Run, so Enter runs again; focus the visitor moved elsewhere stays.
+    const active = document.activeElement;
+    const refocus = !active || active === document.body || active === runButton || active === cancelButton;
     runButton.disabled = false;
     cancelButton.disabled = true;
+    if (refocus) runButton.focus({ preventScroll: true });
     progress.hidden = true;
     delete progress.dataset.queued;
   }
