@@ -2,7 +2,7 @@
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
 import { fromQuery, toQuery, SCHEMA } from './state.js';
-import { $, el, fmt, showError, runWithProgress, calibration, copyLinkButton } from './ui.js';
+import { $, el, fmt, fmtMiB, showError, runWithProgress, calibration, copyLinkButton } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
@@ -162,7 +162,7 @@ function renderEnvironment(info) {
     ['cross-origin isolated', info.crossOriginIsolated ? 'yes' : 'no'],
     ['WebAssembly SIMD', info.simd ? 'yes' : 'no'],
     ['timer resolution', `${fmt(info.timerResolutionMs * 1000, 2)} µs`],
-    ['memory budget', `${fmt(info.memoryBudgetMB, 4)} MiB`],
+    ['memory budget', fmtMiB(info.memoryBudgetMB)],
     ['browser', navigator.userAgent],
     ['subquad version', info.version],
   ];

@@ -6,7 +6,7 @@
 // What to run and what it costs is decided in ./plan.js (pure, tested in Node).
 import { LogLogChart } from './chart.js';
 import { slopeText } from './fit.js';
-import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, copyLinkButton, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
+import { el, fmt, fmtMiB, fmtSeconds, showError, showNote, runWithProgress, runControls, copyLinkButton, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 import { sweepPoints, estimatePoints, refusal, largestFit, LONG_SWEEP_SECONDS } from './plan.js';
 import { SCHEMA } from './state.js';
 
@@ -41,7 +41,7 @@ export function mountSweep(cfg) {
   const copy = copyLinkButton({ id: `${id}-copy-link`, state, read, run: id });
   const charts = sweepCharts(cfg);
   const exports = sweepExports(cfg, charts);
-  const status = el('div', { id: `${id}-status`, class: 'sweep-status' }, ui.progress, ui.errorBox);
+  const status = el('div', { id: `${id}-status`, class: 'sweep-status' }, ui.progress, ui.errorBox, ui.note);
   if (state.embed) {
     // On a slide the chart is the point: settings and exports fold into one
     // button each, run status floats over the chart's corner.
@@ -64,6 +64,7 @@ export function mountSweep(cfg) {
   async function run({ confirmed = false } = {}) {
     read();
     showError(ui.errorBox, '');
+    showNote(ui.note, '');
     delete ui.errorBox.dataset.refused;
     if (!form.el.reportValidity()) return;
     const { requests, skipped } = planner.points();
@@ -80,12 +81,13 @@ export function mountSweep(cfg) {
     }
     const why = refusal(estimate, { budgetBytes: planner.budgetBytes, confirmed });
     if (why) {
-      await offerSmaller(why, estimate);
+      await offerSmaller(why, estimate, requests);
       return;
     }
     charts.clear();
     exports.hide();
-    if (skipped.length) showError(ui.errorBox, `Skipped: ${skipped.join('; ')}.`);
+    // Points left out on purpose are information, not an error.
+    if (skipped.length) showNote(ui.note, `Skipped: ${skipped.join('; ')}.`);
     await runWithProgress(client, requests, {
       ui,
       label: cfg.label,
@@ -98,15 +100,39 @@ export function mountSweep(cfg) {
   }
 
   // A sweep too long or too large is not started: the error box says why and
-  // offers the largest "to" that fits (and, when only time is the problem,
-  // running it anyway).
-  async function offerSmaller(why, estimate) {
+  // offers what would fit — the largest "to"; for memory, the method at
+  // fault and a smaller value of the option that sizes it, or the sweep
+  // without that method; for time, running it anyway.
+  async function offerSmaller(why, estimate, requests) {
     const fit = await planner.largestFit();
     const name = cfg.x.label.split(' ')[0];
-    const reason = why === 'memory'
-      ? `The largest point needs ${fmt(estimate.memory / 1048576)} MiB, more than the memory budget of ${fmt(info.memoryBudgetMB)} MiB.`
-      : `This sweep would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
     const buttons = [];
+    let reason;
+    if (why === 'memory') {
+      const k = estimate.memories.indexOf(Math.max(...estimate.memories));
+      const worst = requests[k];
+      reason = `${worst.method} at ${name} = ${Number(worst[cfg.x.key]).toLocaleString('en')} needs ${fmtMiB(estimate.memory / 1048576)}, ` +
+        `more than the memory budget of ${fmtMiB(planner.budgetBytes / 1048576)}.`;
+      const smaller = await planner.smallerOption(worst);
+      if (smaller) {
+        reason += ` It fits with ${smaller.label} = ${smaller.value.toLocaleString('en')}.`;
+        buttons.push(el('button', { type: 'button', 'data-offer': 'option', onclick: () => {
+          form.el.elements[smaller.key].value = String(smaller.value);
+          read();
+          run();
+        } }, `Run with ${smaller.label} = ${smaller.value.toLocaleString('en')}`));
+      }
+      const others = String(state[cfg.methodsKey]).split(',').filter((m) => m && m !== worst.method);
+      if (others.length) {
+        buttons.push(el('button', { type: 'button', 'data-offer': 'without', onclick: () => {
+          for (const box of form.el.querySelectorAll('input[name=method]')) if (box.value === worst.method) box.checked = false;
+          read();
+          run();
+        } }, `Run without ${worst.method}`));
+      }
+    } else {
+      reason = `This sweep would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
+    }
     if (fit) {
       buttons.push(el('button', { type: 'button', 'data-offer': 'smaller', onclick: () => {
         form.el.xmax.value = String(fit.x);
@@ -119,7 +145,7 @@ export function mountSweep(cfg) {
     }
     ui.errorBox.hidden = false;
     ui.errorBox.dataset.refused = why;
-    ui.errorBox.replaceChildren(el('span', {}, `${reason} ${fit ? '' : 'Even the smallest range is too much: lower "from" or the other sizes.'}`.trim()),
+    ui.errorBox.replaceChildren(el('span', {}, `${reason} ${buttons.length ? '' : 'Even the smallest range is too much: lower "from" or the other sizes.'}`.trim()),
       ...(buttons.length ? [el('span', { class: 'offer' }, ...buttons)] : []));
   }
 
@@ -211,8 +237,35 @@ function sweepPlanner(cfg) {
     request: (m, x) => cfg.request(m, x, state),
   });
   const budgetBytes = info.memoryBudgetMB * 1048576;
+  // The form's number option whose smaller value lets `request` (its method,
+  // its x) fit the memory budget with the least change: { key, label, value } or null.
+  const smallerOption = async (request) => {
+    const x = request[cfg.x.key];
+    const found = [];
+    for (const c of cfg.controls.filter((k) => k.type === 'number')) {
+      const v = Number(state[c.stateKey]);
+      const min = Math.max(SCHEMA[c.stateKey]?.min ?? 0, Number.MIN_VALUE);
+      const tries = [];
+      if (Number.isInteger(v)) for (let t = v > 16 ? Math.floor(v / 2) : v - 1; t >= min && tries.length < 12; t = t > 16 ? Math.floor(t / 2) : t - 1) tries.push(t);
+      else for (let t = v / 2; t >= min && tries.length < 8; t /= 2) tries.push(t);
+      for (const t of tries) {
+        const r = cfg.request(request.method, x, { ...state, [c.stateKey]: t });
+        if (!r || r.skip || JSON.stringify(r) === JSON.stringify(request)) break; // this option does not size it
+        try {
+          if ((await estimateOne(r)).memory <= budgetBytes) {
+            found.push({ key: c.stateKey, label: c.label, value: t, change: (v - t) / v });
+            break;
+          }
+        } catch {
+          break;
+        }
+      }
+    }
+    return found.sort((a, b) => a.change - b.change)[0] ?? null;
+  };
   return {
     budgetBytes,
+    smallerOption,
     points,
     estimate: (requests) => estimatePoints(requests, estimateOne),
     largestFit: () => largestFit({ choices: cfg.x.choices, ...range(), pointsUpTo: (x) => points(x).requests,
