@@ -86,17 +86,18 @@ export function mountCollapse({ client, info, methods, state, saveState }) {
   form.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton,
     copyLinkButton({ id: 'collapse-copy-link', state, read, run: 'collapse' })));
 
-  const chartEl = el('div', { id: 'collapse-chart', 'aria-label': 'errors vs η, log-log' });
+  // Embedded in a slide, the ratio chart alone (the finding) stays: the other two are for the full page.
+  const chartEl = el('div', { id: 'collapse-chart', class: 'embed-hide', 'aria-label': 'errors vs η, log-log' });
   const ratioEl = el('div', { id: 'collapse-ratio-chart', 'aria-label': 'errors over the deviation vs η, log-log' });
-  const depthEl = el('div', { id: 'collapse-depth-chart', 'aria-label': 'res_norm over the largest entry vs layer, with and without skips' });
+  const depthEl = el('div', { id: 'collapse-depth-chart', class: 'embed-hide', 'aria-label': 'res_norm over the largest entry vs layer, with and without skips' });
   const caption = el('p', { id: 'collapse-caption', class: 'caption', 'aria-live': 'polite' },
     'Run to measure the network at 13 values of η from 1e−4 to 1 (and the slider\'s η).');
   const exportButton = el('button', { type: 'button', 'data-export': 'json' }, 'JSON lines');
   const exportsBox = el('div', { class: 'exports', id: 'collapse-exports', hidden: true }, 'Export: ', exportButton);
   mount.append(form, el('div', { id: 'collapse-status' }, ui.progress, ui.errorBox),
-    el('h3', {}, 'Errors vs η'), chartEl,
-    el('h3', {}, 'Relative to the deviation from identity'), ratioEl,
-    el('h3', {}, 'Rank collapse: res_norm vs depth at the slider\'s η'), depthEl, caption, exportsBox);
+    el('h3', { class: 'embed-hide' }, 'Errors vs η'), chartEl,
+    el('h3', { class: 'embed-hide' }, 'Relative to the deviation from identity'), ratioEl,
+    el('h3', { class: 'embed-hide' }, 'Rank collapse: res_norm vs depth at the slider\'s η'), depthEl, caption, exportsBox);
   const errors = new LogLogChart(chartEl, { xLabel: 'η', yLabel: 'max-norm error', fit: false });
   const ratios = new LogLogChart(ratioEl, { xLabel: 'η', yLabel: 'error / ‖S − X‖', fit: false });
   const depth = new LogLogChart(depthEl, { xLabel: 'layer ℓ', yLabel: 'res_norm(X_ℓ) / max|X_ℓ|', logX: false, logY: false, fit: false, yRange: [0, 1.05] });
