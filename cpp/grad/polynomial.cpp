@@ -21,6 +21,7 @@
 #include "attention/attention.hpp"
 #include "common/error.hpp"
 #include "common/threads.hpp"
+#include "grad/features.hpp"
 #include "grad/grad.hpp"
 #include "simd/gemm.hpp"
 
@@ -28,26 +29,20 @@ namespace subquad::grad {
 
 namespace {
 
-constexpr std::size_t kBlock = 64;
+constexpr std::size_t kBlock = kFeatureBlock;
 
 std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
-struct Maps {
-  attention::PolyMonomials m;
-  std::size_t r = 0;
-  float root_q = 1, root_k = 1;
-  double R = 0, score_range = 0;
-};
+}  // namespace
 
-Maps maps(const Problem& p, const Params& params) {
+Maps maps(const float* Q, const float* K, std::size_t n, std::size_t d, double s, const Params& params) {
   Maps f;
-  const double s = resolved_scale(params, p.d);
-  const double qn = attention::max_row_norm(p.Q.data, p.n, p.d), kn = attention::max_row_norm(p.K.data, p.n, p.d);
+  const double qn = attention::max_row_norm(Q, n, d), kn = attention::max_row_norm(K, n, d);
   f.score_range = s * qn * kn;
   f.R = params.R > 0 ? params.R : f.score_range;
   require(f.R <= attention::kMaxR, "R", f.R,
           "<= 64 (the inputs' score range scale·max|q|·max|k| is too wide for float32 sums of e^R)");
-  f.m = attention::poly_monomials(p.d, attention::poly_coefficients(params.poly, params.degree, f.R));
+  f.m = attention::poly_monomials(d, attention::poly_coefficients(params.poly, params.degree, f.R));
   f.r = f.m.parent.size();
   // Balanced maps, as the forward: q·a and k/a keep both factors ≤ √score_range.
   const double balance = qn > 0 && kn > 0 ? std::sqrt(kn / qn) : 1.0;
@@ -56,8 +51,6 @@ Maps maps(const Problem& p, const Params& params) {
   return f;
 }
 
-// Raw monomials m (rows × r) of rows X·root, the weighted features F = w ∘ m
-// (rows × r) and Fᵀ (r × kBlock).
 void features(const Maps& f, const std::vector<float>& w, float root, const float* X, std::size_t rows,
               std::size_t d, float* m, float* F, float* Ft) {
   const std::size_t r = f.r;
@@ -67,10 +60,12 @@ void features(const Maps& f, const std::vector<float>& w, float root, const floa
     for (std::size_t a = 1; a < r; ++a) mi[a] = mi[f.m.parent[a]] * (X[i * d + f.m.var[a]] * root);
     for (std::size_t a = 0; a < r; ++a) {
       F[i * r + a] = mi[a] * w[a];
-      Ft[a * kBlock + i] = F[i * r + a];
+      Ft[a * kFeatureBlock + i] = F[i * r + a];
     }
   }
 }
+
+namespace {
 
 // dX rows from dF (rows × r): the reverse sweep over the monomial tree.
 void chain(const Maps& f, const std::vector<float>& w, float root, const float* X, std::size_t rows, std::size_t d,
@@ -102,7 +97,7 @@ double polynomial_memory(std::size_t d, std::size_t r, int threads) {
 
 void polynomial(const Problem& p, const Params& params, const Output& out, Stats& stats) {
   const std::size_t n = p.n, d = p.d, e = round_up(d + 1, 4);
-  const Maps f = maps(p, params);
+  const Maps f = maps(p.Q.data, p.K.data, n, d, resolved_scale(params, d), params);
   const std::size_t r = f.r;
   const int threads = resolve_threads(params.threads);
   struct Scratch {

@@ -37,6 +37,46 @@ Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
   return {10.0 * n * r * e + 17.0 * n * r, 4.0 * 7 * n * d, memory};
 }
 
+// The paper's problem: reads A₁, A₂, A₃, E (n×d) and X, Y (d×d), writes dX (d×d).
+double loss_bytes(std::size_t n, std::size_t d) { return 4.0 * (4.0 * n * d + 3.0 * d * d); }
+
+Cost cost_loss_reference(std::size_t n, std::size_t d, const Params&) {
+  // Per pair: the score, f·h, q = c·h and p·A₂ (2d each), the exp and p; in double.
+  // Memory: f and q (n×n), Q, h, O, c (n×d), in double.
+  return {(8.0 * d + 6) * n * n + 4.0 * n * d * d, loss_bytes(n, d),
+          8.0 * (2.0 * n * n + 4.0 * n * d + d * d + d)};
+}
+
+Cost cost_loss_exact(std::size_t n, std::size_t d, const Params& p) {
+  // The forward's two n×n×d products and the backward's three, an exp per pair in each.
+  return {10.0 * n * n * d + 2.0 * n * n + 6.0 * n * d * d, loss_bytes(n, d),
+          loss_exact_memory(n, d, resolve_threads(p.threads))};
+}
+
+Cost cost_loss_polynomial(std::size_t n, std::size_t d, const Params& p) {
+  const double r = attention::poly_rank(d, p.degree), w = 2.0 * d + 1 + double(d) * d, v = double(d) * d + d;
+  const int threads = resolve_threads(p.threads);
+  // Features twice (≈ 3 per monomial per row), Ψᵀ Z (2nrw), Φ·SK (2nr(d+1)),
+  // Wᵀ Φ (2nrv), the d×d contractions (2rd³); A₁X and A₃Y (2nd² each).
+  const double memory =
+      r > 1e12 ? 8.0 * threads * r * w : loss_polynomial_memory(n, d, static_cast<std::size_t>(r), threads);
+  return {6.0 * n * r + 2.0 * n * r * (w + d + 1 + v) + 2.0 * r * d * d * d + 4.0 * n * d * d, loss_bytes(n, d),
+          memory};
+}
+
+const std::vector<LossMethod> kLossMethods = {
+    {"loss_reference", "the paper's loss L(X) and dL/dX, dense in double (n×n f and q stored): the yardstick", true,
+     loss_reference, cost_loss_reference, "scale"},
+    {"loss_exact",
+     "L(X) and dL/dX in O(n²d) time and O(n·d) memory: the flash forward, then score tiles recomputed per query "
+     "block, threads over query blocks",
+     true, loss_exact, cost_loss_exact, "scale threads"},
+    {"loss_polynomial",
+     "Alman–Song's almost-linear algorithm: f replaced by the polynomial method's low rank f̃ in the gradient "
+     "formula, contracted in O(n·r·d²), no n×n or n×r matrix",
+     false, loss_polynomial, cost_loss_polynomial, "scale threads degree poly R"},
+};
+
 const std::vector<Method> kMethods = {
     {"reference", "double-precision obvious loops: the yardstick", true, reference, cost_reference,
      "scale causal"},
@@ -50,7 +90,8 @@ const std::vector<Method> kMethods = {
 Family make_family() {
   Family f;
   f.name = "grad";
-  f.summary = "the attention backward pass: dQ, dK, dV of O = softmax(scale·QKᵀ)V given dO";
+  f.summary = "the attention backward pass: dQ, dK, dV of O = softmax(scale·QKᵀ)V given dO; and the paper's "
+              "training problem L(X) = ½‖softmax(scale·A₁XA₂ᵀ)A₃Y − E‖² with dL/dX (loss_* methods)";
   f.paper = "Alman & Song, The Fine-Grained Complexity of Gradient Computation for Training Large Language Models "
             "(NeurIPS 2024, arXiv 2402.04497)";
   f.dims = {{"n", 1, 1 << 24, "query = key rows"}, {"d", 1, 4096, "head width"}};
@@ -74,16 +115,37 @@ Family make_family() {
   for (const Method& m : kMethods) {
     f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), {}, papers.at(m.name)});
   }
+  const std::vector<InputSpec> loss_inputs = {{"A1", "n×d"}, {"A2", "n×d"}, {"A3", "n×d"},
+                                              {"X", "d×d"},  {"Y", "d×d"},  {"E", "n×d"}};
+  const char* loss_paper = "Alman & Song (NeurIPS 2024, arXiv 2402.04497), Def. 1.4 (AAttLGC), Lemma C.7, App. D";
+  for (const LossMethod& m : kLossMethods)
+    f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), loss_inputs, loss_paper});
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
     const Dims dims = check_dims(family(), given);
     const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
+    if (is_loss_method(method)) return find_loss_method(method).cost(n, d, params);
     return find_method(method).cost(n, d, params);
   };
   f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
     const Dims dims = check_dims(family(), given);
     const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
+    if (is_loss_method(method)) {
+      // ‖A₁X‖∞ ≤ 1: inside the polynomial method's regime at any d.
+      const auto A1 = uniform_matrix(n, d, 1.0, 11), A2 = uniform_matrix(n, d, 1.0, 12),
+                 A3 = uniform_matrix(n, d, 1.0, 13), E = uniform_matrix(n, d, 1.0, 14),
+                 X = uniform_matrix(d, d, 1.0 / d, 15), Y = uniform_matrix(d, d, 1.0, 16);
+      std::vector<float> dX(d * d);
+      Stats stats;
+      stats.reserve(16);
+      if (ready) ready();
+      const std::size_t nd = n * d, dd = d * d;
+      const LossProblem p{n, d, {A1.data(), nd}, {A2.data(), nd}, {A3.data(), nd}, {E.data(), nd}, {X.data(), dd},
+                          {Y.data(), dd}};
+      run_loss(method, p, params, dX.data(), stats);
+      return;
+    }
     const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(n, d, 1.0, 12), V = uniform_matrix(n, d, 1.0, 13),
                dO = uniform_matrix(n, d, 1.0, 14);
     std::vector<float> dQ(n * d), dK(n * d), dV(n * d);
@@ -101,6 +163,16 @@ Family make_family() {
 const std::vector<Method>& methods() { return kMethods; }
 
 const Method& find_method(const std::string& name) { return find_by_name(kMethods, name, "grad"); }
+
+const std::vector<LossMethod>& loss_methods() { return kLossMethods; }
+
+const LossMethod& find_loss_method(const std::string& name) { return find_by_name(kLossMethods, name, "grad loss"); }
+
+bool is_loss_method(const std::string& name) {
+  for (const auto& m : kLossMethods)
+    if (name == m.name) return true;
+  return false;
+}
 
 const Family& family() {
   static const Family f = make_family();
@@ -162,6 +234,49 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
                               detail::to_text(std::round(memory_budget_bytes() / 1048576.0 * 10) / 10) + " MiB");
   require_memory(m.name, memory);
   return m;
+}
+
+const LossMethod& prepare_loss(const std::string& name, const LossProblem& p, const Params& params) {
+  const LossMethod& m = find_loss_method(name);
+  require(p.n >= 1 && p.n <= (1u << 24), "n", p.n, "in [1, 16777216]");
+  require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
+  require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale, "finite and > 0 (0 = 1/sqrt(d))");
+  resolve_threads(params.threads);
+  const char* why = "larger entries overflow float32 products";
+  const std::pair<const char*, const View*> tall[] = {{"A1", &p.A1}, {"A2", &p.A2}, {"A3", &p.A3}, {"E", &p.E}};
+  for (const auto& [name_, view] : tall) {
+    if (!view->data) throw Error(name_, "missing (an n×d array is required)");
+    require_length(name_, view->size, p.n * p.d, "n·d");
+    require_bounded(name_, view->data, p.n * p.d, kMaxLossEntry, why);
+  }
+  const std::pair<const char*, const View*> square[] = {{"X", &p.X}, {"Y", &p.Y}};
+  for (const auto& [name_, view] : square) {
+    if (!view->data) throw Error(name_, "missing (a d×d array is required)");
+    require_length(name_, view->size, p.d * p.d, "d·d");
+    require_bounded(name_, view->data, p.d * p.d, kMaxLossEntry, why);
+  }
+  require(params.degree >= 0 && params.degree <= attention::kMaxDegree, "degree", params.degree, "in [0, 12]");
+  if (params.poly != "taylor" && params.poly != "chebyshev")
+    throw Error("poly", "got '" + params.poly + "', must be taylor or chebyshev");
+  require(std::isfinite(params.R) && params.R >= 0 && params.R <= attention::kMaxR, "R", params.R, "in [0, 64]");
+  if (params.causal) throw Error("causal", "the loss methods are non-causal");
+  const double memory = m.cost(p.n, p.d, params).memory_bytes;
+  if (m.run == loss_polynomial && memory > memory_budget_bytes())
+    throw Error("degree", "got " + std::to_string(params.degree) + ": rank C(d+g, g) = " +
+                              detail::to_text(attention::poly_rank(p.d, params.degree)) + " at d = " +
+                              std::to_string(p.d) + " needs " +
+                              detail::to_text(std::round(memory / 1048576.0 * 10) / 10) + " MiB, memory budget is " +
+                              detail::to_text(std::round(memory_budget_bytes() / 1048576.0 * 10) / 10) + " MiB");
+  require_memory(m.name, memory);
+  return m;
+}
+
+double execute_loss(const LossMethod& m, const LossProblem& p, const Params& params, float* dX, Stats& stats) {
+  return m.run(p, params, dX, stats);
+}
+
+double run_loss(const std::string& name, const LossProblem& p, const Params& params, float* dX, Stats& stats) {
+  return execute_loss(prepare_loss(name, p, params), p, params, dX, stats);
 }
 
 void execute(const Method& m, const Problem& p, const Params& params, const Output& out, Stats& stats) {
