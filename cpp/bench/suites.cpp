@@ -101,13 +101,14 @@ std::vector<Suite> make_suites() {
 
   std::vector<std::string> grad_methods;
   for (const auto& m : grad::methods()) grad_methods.push_back(m.name);
+  for (const auto& m : grad::loss_methods()) grad_methods.push_back(m.name);
   Suite grad{"grad", "one backward method at one shape given O and lse, and the flash forward it needs: both times, their ratio, error on sampled rows",
              "grad",
-             {{"method", T::choice, "flash", 0, 0, grad_methods, "the backward method"},
+             {{"method", T::choice, "flash", 0, 0, grad_methods, "the backward method, or a loss_* method (the paper's L(X) and dL/dX: timed alone, dX checked against loss_exact / loss_reference)"},
               {"n", T::integer, "4096", 1, 1 << 24, {}, "tokens"},
               {"d", T::integer, "64", 1, 4096, {}, "head width"},
               seed, min_ms,
-              {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision"}}};
+              {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision (loss_*: 0 skips the check)"}}};
   for (auto& o : matrix_options()) grad.options.push_back(o);
   s.push_back(grad);
 
