@@ -130,6 +130,13 @@ const std::vector<Limit>& limits() {
       {"documents.vocab", 1, double(pairs::kMaxVocab), "words kept in the vocabulary (by document frequency)"},
       {"documents.count", 1, double(pairs::kMaxDocuments), "documents per call"},
       {"documents.bytes", 1, double(pairs::kMaxTextBytes), "bytes of text per call (UTF-8)"},
+      // The grad family's training run (web/lib/grad.js: sq.attentionTraining): its step loop is JS
+      // over loss_exact / loss_polynomial, its limits are here so the page and the library share them.
+      {"training.n", 2, 65536, "tokens of the training run"},
+      {"training.d", 1, 16, "width of the training run (the polynomial gradient's rank is C(d+g, g))"},
+      {"training.steps", 1, 10000, "gradient steps of the training run"},
+      {"training.lr", 0, 10, "learning rate of the training run, > 0: X ← X − lr·dL/dX"},
+      {"training.teacher", 0, 8, "the teacher's entry bound ‖A₁X*‖∞ in units of √ln n, > 0"},
   };
   return l;
 }
