@@ -165,7 +165,7 @@ std::string measure_grad(const Options& o) {
       grad::params_from(method_options(o, grad::family(), method, suite_keys("grad")), d, method);
   const grad::Method& m = grad::find_method(method);
   // Q, K, V, dO, O and dQ, dK, dV beside what the method allocates.
-  require_memory("n, d", 4.0 * 8 * n * d + 4.0 * n + m.cost(n, d, params).memory_bytes);
+  require_memory("n, d", 4.0 * 8 * n * d + 4.0 * n + m.cost(n, n, d, params).memory_bytes);
 
   const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2),
              dO = make_matrix(v, n, d, seed + 3);
@@ -203,7 +203,7 @@ std::string measure_grad(const Options& o) {
 
   const std::size_t rows = std::min(check_rows, n);
   const double error = sampled_error(prob, params, out, rows);
-  const Cost cost = m.cost(n, d, params);
+  const Cost cost = m.cost(n, n, d, params);
   JsonLine j;
   j.add("suite", "grad").add("method", method).add("n", n).add("d", d);
   j.add("dist", v.text("dist"));

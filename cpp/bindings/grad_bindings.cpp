@@ -34,21 +34,21 @@ val grad_methods() {
   return list;
 }
 
-// Arrays are heap addresses of n×d floats (lse: n), their lengths checked by
+// Arrays are heap addresses of n×d floats (K, V, dK, dV: n_k×d; lse: n), their lengths checked by
 // the JS wrapper; o = lse = 0 when the forward's output is not given. Returns
 // { ms (the kernel alone), validate_ms (shapes, finiteness, memory), threads,
 // scale, flops, stats }.
 val grad_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std::uintptr_t v, std::uintptr_t dout,
              std::uintptr_t o, std::uintptr_t lse, std::uintptr_t dq, std::uintptr_t dk, std::uintptr_t dv, double n,
-             double d, const val& opts) {
+             double nk, double d, const val& opts) {
   return guarded([&] {
-    const Dims dims = check_dims(grad::family(), {{"n", n}, {"d", d}});
-    const auto nn = dim_of(dims, "n"), dd = dim_of(dims, "d");
+    const Dims dims = check_dims(grad::family(), {{"n", n}, {"n_k", nk}, {"d", d}});
+    const auto nn = dim_of(dims, "n"), kk = dim_of(dims, "n_k"), dd = dim_of(dims, "d");
     const grad::Params params = grad::params_from(options_from(opts), dd, method);
     auto f = [](std::uintptr_t p) { return reinterpret_cast<const float*>(p); };
-    const std::size_t nd = nn * dd;
-    const grad::Problem p{nn, dd, {f(q), nd}, {f(k), nd}, {f(v), nd}, {f(dout), nd},
-                          {f(o), o ? nd : 0}, {f(lse), lse ? nn : 0}};
+    const std::size_t nd = nn * dd, kd = kk * dd;
+    const grad::Problem p{nn, dd, {f(q), nd}, {f(k), kd}, {f(v), kd}, {f(dout), nd},
+                          {f(o), o ? nd : 0}, {f(lse), lse ? nn : 0}, kk};
     const grad::Output out{reinterpret_cast<float*>(dq), reinterpret_cast<float*>(dk), reinterpret_cast<float*>(dv)};
     grad::Stats stats;
     const double t0 = now_ms();
@@ -61,7 +61,7 @@ val grad_run(const std::string& method, std::uintptr_t q, std::uintptr_t k, std:
     r.set("validate_ms", t1 - t0);
     r.set("threads", resolve_threads(params.threads));
     r.set("scale", grad::resolved_scale(params, dd));
-    r.set("flops", m.cost(nn, dd, params).flops);
+    r.set("flops", m.cost(nn, kk, dd, params).flops);
     r.set("forward_included", o == 0 && std::string(m.name) == "flash");
     val s = val::object();
     for (const auto& [key, value] : stats) s.set(key, value);

@@ -23,8 +23,9 @@ struct Maps {
 };
 
 // P fitted on [−R, R] (params.R, or 0 → the score range s·max‖q‖·max‖k‖ of
-// Q, K: n×d each); Error("R") beyond attention::kMaxR.
-Maps maps(const float* Q, const float* K, std::size_t n, std::size_t d, double s, const Params& params);
+// Q: n×d, K: n_k×d); Error("R") beyond attention::kMaxR.
+Maps maps(const float* Q, std::size_t n, const float* K, std::size_t n_k, std::size_t d, double s,
+          const Params& params);
 
 // Raw monomials m (rows × r) of rows X·root, the weighted features F = w ∘ m
 // (rows × r) and Fᵀ (r × kFeatureBlock); rows ≤ kFeatureBlock.

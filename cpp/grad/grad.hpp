@@ -41,12 +41,14 @@ struct View {
 
 struct Problem {
   std::size_t n = 0, d = 0;
-  View Q, K, V, dO;  // n×d each
+  View Q, K, V, dO;  // Q, dO: n×d; K, V: n_k×d
   View O, lse;       // optional (data = nullptr): n×d forward output, n log-sum-exps
+  std::size_t n_k = 0;  // key/value rows; 0 → n. Causal: query i is key position i + n_k − n.
+  std::size_t keys() const { return n_k ? n_k : n; }
 };
 
 struct Output {
-  float *dQ = nullptr, *dK = nullptr, *dV = nullptr;  // n×d each
+  float *dQ = nullptr, *dK = nullptr, *dV = nullptr;  // n×d, n_k×d, n_k×d
 };
 
 using Stats = std::vector<std::pair<std::string, double>>;
@@ -61,13 +63,14 @@ struct Method {
   const char* summary;
   bool exact;
   Kernel run;
-  Cost (*cost)(std::size_t n, std::size_t d, const Params&);
+  Cost (*cost)(std::size_t n, std::size_t n_k, std::size_t d, const Params&);
   const char* options;  // space-separated, from the family's option table
 };
 
 const std::vector<Method>& methods();
 const Method& find_method(const std::string& name);
-// dims n, d; inputs Q, K, V, dO (n×d), O (n×d, optional), lse (n, optional).
+// dims n, n_k (→ n), d; inputs Q, dO (n×d), K, V (n_k×d), O (n×d, optional), lse (n, optional);
+// the loss methods' inputs A1, A2, A3, E (n×d), X, Y (d×d).
 const Family& family();
 
 // Params read through `method`'s schema (unknown keys and bad values refused by name).
@@ -86,7 +89,7 @@ void flash(const Problem&, const Params&, const Output&, Stats&);
 void polynomial(const Problem&, const Params&, const Output&, Stats&);
 
 // Extra memory of flash's backward sweep alone (given O and lse), bytes.
-double flash_memory(std::size_t n, std::size_t d, int threads);
+double flash_memory(std::size_t n, std::size_t n_k, std::size_t d, int threads);
 // Extra memory of polynomial at rank r, bytes.
 double polynomial_memory(std::size_t d, std::size_t r, int threads);
 

@@ -63,7 +63,7 @@ double loss_polynomial(const LossProblem& p, const Params& params, float* dX, St
       }
     }
   }
-  const Maps f = maps(Q.data(), p.A2.data, n, d, s, params);
+  const Maps f = maps(Q.data(), n, p.A2.data, n, d, s, params);
   const std::size_t r = f.r;
 
   struct Scratch {

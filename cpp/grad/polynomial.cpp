@@ -35,9 +35,10 @@ std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m;
 
 }  // namespace
 
-Maps maps(const float* Q, const float* K, std::size_t n, std::size_t d, double s, const Params& params) {
+Maps maps(const float* Q, std::size_t n, const float* K, std::size_t n_k, std::size_t d, double s,
+          const Params& params) {
   Maps f;
-  const double qn = attention::max_row_norm(Q, n, d), kn = attention::max_row_norm(K, n, d);
+  const double qn = attention::max_row_norm(Q, n, d), kn = attention::max_row_norm(K, n_k, d);
   f.score_range = s * qn * kn;
   f.R = params.R > 0 ? params.R : f.score_range;
   require(f.R <= attention::kMaxR, "R", f.R,
@@ -96,8 +97,8 @@ double polynomial_memory(std::size_t d, std::size_t r, int threads) {
 }
 
 void polynomial(const Problem& p, const Params& params, const Output& out, Stats& stats) {
-  const std::size_t n = p.n, d = p.d, e = round_up(d + 1, 4);
-  const Maps f = maps(p.Q.data, p.K.data, n, d, resolved_scale(params, d), params);
+  const std::size_t n = p.n, nk = p.keys(), d = p.d, e = round_up(d + 1, 4);
+  const Maps f = maps(p.Q.data, n, p.K.data, nk, d, resolved_scale(params, d), params);
   const std::size_t r = f.r;
   const int threads = resolve_threads(params.threads);
   struct Scratch {
@@ -136,7 +137,7 @@ void polynomial(const Problem& p, const Params& params, const Output& out, Stats
 
   // Sweep 1: SVE = Ψᵀ[V 1].
   std::vector<float> SVE(r * e), SVEt(e * r), ME(r * e), MEt(e * r);
-  parallel_for(n, kBlock, threads, [&](std::size_t j0, std::size_t j1, int worker) {
+  parallel_for(nk, kBlock, threads, [&](std::size_t j0, std::size_t j1, int worker) {
     throw_if_cancelled();
     Scratch& s = scratch[worker];
     keys_block(s, j0, j1 - j0);
@@ -170,7 +171,7 @@ void polynomial(const Problem& p, const Params& params, const Output& out, Stats
   reduce(ME, MEt);
 
   // Sweep 3 (keys): dV = Ψ·(ΦᵀG), dΨ = [V 1]·MEᵀ → dK.
-  parallel_for(n, kBlock, threads, [&](std::size_t j0, std::size_t j1, int worker) {
+  parallel_for(nk, kBlock, threads, [&](std::size_t j0, std::size_t j1, int worker) {
     throw_if_cancelled();
     Scratch& s = scratch[worker];
     const std::size_t rows = j1 - j0;

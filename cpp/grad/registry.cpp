@@ -13,28 +13,34 @@ namespace subquad::grad {
 
 namespace {
 
-// Query–key pairs: n² or n(n+1)/2 when causal.
-double pairs(std::size_t n, const Params& p) { return p.causal ? double(n) * (n + 1) / 2 : double(n) * n; }
+// Query–key pairs: n·n_k, or Σ_i (i + n_k − n + 1) when causal (n_k ≥ n).
+double pairs(std::size_t n, std::size_t nk, const Params& p) {
+  return p.causal ? double(n) * (n + 1) / 2 + double(n) * (double(nk) - double(n)) : double(n) * nk;
+}
 
-Cost cost_reference(std::size_t n, std::size_t d, const Params& p) {
+// Reads Q, dO (n×d), K, V (n_k×d); writes dQ, dK, dV.
+double io_bytes(std::size_t n, std::size_t nk, std::size_t d) { return 4.0 * (4.0 * n + 3.0 * nk) * d; }
+
+Cost cost_reference(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   // Per pair: the score, dP, and three d-wide updates (dQ, dK, dV), in double.
-  return {10.0 * pairs(n, p) * d, 4.0 * 7 * n * d, 8.0 * (2.0 * n * d + n + 2.0 * d)};
+  return {10.0 * pairs(n, nk, p) * d, io_bytes(n, nk, d), 8.0 * (2.0 * nk * d + nk + 2.0 * d)};
 }
 
-Cost cost_flash(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_flash(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   const int threads = resolve_threads(p.threads);
-  // Five n×n×d products (S, dP, dV, dK, dQ). Memory: the sweep's buffers plus
+  // Five n×n_k×d products (S, dP, dV, dK, dQ). Memory: the sweep's buffers plus
   // O and lse, which it computes (and holds) when they are not given.
-  return {10.0 * pairs(n, p) * d, 4.0 * 7 * n * d, flash_memory(n, d, threads) + 4.0 * (double(n) * d + n)};
+  return {10.0 * pairs(n, nk, p) * d, io_bytes(n, nk, d),
+          flash_memory(n, nk, d, threads) + 4.0 * (double(n) * d + n)};
 }
 
-Cost cost_polynomial(std::size_t n, std::size_t d, const Params& p) {
+Cost cost_polynomial(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   const double r = attention::poly_rank(d, p.degree), e = std::ceil((d + 1.0) / 4) * 4;
   const int threads = resolve_threads(p.threads);
   // Three sweeps of features (≈ 3 multiplies per monomial per row) and five
   // n×r×e products, two reverse sweeps over the monomials (4 per monomial).
   const double memory = r > 1e12 ? 4.0 * threads * r * e : polynomial_memory(d, static_cast<std::size_t>(r), threads);
-  return {10.0 * n * r * e + 17.0 * n * r, 4.0 * 7 * n * d, memory};
+  return {10.0 * (0.4 * n + 0.6 * nk) * r * e + 17.0 * (0.5 * n + 0.5 * nk) * r, io_bytes(n, nk, d), memory};
 }
 
 // The paper's problem: reads A₁, A₂, A₃, E (n×d) and X, Y (d×d), writes dX (d×d).
@@ -87,6 +93,18 @@ const std::vector<Method> kMethods = {
      false, polynomial, cost_polynomial, "scale threads degree poly R"},
 };
 
+// n_k against n and the options: causal needs n_k ≥ n (query i is key position i + n_k − n).
+void check_keys(std::size_t n, std::size_t nk, const Params& p) {
+  require(nk >= 1 && nk <= (1u << 24), "n_k", nk, "in [1, 16777216]");
+  if (p.causal) require(nk >= n, "n_k", nk, ">= n when causal (query i is position i + n_k − n of the keys)");
+}
+
+void loss_keys(std::size_t nk, std::size_t n) {
+  if (nk != n)
+    throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(n) +
+                           "; the loss methods take n_k = n (A₂ is n×d)");
+}
+
 Family make_family() {
   Family f;
   f.name = "grad";
@@ -94,13 +112,15 @@ Family make_family() {
               "training problem L(X) = ½‖softmax(scale·A₁XA₂ᵀ)A₃Y − E‖² with dL/dX (loss_* methods)";
   f.paper = "Alman & Song, The Fine-Grained Complexity of Gradient Computation for Training Large Language Models "
             "(NeurIPS 2024, arXiv 2402.04497)";
-  f.dims = {{"n", 1, 1 << 24, "query = key rows"}, {"d", 1, 4096, "head width"}};
-  f.inputs = {{"Q", "n×d"}, {"K", "n×d"}, {"V", "n×d"}, {"dO", "n×d"}, {"O", "n×d"}, {"lse", "n"}};
+  f.dims = {{"n", 1, 1 << 24, "query rows"},
+            {"n_k", 1, 1 << 24, "key/value rows (= n unless given; the loss methods take n_k = n)"},
+            {"d", 1, 4096, "head width"}};
+  f.inputs = {{"Q", "n×d"}, {"K", "n_k×d"}, {"V", "n_k×d"}, {"dO", "n×d"}, {"O", "n×d"}, {"lse", "n"}};
   using T = OptionType;
   f.options = {
       {"scale", T::number, "sqrt", 0, 1e6, {"sqrt", "inv_d"},
        "softmax(scale·QKᵀ): sqrt = 1/√d (practice), inv_d = 1/d (the papers), or a number", true},
-      {"causal", T::boolean, "false", 0, 0, {}, "query i attends to keys j ≤ i"},
+      {"causal", T::boolean, "false", 0, 0, {}, "query i attends to keys j ≤ i + (n_k − n)"},
       {"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"},
       {"degree", T::integer, "4", 0, attention::kMaxDegree, {}, "degree g of the polynomial P ≈ exp (rank C(d+g, g))"},
       {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
@@ -121,17 +141,22 @@ Family make_family() {
   for (const LossMethod& m : kLossMethods)
     f.methods.push_back({m.name, m.summary, m.exact, option_list(m.options), loss_inputs, loss_paper});
   f.cost = [](const std::string& method, const Dims& given, const Options& o) {
-    const Dims dims = check_dims(family(), given);
-    const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
-    const Params params = params_from(o, d, method);
-    if (is_loss_method(method)) return find_loss_method(method).cost(n, d, params);
-    return find_method(method).cost(n, d, params);
-  };
-  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
-    const Dims dims = check_dims(family(), given);
-    const std::size_t n = dim_of(dims, "n"), d = dim_of(dims, "d");
+    const Dims dims = check_dims(family(), given, {{"n_k", "n"}});
+    const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
     const Params params = params_from(o, d, method);
     if (is_loss_method(method)) {
+      loss_keys(nk, n);
+      return find_loss_method(method).cost(n, d, params);
+    }
+    check_keys(n, nk, params);
+    return find_method(method).cost(n, nk, d, params);
+  };
+  f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
+    const Dims dims = check_dims(family(), given, {{"n_k", "n"}});
+    const std::size_t n = dim_of(dims, "n"), nk = dim_of(dims, "n_k"), d = dim_of(dims, "d");
+    const Params params = params_from(o, d, method);
+    if (is_loss_method(method)) {
+      loss_keys(nk, n);
       // ‖A₁X‖∞ ≤ 1: inside the polynomial method's regime at any d.
       const auto A1 = uniform_matrix(n, d, 1.0, 11), A2 = uniform_matrix(n, d, 1.0, 12),
                  A3 = uniform_matrix(n, d, 1.0, 13), E = uniform_matrix(n, d, 1.0, 14),
@@ -146,13 +171,14 @@ Family make_family() {
       run_loss(method, p, params, dX.data(), stats);
       return;
     }
-    const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(n, d, 1.0, 12), V = uniform_matrix(n, d, 1.0, 13),
+    const auto Q = uniform_matrix(n, d, 1.0, 11), K = uniform_matrix(nk, d, 1.0, 12), V = uniform_matrix(nk, d, 1.0, 13),
                dO = uniform_matrix(n, d, 1.0, 14);
-    std::vector<float> dQ(n * d), dK(n * d), dV(n * d);
+    std::vector<float> dQ(n * d), dK(nk * d), dV(nk * d);
     Stats stats;
     stats.reserve(16);
     if (ready) ready();
-    Problem p{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}, {dO.data(), dO.size()}, {}, {}};
+    Problem p{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}, {dO.data(), dO.size()}, {}, {},
+              nk};
     run(method, p, params, {dQ.data(), dK.data(), dV.data()}, stats);
   };
   return f;
@@ -204,13 +230,20 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require(p.d >= 1 && p.d <= 4096, "d", p.d, "in [1, 4096]");
   require(std::isfinite(params.scale) && params.scale >= 0, "scale", params.scale, "finite and > 0 (0 = 1/sqrt(d))");
   resolve_threads(params.threads);
-  const std::size_t nd = p.n * p.d;
+  check_keys(p.n, p.keys(), params);
+  const std::size_t nd = p.n * p.d, kd = p.keys() * p.d;
   const char* why = "larger entries overflow float32 scores";
-  const std::pair<const char*, const View*> arrays[] = {{"Q", &p.Q}, {"K", &p.K}, {"V", &p.V}, {"dO", &p.dO}};
-  for (const auto& [name_, view] : arrays) {
+  const std::pair<const char*, const View*> queries[] = {{"Q", &p.Q}, {"dO", &p.dO}};
+  for (const auto& [name_, view] : queries) {
     if (!view->data) throw Error(name_, "missing (an n×d array is required)");
     require_length(name_, view->size, nd, "n·d");
     require_bounded(name_, view->data, nd, kMaxEntry, why);
+  }
+  const std::pair<const char*, const View*> keys[] = {{"K", &p.K}, {"V", &p.V}};
+  for (const auto& [name_, view] : keys) {
+    if (!view->data) throw Error(name_, "missing (an n_k×d array is required)");
+    require_length(name_, view->size, kd, p.n_k ? "n_k·d" : "n·d");
+    require_bounded(name_, view->data, kd, kMaxEntry, why);
   }
   if ((p.O.data == nullptr) != (p.lse.data == nullptr))
     throw Error(p.O.data ? "lse" : "O", "missing: give both O and lse (the forward's output and log-sum-exps) or neither");
@@ -226,7 +259,7 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   require(std::isfinite(params.R) && params.R >= 0 && params.R <= attention::kMaxR, "R", params.R, "in [0, 64]");
   if (m.run == polynomial && params.causal)
     throw Error("causal", "the polynomial gradient is non-causal only (reference and flash take causal)");
-  const double memory = m.cost(p.n, p.d, params).memory_bytes;
+  const double memory = m.cost(p.n, p.keys(), p.d, params).memory_bytes;
   if (m.run == polynomial && memory > memory_budget_bytes())
     throw Error("degree", "got " + std::to_string(params.degree) + ": rank C(d+g, g) = " +
                               detail::to_text(attention::poly_rank(p.d, params.degree)) + " needs " +

@@ -14,20 +14,23 @@
 
     Object.assign(api, {
       /**
-       * The gradients of O = softmax(scale·QKᵀ)V: given Q, K, V and dO (n×d
-       * each) and optionally the forward's O (n×d) and lse (n, as
+       * The gradients of O = softmax(scale·QKᵀ)V: given Q, dO (n×d), K, V
+       * (n_k×d; n_k defaults to n; causal: query i is key position
+       * i + n_k − n) and optionally the forward's O (n×d) and lse (n, as
        * sq.attention(…, { return_lse: true }) gives them; without them flash
        * computes them inside its kernel time, forward_included: true).
        * Returns { dQ, dK, dV, ms (the kernel alone), validate_ms, threads, scale, flops, stats }.
        */
-      attentionGrad(method, { Q, K, V, dO, n, d, O, lse }, options = {}) {
+      attentionGrad(method, { Q, K, V, dO, n, n_k, d, O, lse }, options = {}) {
         check();
         const limits = api.schema().families.grad.dims;
         positiveInt('n', n, limits.n.max);
+        const keysGiven = n_k !== undefined && n_k !== null;
+        const nk = keysGiven ? positiveInt('n_k', n_k, limits.n_k.max) : n;
         positiveInt('d', d, limits.d.max);
         Q = floatArray('Q', Q, n * d, 'n·d');
-        K = floatArray('K', K, n * d, 'n·d');
-        V = floatArray('V', V, n * d, 'n·d');
+        K = floatArray('K', K, nk * d, keysGiven ? 'n_k·d' : 'n·d');
+        V = floatArray('V', V, nk * d, keysGiven ? 'n_k·d' : 'n·d');
         dO = floatArray('dO', dO, n * d, 'n·d');
         const hasO = O !== undefined && O !== null, hasLse = lse !== undefined && lse !== null;
         if (hasO !== hasLse) fail(`${hasO ? 'lse' : 'O'}: missing: give both O and lse (the forward's output and log-sum-exps) or neither`);
@@ -36,10 +39,10 @@
           inputs.O = floatArray('O', O, n * d, 'n·d');
           inputs.lse = floatArray('lse', lse, n, 'n');
         }
-        withinBudget('n, d', 'inputs and outputs', 4 * (n * d * (hasO ? 8 : 7) + (hasO ? n : 0)));
-        const bytes = 4 * n * d;
-        const { result, copies } = withHeap(inputs, { dQ: bytes, dK: bytes, dV: bytes }, (p) =>
-          unwrap(Module.gradRun(String(method), p.Q, p.K, p.V, p.dO, p.O || 0, p.lse || 0, p.dQ, p.dK, p.dV, n, d,
+        withinBudget('n, n_k, d', 'inputs and outputs', 4 * (n * d * (hasO ? 4 : 3) + 4 * nk * d + (hasO ? n : 0)));
+        const bytes = 4 * n * d, kbytes = 4 * nk * d;
+        const { result, copies } = withHeap(inputs, { dQ: bytes, dK: kbytes, dV: kbytes }, (p) =>
+          unwrap(Module.gradRun(String(method), p.Q, p.K, p.V, p.dO, p.O || 0, p.lse || 0, p.dQ, p.dK, p.dV, n, nk, d,
             stringify(options))),
         );
         return { ...result, dQ: copies.dQ, dK: copies.dK, dV: copies.dV };
