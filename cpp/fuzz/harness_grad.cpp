@@ -8,7 +8,8 @@
 // A last byte (zero in the older seeds, so they decode as before) switches
 // to the paper's problem: the loss_* methods with A₁, A₂, A₃, E = the arrays
 // above and X, Y from further bytes; loss_exact must agree with
-// loss_reference (dX and L), loss_polynomial must not crash.
+// loss_reference (dX and L), loss_polynomial must not crash. Otherwise one more
+// byte sets n_k (0: n_k = n, as the older seeds decode).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -111,10 +112,19 @@ int grad(const std::uint8_t* data, std::size_t size) {
   while (params.degree > 0 && params.degree <= 12 && attention::poly_rank(d, params.degree) > 4096) --params.degree;
 
   if (in.u8() & 1) return grad_loss(in, n, d, Q, K, V, dO, params);
+  // Then the key count (0, as in the older seeds: n_k = n): K and V cut to n_k rows or grown by more values.
+  b = in.u8();
+  const std::size_t nk = b == 0 ? n : 1 + b % 200;
+  K.resize(nk * d);
+  V.resize(nk * d);
+  for (std::size_t t = n * d; t < nk * d; ++t) {
+    K[t] = in.value(scale);
+    V[t] = in.value(scale);
+  }
 
-  std::vector<float> O(n * d), lse(n), dQ(n * d), dK(n * d), dV(n * d), rQ(n * d), rK(n * d), rV(n * d);
+  std::vector<float> O(n * d), lse(n), dQ(n * d), dK(nk * d), dV(nk * d), rQ(n * d), rK(nk * d), rV(nk * d);
   grad::Problem p{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}, {dO.data(), dO.size()},
-                  {}, {}};
+                  {}, {}, nk};
   grad::Stats stats;
   try {
     if (given >= 2) {
@@ -123,7 +133,7 @@ int grad(const std::uint8_t* data, std::size_t size) {
       fp.causal = params.causal;
       fp.return_lse = true;
       attention::Stats fs;
-      attention::run("flash", {n, d, Q.data(), K.data(), V.data()}, fp, O.data(), fs, lse.data());
+      attention::run("flash", {n, d, Q.data(), K.data(), V.data(), nk}, fp, O.data(), fs, lse.data());
       p.O = {O.data(), O.size()};
       if (given == 2) p.lse = {lse.data(), lse.size()};
     }
@@ -150,15 +160,18 @@ int grad(const std::uint8_t* data, std::size_t size) {
       if (!std::isfinite(x)) return 0;  // the true gradient overflows float: nothing to compare
   double maxdot = 0, qk = 0, v = 0, g = 0;
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t j = 0; j < nk; ++j) {
       double s = 0;
       for (std::size_t k = 0; k < d; ++k) s += std::fabs(double(Q[i * d + k]) * K[j * d + k]);
       maxdot = std::max(maxdot, s);
     }
   for (std::size_t t = 0; t < n * d; ++t) {
-    qk = std::max({qk, std::fabs(double(Q[t])), std::fabs(double(K[t]))});
-    v = std::max(v, std::fabs(double(V[t])));
+    qk = std::max(qk, std::fabs(double(Q[t])));
     g = std::max(g, std::fabs(double(dO[t])));
+  }
+  for (std::size_t t = 0; t < nk * d; ++t) {
+    qk = std::max(qk, std::fabs(double(K[t])));
+    v = std::max(v, std::fabs(double(V[t])));
   }
   const double s = grad::resolved_scale(params, d);
   // P's relative uncertainty from float scores (and the forward's lse), plus
@@ -166,17 +179,17 @@ int grad(const std::uint8_t* data, std::size_t size) {
   // |dV| ≤ n·max|dO|, |dS| ≤ 2·d·max|dO|·max|V|, |dQ|, |dK| ≤ s·n·d·max|Q, K|·max|dS|.
   const double eps = 1e-5 + 32 * 6e-8 * maxdot * s;
   const double dS = 2.0 * d * g * v;
-  const double bound[3] = {s * n * d * qk * dS, s * n * d * qk * dS, double(n) * g};
+  const double bound[3] = {s * nk * d * qk * dS, s * n * d * qk * dS, double(n) * g};
   const std::vector<float>* got[3] = {&dQ, &dK, &dV};
   const std::vector<float>* ref[3] = {&rQ, &rK, &rV};
   const char* names[3] = {"dQ", "dK", "dV"};
   for (int x = 0; x < 3; ++x) {
     if (!std::isfinite(bound[x]) || bound[x] > 1e30) continue;
-    for (std::size_t t = 0; t < n * d; ++t) {
+    for (std::size_t t = 0; t < got[x]->size(); ++t) {
       const double diff = std::fabs(double((*got[x])[t]) - double((*ref[x])[t]));
       if (!(diff <= 8 * eps * bound[x] + 1e-35)) {
-        std::fprintf(stderr, "%s %s[%zu] = %.9g vs reference %.9g (bound %g, eps %g; n=%zu d=%zu causal=%d)\n",
-                     name.c_str(), names[x], t, (*got[x])[t], (*ref[x])[t], bound[x], eps, n, d, int(params.causal));
+        std::fprintf(stderr, "%s %s[%zu] = %.9g vs reference %.9g (bound %g, eps %g; n=%zu n_k=%zu d=%zu causal=%d)\n",
+                     name.c_str(), names[x], t, (*got[x])[t], (*ref[x])[t], bound[x], eps, n, nk, d, int(params.causal));
         std::abort();
       }
     }
