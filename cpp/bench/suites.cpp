@@ -135,8 +135,8 @@ const std::vector<Limit>& limits() {
       {"training.n", 2, 65536, "tokens of the training run"},
       {"training.d", 1, 16, "width of the training run (the polynomial gradient's rank is C(d+g, g))"},
       {"training.steps", 1, 10000, "gradient steps of the training run"},
-      {"training.lr", 0, 10, "learning rate of the training run, > 0: X ← X − lr·dL/dX"},
-      {"training.teacher", 0, 8, "the teacher's entry bound ‖A₁X*‖∞ in units of √ln n, > 0"},
+      {"training.lr", 0, 10, "learning rate of the training run: X ← X − lr·dL/dX", false, true},
+      {"training.teacher", 0, 8, "the teacher's entry bound ‖A₁X*‖∞ in units of √ln n", false, true},
   };
   return l;
 }

@@ -113,11 +113,11 @@
     // n, d, steps, lr, teacher take their limits from the library's schema
     // (sq.schema().limits['training.*'], cpp/bench/suites.cpp).
     const TRAINING = {
-      n: { def: 1024, int: true, limit: 'training.n' },
-      d: { def: 4, int: true, limit: 'training.d' },
-      steps: { def: 200, int: true, limit: 'training.steps' },
-      lr: { def: 3, exclusive: true, limit: 'training.lr' },
-      teacher: { def: 3, exclusive: true, limit: 'training.teacher' },
+      n: { def: 1024, limit: 'training.n' },
+      d: { def: 4, limit: 'training.d' },
+      steps: { def: 200, limit: 'training.steps' },
+      lr: { def: 3, limit: 'training.lr' },
+      teacher: { def: 3, limit: 'training.teacher' },
       degree: { def: 3, int: true, min: 0, max: 12, doc: 'degree g of the polynomial gradient' },
       seed: { def: 1, int: true, min: 0, max: 2 ** 31 - 1, doc: 'random inputs' },
       threads: { def: 0, int: true, min: 0, max: 1024, doc: 'threads; 0 = all the pool has' },
@@ -129,7 +129,7 @@
       const out = {};
       for (const [key, spec] of Object.entries(TRAINING)) {
         const l = spec.limit ? limits[spec.limit] : null;
-        out[key] = l ? { ...spec, min: l.min, max: l.max, doc: l.doc } : { ...spec };
+        out[key] = l ? { ...spec, int: l.type === 'integer', exclusive: !!l.minExclusive, min: l.min, max: l.max, doc: l.doc } : { ...spec };
       }
       return out;
     }
