@@ -90,8 +90,9 @@ void polynomial(const Problem&, const Params&, const Output&, Stats&);
 
 // Extra memory of flash's backward sweep alone (given O and lse), bytes.
 double flash_memory(std::size_t n, std::size_t n_k, std::size_t d, int threads);
-// Extra memory of polynomial at rank r, bytes.
+// Extra memory of polynomial at rank r, bytes (non-causal; causal: one thread, O(n·d) more).
 double polynomial_memory(std::size_t d, std::size_t r, int threads);
+double polynomial_causal_memory(std::size_t n, std::size_t d, std::size_t r);
 
 
 // ---------------------------------------------------------------------------

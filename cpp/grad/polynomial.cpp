@@ -96,7 +96,118 @@ double polynomial_memory(std::size_t d, std::size_t r, int threads) {
   return threads * (4.0 * (4 * B * r + 2 * B * e + r * e) + 8.0 * r * e) + 4.0 * 4 * r * e;
 }
 
+double polynomial_causal_memory(std::size_t n, std::size_t d, std::size_t r) {
+  const double e = double(round_up(d + 1, 4)), B = kBlock;
+  // g = [dO/den, −D/den] for every row (n × e), kept for the reverse sweep; per
+  // block both feature sets (m, F, Fᵀ each), dF, two B × B tiles, [V 1], T, g
+  // blocks; the running state in double, its float copy and transpose.
+  return 4.0 * n * e + 4.0 * (7 * B * r + 2 * B * B + 3 * B * e + 3 * r * e) + 8.0 * r * e;
+}
+
+namespace {
+
+// Causal (query i sees keys j ≤ i; n_k = n): the same gradient through
+// prefix states. Forward sweep over 64-row blocks in order with
+// S = Σ_{j before the block} ψ_j [v_j 1]ᵀ (r × e): T_i = φ_i S + Σ_{j ≤ i in
+// the block} A_ij [v_j 1], g_i = [dO_i, −D_i]/den_i, dΦ_i = g_i Sᵀ + Σ_{j ≤ i}
+// (g_i·[v_j 1]) ψ_j → dQ. Reverse sweep with M = Σ_{i after the block} φ_i g_iᵀ:
+// dV_j = ψ_j M + Σ_{i ≥ j} A_ij g_i (first d columns), dΨ_j = M [v_j 1] +
+// Σ_{i ≥ j} (g_i·[v_j 1]) φ_i → dK. The in-block terms use the 64 × 64 tile
+// A = ΦΨᵀ masked; the blocks run in order on one thread (the states chain).
+void polynomial_causal(const Problem& p, const Params& params, const Output& out, Stats& stats) {
+  const std::size_t n = p.n, d = p.d, e = round_up(d + 1, 4);
+  const Maps f = maps(p.Q.data, n, p.K.data, n, d, resolved_scale(params, d), params);
+  const std::size_t r = f.r, B = kBlock;
+  std::vector<float> mq(B * r), Fq(B * r), Fqt(r * B), mk(B * r), Fk(B * r), Fkt(r * B), dF(B * r);
+  std::vector<float> A(B * B), W(B * B), VE(B * e, 0.0f), VEt(e * B, 0.0f), T(B * e), part(r * e), Sf(r * e),
+      Sft(e * r), g(n * e, 0.0f);
+  std::vector<double> S(r * e, 0.0);
+  double min_den = INFINITY, bad = 0;
+  auto block = [&](std::size_t i0, std::size_t rows) {
+    features(f, f.m.wq, f.root_q, p.Q.data + i0 * d, rows, d, mq.data(), Fq.data(), Fqt.data());
+    features(f, f.m.wk, f.root_k, p.K.data + i0 * d, rows, d, mk.data(), Fk.data(), Fkt.data());
+    for (std::size_t j = 0; j < rows; ++j) {
+      for (std::size_t k = 0; k < d; ++k) VEt[k * B + j] = VE[j * e + k] = p.V.data[(i0 + j) * d + k];
+      VEt[d * B + j] = VE[j * e + d] = 1.0f;
+    }
+  };
+  auto state = [&](const std::vector<double>& X) {  // float copy and transpose of a running state
+    for (std::size_t t = 0; t < r * e; ++t) Sft[(t % e) * r + t / e] = Sf[t] = static_cast<float>(X[t]);
+  };
+  const std::size_t blocks = (n + B - 1) / B;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    throw_if_cancelled();
+    const std::size_t i0 = b * B, rows = std::min(B, n - i0);
+    block(i0, rows);
+    state(S);
+    simd::gemm(rows, rows, r, Fq.data(), r, Fkt.data(), B, A.data(), B, false);  // A_ij = φ_i·ψ_j
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = i + 1; j < rows; ++j) A[i * B + j] = 0.0f;
+    simd::gemm(rows, e, r, Fq.data(), r, Sf.data(), e, T.data(), e, false);
+    simd::gemm(rows, e, rows, A.data(), B, VE.data(), e, T.data(), e, true);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const float den = T[i * e + d];
+      min_den = std::min<double>(min_den, den);
+      if (!(den > 0 && std::isfinite(den))) bad += 1;
+      const float* dO = p.dO.data + (i0 + i) * d;
+      double D = 0;
+      for (std::size_t k = 0; k < d; ++k) D += double(dO[k]) * (T[i * e + k] / den);
+      float* gi = g.data() + (i0 + i) * e;
+      for (std::size_t k = 0; k < d; ++k) gi[k] = dO[k] / den;
+      gi[d] = static_cast<float>(-D / den);
+    }
+    // dΦ = g Sᵀ + (mask ∘ g [V 1]ᵀ) Ψ.
+    simd::gemm(rows, r, e, g.data() + i0 * e, e, Sft.data(), r, dF.data(), r, false);
+    simd::gemm(rows, rows, e, g.data() + i0 * e, e, VEt.data(), B, W.data(), B, false);
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = i + 1; j < rows; ++j) W[i * B + j] = 0.0f;
+    simd::gemm(rows, r, rows, W.data(), B, Fk.data(), r, dF.data(), r, true);
+    chain(f, f.m.wq, f.root_q, p.Q.data + i0 * d, rows, d, mq.data(), dF.data(), out.dQ + i0 * d);
+    simd::gemm(r, e, rows, Fkt.data(), B, VE.data(), e, part.data(), e, false);
+    for (std::size_t t = 0; t < r * e; ++t) S[t] += part[t];
+  }
+  std::vector<double>& M = S;  // reused: now Σ over the later blocks of φ_i g_iᵀ
+  std::fill(M.begin(), M.end(), 0.0);
+  for (std::size_t b = blocks; b-- > 0;) {
+    throw_if_cancelled();
+    const std::size_t i0 = b * B, rows = std::min(B, n - i0);
+    block(i0, rows);
+    state(M);
+    const float* gb = g.data() + i0 * e;
+    // Aᵀ_ji = ψ_j·φ_i for i ≥ j; dV (first d columns of T) = Ψ M + Aᵀ g.
+    simd::gemm(rows, rows, r, Fk.data(), r, Fqt.data(), B, A.data(), B, false);
+    for (std::size_t j = 0; j < rows; ++j)
+      for (std::size_t i = 0; i < j; ++i) A[j * B + i] = 0.0f;
+    simd::gemm(rows, e, r, Fk.data(), r, Sf.data(), e, T.data(), e, false);
+    simd::gemm(rows, e, rows, A.data(), B, gb, e, T.data(), e, true);
+    for (std::size_t j = 0; j < rows; ++j)
+      std::copy(T.data() + j * e, T.data() + j * e + d, out.dV + (i0 + j) * d);
+    // dΨ = [V 1] Mᵀ + (maskᵀ ∘ [V 1] gᵀ) Φ.
+    simd::gemm(rows, r, e, VE.data(), e, Sft.data(), r, dF.data(), r, false);
+    for (std::size_t j = 0; j < rows; ++j)
+      for (std::size_t i = 0; i < rows; ++i) {
+        float w = 0;
+        if (i >= j)
+          for (std::size_t k = 0; k < e; ++k) w += VE[j * e + k] * gb[i * e + k];
+        W[j * B + i] = w;
+      }
+    simd::gemm(rows, r, rows, W.data(), B, Fq.data(), r, dF.data(), r, true);
+    chain(f, f.m.wk, f.root_k, p.K.data + i0 * d, rows, d, mk.data(), dF.data(), out.dK + i0 * d);
+    simd::gemm(r, e, rows, Fqt.data(), B, gb, e, part.data(), e, false);
+    for (std::size_t t = 0; t < r * e; ++t) M[t] += part[t];
+  }
+  stats.push_back({"degree", params.degree});
+  stats.push_back({"rank", double(r)});
+  stats.push_back({"R", f.R});
+  stats.push_back({"score_range", f.score_range});
+  stats.push_back({"min_denominator", min_den});
+  stats.push_back({"negative_denominators", bad});
+}
+
+}  // namespace
+
 void polynomial(const Problem& p, const Params& params, const Output& out, Stats& stats) {
+  if (params.causal) return polynomial_causal(p, params, out, stats);
   const std::size_t n = p.n, nk = p.keys(), d = p.d, e = round_up(d + 1, 4);
   const Maps f = maps(p.Q.data, n, p.K.data, nk, d, resolved_scale(params, d), params);
   const std::size_t r = f.r;

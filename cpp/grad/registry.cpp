@@ -39,6 +39,12 @@ Cost cost_polynomial(std::size_t n, std::size_t nk, std::size_t d, const Params&
   const int threads = resolve_threads(p.threads);
   // Three sweeps of features (≈ 3 multiplies per monomial per row) and five
   // n×r×e products, two reverse sweeps over the monomials (4 per monomial).
+  if (p.causal) {
+    // Both sweeps recompute both feature sets; per block five r-deep products
+    // (rows × rows and rows × e) and three e-deep ones beside the states'.
+    const double memory = r > 1e12 ? 4.0 * r * e * 7 * 64 : polynomial_causal_memory(n, d, static_cast<std::size_t>(r));
+    return {12.0 * n * r + 2.0 * n * r * (64 * 4 + 6 * e) + 17.0 * n * r, io_bytes(n, nk, d), memory};
+  }
   const double memory = r > 1e12 ? 4.0 * threads * r * e : polynomial_memory(d, static_cast<std::size_t>(r), threads);
   return {10.0 * (0.4 * n + 0.6 * nk) * r * e + 17.0 * (0.5 * n + 0.5 * nk) * r, io_bytes(n, nk, d), memory};
 }
@@ -89,8 +95,9 @@ const std::vector<Method> kMethods = {
     {"flash", "FlashAttention-2 backward: 64×64 score tiles recomputed from the log-sum-exps, threads over key blocks",
      true, flash, cost_flash, "scale causal threads"},
     {"polynomial",
-     "the exact gradient of Alman–Song's low-rank attention φ(Q)ψ(K)ᵀ: O(n·r·d), no n×n or n×r matrix (non-causal)",
-     false, polynomial, cost_polynomial, "scale threads degree poly R"},
+     "the exact gradient of Alman–Song's low-rank attention φ(Q)ψ(K)ᵀ: O(n·r·d), no n×n or n×r matrix; causal "
+     "through prefix states (one thread)",
+     false, polynomial, cost_polynomial, "scale causal threads degree poly R"},
 };
 
 // n_k against n and the options: causal needs n_k ≥ n (query i is key position i + n_k − n).
@@ -149,6 +156,9 @@ Family make_family() {
       return find_loss_method(method).cost(n, d, params);
     }
     check_keys(n, nk, params);
+    if (method == "polynomial" && params.causal && nk != n)
+      throw Error("n_k", "got " + std::to_string(nk) + " ≠ n = " + std::to_string(n) +
+                             "; the causal polynomial gradient needs n_k = n");
     return find_method(method).cost(n, nk, d, params);
   };
   f.example = [](const std::string& method, const Dims& given, const Options& o, const Family::Ready& ready) {
@@ -257,8 +267,9 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
   if (params.poly != "taylor" && params.poly != "chebyshev")
     throw Error("poly", "got '" + params.poly + "', must be taylor or chebyshev");
   require(std::isfinite(params.R) && params.R >= 0 && params.R <= attention::kMaxR, "R", params.R, "in [0, 64]");
-  if (m.run == polynomial && params.causal)
-    throw Error("causal", "the polynomial gradient is non-causal only (reference and flash take causal)");
+  if (m.run == polynomial && params.causal && p.keys() != p.n)
+    throw Error("n_k", "got " + std::to_string(p.keys()) + " ≠ n = " + std::to_string(p.n) +
+                           "; the causal polynomial gradient needs n_k = n");
   const double memory = m.cost(p.n, p.keys(), p.d, params).memory_bytes;
   if (m.run == polynomial && memory > memory_budget_bytes())
     throw Error("degree", "got " + std::to_string(params.degree) + ": rank C(d+g, g) = " +

@@ -234,3 +234,30 @@ TEST_CASE("peak memory: every method of every family, through the generic exampl
     }
   }
 }
+
+// The grad family's causal polynomial gradient (prefix states, one thread, g kept for every
+// row): the generic test above runs it non-causal.
+TEST_CASE("peak memory: the causal polynomial gradient within [0.5, 2]x of its cost model") {
+  if (!testing::peak_memory_available()) {
+    MESSAGE("skipped: AddressSanitizer keeps its own operator new, nothing is counted");
+    return;
+  }
+  const Family& f = family("grad");
+  for (const Dims& dims : {Dims{{"n", 4096}, {"d", 8}}, Dims{{"n", 1000}, {"d", 16}}}) {
+    Options o;
+    o.set("causal", "true");
+    o.set("degree", "2");
+    const Cost c = f.cost("polynomial", dims, o);
+    double measured = 0;
+    auto run = [&] {
+      std::unique_ptr<testing::PeakMemory> measure;
+      f.example("polynomial", dims, o, [&] { measure = std::make_unique<testing::PeakMemory>(); });
+      measured = measure->extra_bytes();
+    };
+    run();
+    run();
+    CAPTURE(measured);
+    CAPTURE(c.memory_bytes);
+    CHECK(within_model(measured, c.memory_bytes));
+  }
+}

@@ -104,8 +104,13 @@ for (const flavour of FLAVOURS) {
     const r = sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { scale: 'inv_d', degree: 6, threads: sq.info().threads });
     for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(r[name], ref[name]) <= 1e-4, `${name}: ${relativeError(r[name], ref[name])}`);
     assert.equal(r.stats.rank, 210);
-    assert.throws(() => sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { causal: true }),
-      /^SubquadError: causal: unknown option for polynomial|^causal: unknown option for polynomial/);
+    // Causal: through prefix states, against the JS causal backward; n_k ≠ n refused then.
+    const refc = gradReference(Q, K, V, dO, n, d, { scale: 1 / d, causal: true });
+    const rc = sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { scale: 'inv_d', degree: 6, causal: true });
+    for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(rc[name], refc[name]) <= 1e-4, `causal ${name}: ${relativeError(rc[name], refc[name])}`);
+    const K2 = randomMatrix(n + 1, d, 0.5, 6), V2 = randomMatrix(n + 1, d, 1, 7);
+    assert.throws(() => sq.attentionGrad('polynomial', { Q, K: K2, V: V2, dO, n, n_k: n + 1, d }, { causal: true }),
+      (e) => e.name === 'SubquadError' && /^n_k: got 151 ≠ n = 150; the causal polynomial gradient needs n_k = n/.test(e.message));
     const big = randomMatrix(8, 512, 0.01, 9);
     assert.throws(() => sq.attentionGrad('polynomial', { Q: big, K: big, V: big, dO: big, n: 8, d: 512 }, { degree: 6 }),
       (e) => /^degree: got 6: rank C\(d\+g, g\) = /.test(e.message));
