@@ -8,23 +8,24 @@
 // trajectory leaves the regime, the first step the two losses differ by 10 %.
 import { LogLogChart } from '../chart.js';
 import { estimateTraining, refusal, LONG_SWEEP_SECONDS } from '../plan.js';
-import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportJSON, calibration } from '../ui.js';
+import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportJSON, copyLinkButton, calibration } from '../ui.js';
 import { SCHEMA } from '../state.js';
 
 // The form's fields: state key, label, the training option it sets.
 const FIELDS = [
-  ['tn', 'n (tokens)', 'n'],
-  ['td', 'd (width)', 'd'],
-  ['tsteps', 'steps', 'steps'],
-  ['tlr', 'learning rate', 'lr'],
-  ['tteacher', 'teacher ‖A₁X*‖∞ / √ln n', 'teacher'],
-  ['tdegree', 'degree g (polynomial)', 'degree'],
+  ['trn', 'n (tokens)', 'n'],
+  ['trd', 'd (width)', 'd'],
+  ['trsteps', 'steps', 'steps'],
+  ['trlr', 'learning rate', 'lr'],
+  ['trteacher', 'teacher ‖A₁X*‖∞ / √ln n', 'teacher'],
+  ['trdegree', 'degree g (polynomial)', 'degree'],
 ];
 
+// Series named by the method whose gradient drives them (the palette's colours).
 const SERIES = {
-  exact: 'exact gradient',
-  poly: 'polynomial gradient (loss measured exactly)',
-  estimate: "polynomial gradient's own loss estimate",
+  exact: 'loss_exact gradient',
+  poly: 'loss_polynomial gradient (its loss measured exactly)',
+  estimate: "estimate: loss_polynomial's own loss",
   threshold: '√ln n (the threshold, not measured)',
 };
 
@@ -38,19 +39,26 @@ export function mountTraining({ mount, client, info, state, saveState }) {
     input.value = String(state[key]);
     form.append(el('label', {}, `${label} `, input));
   }
-  const threads = el('select', { name: 'threads', class: 'threads-select' });
+  const threads = el('select', { name: 'trthreads', class: 'threads-select' });
   for (let t = info.threads; t >= 1; t--) threads.append(el('option', { value: String(t) }, t === info.threads ? `${t} (all)` : String(t)));
-  threads.value = String(state.threads && state.threads <= info.threads ? state.threads : info.threads);
+  threads.value = String(state.trthreads && state.trthreads <= info.threads ? state.trthreads : info.threads);
   form.append(el('label', {}, 'threads ', threads));
   const ui = runControls(id);
-  form.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton));
+  const read = () => {
+    for (const [key] of FIELDS) state[key] = Number(form.elements[key].value);
+    state.trthreads = Number(threads.value) === info.threads ? 0 : Number(threads.value);
+    saveState();
+  };
+  form.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton,
+    copyLinkButton({ id: `${id}-copy-link`, state, read, run: id })));
   const estimateEl = el('p', { id: `${id}-estimate`, class: 'note' });
   const lossEl = el('div', { id: `${id}-chart`, 'aria-label': 'loss vs step, exact and polynomial gradients (log y)' });
   const boundEl = el('div', { id: `${id}-bound`, 'aria-label': 'entry bound ‖A₁X‖∞ vs step, both trajectories, and √ln n' });
   const captionEl = el('p', { id: `${id}-caption`, class: 'caption', 'aria-live': 'polite' });
   const exportButton = el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON');
   const exportsEl = el('div', { class: 'exports', id: `${id}-exports`, hidden: true }, exportButton);
-  mount.append(form, estimateEl, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), lossEl, boundEl, captionEl, exportsEl);
+  mount.append(form, estimateEl, el('div', { id: `${id}-status`, class: 'sweep-status' }, ui.progress, ui.errorBox, ui.note),
+    lossEl, boundEl, captionEl, exportsEl);
 
   const height = state.embed ? 200 : 300;
   const lossChart = new LogLogChart(lossEl, { xLabel: 'step', yLabel: 'loss L(X)', logX: false, logY: true, fit: false, height });
@@ -62,10 +70,6 @@ export function mountTraining({ mount, client, info, state, saveState }) {
     const cfg = { threads: Number(threads.value) === info.threads ? 0 : Number(threads.value) };
     for (const [key, , option] of FIELDS) cfg[option] = Number(form.elements[key].value);
     return cfg;
-  };
-  const read = () => {
-    for (const [key] of FIELDS) state[key] = Number(form.elements[key].value);
-    saveState();
   };
   const env = { info, get peakGflops() { return calibration.gflops; }, cost: (fn, ...args) => client.call(fn, ...args) };
 
