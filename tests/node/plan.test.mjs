@@ -26,8 +26,8 @@ test('sweepPoints keeps the reasons of skipped points and leaves them out', () =
 
 test('estimatePoints sums seconds, takes the largest memory, keeps weights; async estimators too', async () => {
   const e = await estimatePoints([{ n: 1 }, { n: 3 }, { n: 2 }], async (r) => ({ seconds: r.n, memory: 10 * r.n }));
-  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2] });
-  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [] });
+  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2], memories: [10, 30, 20] });
+  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [], memories: [] });
 });
 
 test('refusal: memory first, time unless confirmed', () => {
