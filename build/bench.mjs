@@ -30,6 +30,9 @@ export const SUITES = {
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
   // Layer collapse (issue #18): one forward of the L-layer, H-head network vs L, H and n (no report: compare false).
   collapse: { method: ['san_forward'], n: [256, 1024, 4096], d: [32], layers: [1, 2, 4, 8], heads: [1, 2], compare: ['false'], threads: [2] },
+  // The paper's problem L(X), dL/dX (the grad suite's loss_* methods): loss_polynomial vs loss_exact at d = 8,
+  // the paper's scale 1/d (issue #14: slopes ≤ 1.1 vs ≥ 1.9, with the crossover).
+  grad_loss: { suite: 'grad', method: ['loss_exact', 'loss_polynomial'], n: [1024, 2048, 4096, 8192, 16384, 32768, 65536], d: [8], scale: ['inv_d'], threads: [2] },
 };
 
 function parseArgs(argv) {

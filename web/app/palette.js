@@ -67,6 +67,10 @@ export const STYLES = {
   float32: ['grey', 'long'],
   skips: ['blue', 'solid'],
   no_skips: ['vermillion', 'dashed'],
+  // the paper's loss problem (grad family: L(X), dL/dX)
+  loss_reference: ['grey', 'long'],
+  loss_exact: ['vermillion', 'long'],
+  loss_polynomial: ['green', 'long'],
   // pair search
   gram: ['blue', 'solid'],
   bitset: ['sky', 'dashed'],
