@@ -112,7 +112,7 @@ double fit_memory(std::size_t n, std::size_t d, const Params& params) {
   grad::Params gp;
   gp.threads = params.threads;
   const double backward =
-      grad::find_method("flash").cost(n, d, gp).memory_bytes - 4.0 * (nd + n);  // O, lse given
+      grad::find_method("flash").cost(n, n, d, gp).memory_bytes - 4.0 * (nd + n);  // O, lse given
   // The student's weights, gradient and two Adam moments; the targets' network
   // (san_forward without compare) runs with its own; X_b, S(X_b), Y', dY, the
   // head's Q, K, V, O, lse, Xᵀ, dQ, dK, dV.
