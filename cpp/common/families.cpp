@@ -5,13 +5,15 @@
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
 #include "pairs/pairs.hpp"
+#include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
 
 namespace subquad {
 
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
-                                                      &experiments::family(), &grad::family()};
+                                                      &experiments::family(), &grad::family(),
+                                                      &simulate::family()};
   return all;
 }
 
