@@ -118,6 +118,15 @@ void run(const std::string& method, const Problem& p, const Params& params, cons
 // causal softmax, the window/sinks mask, or (packed) each instance alone.
 void reference(const std::string& method, const Problem& p, const Params& params, double* O);
 
+// How far a run's output is from the direct answer, outside the timed run
+// (relative_error: max |out − direct| / max |direct|). float32: direct =
+// the attention family's flash on the whole input (blocks, blocks_lse,
+// sampled), on each instance (packed), or the masked double reference
+// (window, sinks: flash has no such mask); float64: the double reference.
+// `against` names which ("flash" or "reference").
+double direct_error(const std::string& method, const Problem& p, const Params& params, const Output& out,
+                    std::string* against = nullptr);
+
 // The mask of one attention call: row i sits at position i + shift
 // (shift = n_k − n when causal); key j is seen when j ≤ i + shift (causal),
 // and j > i + shift − window (window > 0) or j < sinks.

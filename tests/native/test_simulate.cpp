@@ -384,3 +384,31 @@ TEST_CASE("simulate: bad input is refused by name, and the family keeps working"
   p.float64 = true;
   CHECK(rel(simulate_run("blocks_lse", x, p).O, direct("blocks_lse", x, p)) <= 1e-12);
 }
+
+TEST_CASE("simulate: direct_error compares with flash (float32) or the double reference, and sees non-finite rows") {
+  const Data x = data(96, 8, 1.0, 31);
+  for (const char* mode : {"blocks", "blocks_lse", "window", "sinks", "sampled", "packed"}) {
+    for (bool f64 : {false, true}) {
+      simulate::Params p;
+      p.M = 16;
+      p.float64 = f64;
+      std::vector<float> O(x.n * x.d);
+      std::vector<double> O64(x.n * x.d);
+      simulate::Report report;
+      const simulate::Output out{O.data(), O64.data(), nullptr};
+      simulate::run(mode, x.problem(), p, out, report);
+      std::string against;
+      const double e = simulate::direct_error(mode, x.problem(), p, out, &against);
+      CAPTURE(mode);
+      CAPTURE(f64);
+      CHECK(against == (f64 || std::string(mode) == "window" || std::string(mode) == "sinks" ? "reference" : "flash"));
+      if (std::string(mode) == "sampled") CHECK(e > 1e-3);  // an estimate
+      else if (std::string(mode) == "packed") CHECK(e <= 1e-5);  // the leak at B = 4
+      else CHECK(e <= (f64 ? 1e-12 : 1e-5));
+      if (!f64) {
+        O[5] = NAN;
+        CHECK(std::isinf(simulate::direct_error(mode, x.problem(), p, out)));
+      }
+    }
+  }
+}
