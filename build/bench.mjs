@@ -28,6 +28,10 @@ export const SUITES = {
   triad: { threads: [1, 2] },
   // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
+  // Issue #16: blocks_lse (and the paper's blocks) against direct flash at N = 16,384, M = 1,024 (target ≤ 1.5×);
+  // the window's time slope in N at fixed r and M (target ≤ 1.05).
+  simulate: { method: ['blocks_lse', 'blocks'], n: [16384], d: [64], M: [1024], threads: [2] },
+  simulate_window: { suite: 'simulate', method: ['window'], n: [4096, 16384, 65536, 262144], d: [64], M: [256], window: [64], threads: [2] },
 };
 
 function parseArgs(argv) {
