@@ -74,7 +74,9 @@ struct Report {
   std::size_t calls = 0, calls_predicted = 0;
   double flops = 0;            // inside the oracle calls (4·pairs·width)
   std::size_t M = 0, window = 0, sinks = 0;  // resolved
-  std::size_t failures = 0;    // blocks: (row, block) pairs whose y = A/(A+1) rounded to 1 (A = ∞)
+  // blocks: (row, block) pairs whose y = A/(A+1) rounded to 1 (A = ∞);
+  // window, sinks: rows whose window sum lost > 10 bits to the prefix difference.
+  std::size_t failures = 0;
   double leak_bound = 0;       // packed: the bound on max |O − O_instances|
   std::size_t code_length = 0; // packed: r
 };

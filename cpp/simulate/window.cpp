@@ -5,7 +5,10 @@
 //   full:  rows [a, e) over keys [max(0, a−r), e)        → Σ_{j ≤ i}
 //   short: rows [b, e), b = max(a, r), over keys [b−r, e−r) → Σ_{j ≤ i−r}
 // (the short call is the paper's "queries q_{r+1..M}, keys k_{1..M−r}").
-// Window = full − short: o = (o_f − δ o_s)/(1 − δ), δ = e^{ℓ_s − ℓ_f}.
+// Window = full − short: o = (o_f − δ o_s)/(1 − δ), δ = e^{ℓ_s − ℓ_f}. The
+// difference cancels when the keys before the window outweigh it (δ → 1):
+// rows with 1 − δ < 2^{−10} are counted as failures (the exact-arithmetic
+// theorem does not see this).
 // Sinks add Σ_{j ≤ min(s−1, i−r)}: one call over the s sink keys for rows
 // i ≥ r + s − 1, one causal call for rows r ≤ i < r + s − 1 (early chunks
 // only); merged by log-sum-exp. (The paper reads the normalisers with a
@@ -41,6 +44,7 @@ void window_t(const Problem& p, const Params& params, const Output& out, Report&
       }
       const std::size_t g = i - b;
       const T delta = std::exp(ls[g] - lf[f]), keep = 1 - delta;
+      if (!(keep >= T(1.0 / 1024))) ++report.failures;  // > 10 bits of the window's sum lost to cancellation
       for (std::size_t k = 0; k < d; ++k) row[k] = (Of[f * d + k] - delta * Os[g * d + k]) / keep;
       merge.add(f, lf[f] + std::log(keep), row.data());
     }
