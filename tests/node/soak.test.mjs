@@ -1,5 +1,5 @@
 // Soak: 1,000 mixed calls — every family (attention, SSM, pair search,
-// documents), valid and invalid — on one module instance per flavour. Valid
+// documents, simulate), valid and invalid — on one module instance per flavour. Valid
 // results stay correct against JS references, errors stay clean, and the heap
 // in use returns to its warmed-up size (nothing leaks across errors).
 import { test, after } from 'node:test';
@@ -83,6 +83,18 @@ for (const flavour of FLAVOURS) {
         assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
+      } else if (kind < 0.64) {
+        // Length-n attention from calls to a length-M oracle (simulate), checked against the JS reference.
+        const nn = 2 + n;
+        const Q = randomMatrix(nn, d, 1, i);
+        const K = randomMatrix(nn, d, 1, i + 1);
+        const V = randomMatrix(nn, d, 1, i + 2);
+        const M = 2 + Math.floor(rand() * (nn - 1));
+        const causal = rand() < 0.5;
+        const r = sq.simulate(pick(['blocks', 'blocks_lse']), { Q, K, V, n: nn, d }, { M, causal });
+        assert.ok(relativeError(r.O, attentionReference(Q, K, V, nn, d, { causal })) <= 1e-4, `call ${i}`);
+        assert.equal(r.calls, r.callsPredicted, `call ${i}`);
+        ok++;
       } else if (kind < 0.7) {
         const r = sq.measure({ suite: 'attention', method: 'exact', n: 8 + n, d, min_ms: 0 });
         assert.ok(r.error <= 1e-5);
@@ -108,6 +120,8 @@ for (const flavour of FLAVOURS) {
           () => sq.pairsByAttention({ X: Q, n, d }, { beta: -1 }),
           () => sq.documents('not an array'),
           () => sq.documents(['a'.repeat(17 * 1048576)]),
+          () => sq.simulate('blocks', { Q, K: Q, V: Q, n, d }, { M: n + 1 }),
+          () => sq.simulate('window', { Q, K: Q, V: Q, n, d }, { M: 2, window: 2 }),
         ];
         assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
         refused++;
