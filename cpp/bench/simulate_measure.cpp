@@ -61,17 +61,34 @@ std::string measure_simulate(const Options& o) {
   const auto check_rows = static_cast<std::size_t>(v.integer("check_rows"));
   const simulate::Params given =
       simulate::params_from(method_options(o, simulate::family(), method, suite_keys("simulate")), d, method);
-  if (given.float64) throw Error("precision", "the bench times the float32 oracle (float64 is for exactness checks)");
   const simulate::Params q = simulate::resolved(given, n);
   simulate::check_sizes(method, n, q);
-  const bool full = method == "blocks" || method == "blocks_lse" || method == "sampled";
+  // float64 runs (the panel's normaliser pitfall) are checked against the double reference instead.
+  const bool full = !given.float64 && (method == "blocks" || method == "blocks_lse" || method == "sampled");
   // Q, K, V, O and the direct output beside what the simulation allocates.
   require_memory("n, d", 4.0 * 5 * n * d + simulate::cost(method, n, d, q).memory_bytes);
 
-  const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
-  std::vector<float> O(n * d), direct(full ? n * d : 0);
+  auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2);
+  const bool needle = v.boolean("needle");
+  if (needle || v.boolean("positive")) {
+    for (auto& x : V) x = std::fabs(x);  // values that do not cancel (Thm 4.1's condition)
+  }
+  if (needle) {
+    // One key every query scores 8 with (coordinate 0: q = 1, k = 8/scale), value 10; the others score as drawn
+    // less their coordinate 0. A most-similar-pair instance: sampling M of N keys misses it w.p. 1 − M/N.
+    const double s = simulate::resolved_scale(q, d);
+    for (std::size_t i = 0; i < n; ++i) {
+      Q[i * d] = 1;
+      K[i * d] = 0;
+    }
+    const std::size_t at = n / 3;
+    K[at * d] = static_cast<float>(8 / s);
+    for (std::size_t k = 0; k < d; ++k) V[at * d + k] = 10;
+  }
+  std::vector<float> O(q.float64 ? 0 : n * d), direct(full ? n * d : 0);
+  std::vector<double> O64(q.float64 ? n * d : 0);
   const simulate::Problem prob{n, d, {Q.data(), Q.size()}, {K.data(), K.size()}, {V.data(), V.size()}};
-  const simulate::Output out{O.data(), nullptr, nullptr};
+  const simulate::Output out{O.data(), O64.data(), nullptr};
   simulate::Report report;
   const double v0 = now_ms();
   const simulate::Method& m = simulate::prepare(method, prob, given);
@@ -83,18 +100,27 @@ std::string measure_simulate(const Options& o) {
   if (method == "window" || method == "sinks") j.add("window", q.window);
   if (method == "sinks") j.add("sinks", q.sinks);
   if (method == "packed") j.add("B_code", q.B).add("code_length", report.code_length).add("leak_bound", report.leak_bound);
-  j.add("dist", v.text("dist"));
+  j.add("dist", v.text("dist")).add("needle", needle).add("positive", needle || v.boolean("positive"));
   if (v.text("dist") == "uniform") j.add("B", v.number("B"));
   const bool causal = method == "window" || method == "sinks" || (q.causal && method != "sampled");
   j.add("scale", simulate::resolved_scale(q, d)).add("causal", causal);
-  j.add("precision", "float32").add("flavour", build_flavour()).add("threads", resolve_threads(q.threads));
+  j.add("precision", q.float64 ? "float64" : "float32").add("flavour", build_flavour()).add("threads", resolve_threads(q.threads));
   j.add("timed", "simulation").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
   j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps).add("validate_ms", validate_ms);
   j.add("calls", report.calls).add("calls_predicted", report.calls_predicted);
   j.add("flops", report.flops).add("gflops", report.flops / (t.median_ms * 1e6));
   j.add("memory_mb", simulate::cost(method, n, d, q).memory_bytes / 1048576.0);
-  if (method == "blocks") j.add("failures", report.failures);
-  if (full) {
+  if (method == "blocks" || method == "window" || method == "sinks") j.add("failures", report.failures);
+  if (report.calls <= simulate::kMaxTrace) {
+    // Each call's first query row and first key row, "q:k q:k …", in call order (the panel's grid).
+    std::string trace;
+    for (const auto& [q0, k0] : report.trace) trace += (trace.empty() ? "" : " ") + std::to_string(q0) + ":" + std::to_string(k0);
+    j.add("trace", trace);
+  }
+  if (q.float64) {
+    j.add("error", simulate::direct_error(method, prob, given, out)).add("error_against", "reference");
+    j.add("error_rows", n);
+  } else if (full) {
     attention::Params ap;
     ap.scale = simulate::resolved_scale(q, d);
     ap.causal = method != "sampled" && q.causal;

@@ -122,7 +122,9 @@ std::vector<Suite> make_suites() {
                   {"n", T::integer, "16384", 2, 1 << 24, {}, "tokens N"},
                   {"d", T::integer, "64", 1, 4096, {}, "head width"},
                   seed, min_ms,
-                  {"check_rows", T::integer, "16", 0, 1 << 24, {}, "window, sinks: rows checked against the double reference"}}};
+                  {"check_rows", T::integer, "16", 0, 1 << 24, {}, "window, sinks: rows checked against the double reference"},
+                  {"needle", T::boolean, "false", 0, 0, {}, "plant one key every query scores 8 with, value 10 (values made ≥ 0)"},
+                  {"positive", T::boolean, "false", 0, 0, {}, "values |V| ≥ 0, so they do not cancel (Thm 4.1's condition)"}}};
   for (auto& o : matrix_options()) simulate.options.push_back(o);
   s.push_back(simulate);
 

@@ -21,6 +21,7 @@ void blocks_t(const Problem& p, const Params& params, const Output& out, Report&
   const std::size_t n = p.n, d = p.d, M = params.M, w = d + 1;
   const auto Q = detail::widen<T>(p.Q), K = detail::widen<T>(p.K), V = detail::widen<T>(p.V);
   Oracle<T> oracle(M, M + 1, resolved_scale(params, d), params.threads);
+  oracle.trace_into(&report.trace);
   // Normaliser call: q′ = [q, 1], k′ = [k, 1], a synthetic key [0, 1] first
   // with value 0 (real values [1, 0…]): every score is shifted by the same
   // scale·1, so column 0 of the output is y = A/(A + 1), A = Σ_{j∈S_t} e^{scale·q·k}.
@@ -45,8 +46,8 @@ void blocks_t(const Problem& p, const Params& params, const Output& out, Report&
         std::fill(&Vn[(j + 1) * w], &Vn[(j + 1) * w] + w, T(0));
         Vn[(j + 1) * w] = 1;
       }
-      oracle.call(Qn.data(), rows, Kn.data(), Vn.data(), keys + 1, w, diagonal, On.data(), nullptr);
-      oracle.call(&Q[q0 * d], rows, &K[k0 * d], &V[k0 * d], keys, d, diagonal, Ob.data(), nullptr);
+      oracle.call(Qn.data(), rows, Kn.data(), Vn.data(), keys + 1, w, diagonal, On.data(), nullptr, q0, k0);
+      oracle.call(&Q[q0 * d], rows, &K[k0 * d], &V[k0 * d], keys, d, diagonal, Ob.data(), nullptr, q0, k0);
       for (std::size_t i = 0; i < rows; ++i) {
         const T y = On[i * w];
         if (!(y < 1)) ++report.failures;  // A unreadable: y rounded to 1, A = ∞
@@ -69,6 +70,7 @@ void blocks_lse_t(const Problem& p, const Params& params, const Output& out, Rep
   const std::size_t n = p.n, d = p.d, M = params.M;
   const auto Q = detail::widen<T>(p.Q), K = detail::widen<T>(p.K), V = detail::widen<T>(p.V);
   Oracle<T> oracle(M, M, resolved_scale(params, d), params.threads);
+  oracle.trace_into(&report.trace);
   std::vector<T> Ob(M * d), lse(M), row(d);
   for (std::size_t q0 = 0; q0 < n; q0 += M) {
     const std::size_t rows = std::min(M, n - q0);
@@ -76,7 +78,7 @@ void blocks_lse_t(const Problem& p, const Params& params, const Output& out, Rep
     for (std::size_t k0 = 0; k0 < n && (!params.causal || k0 <= q0); k0 += M) {
       const std::size_t keys = std::min(M, n - k0);
       oracle.call(&Q[q0 * d], rows, &K[k0 * d], &V[k0 * d], keys, d, params.causal && k0 == q0, Ob.data(),
-                  lse.data());
+                  lse.data(), q0, k0);
       for (std::size_t i = 0; i < rows; ++i) merge.add(i, lse[i], &Ob[i * d]);
     }
     for (std::size_t i = 0; i < rows; ++i) {

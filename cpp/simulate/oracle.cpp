@@ -28,7 +28,7 @@ double pairs(std::size_t n, std::size_t nk, bool causal) {
 
 template <>
 void Oracle<float>::call(const float* Q, std::size_t n, const float* K, const float* V, std::size_t nk, std::size_t w,
-                         bool causal, float* O, float* lse) {
+                         bool causal, float* O, float* lse, std::size_t q0, std::size_t k0) {
   check_shape(n, nk, max_rows_, max_keys_, causal);
   attention::Params p;
   p.scale = scale_;
@@ -41,17 +41,20 @@ void Oracle<float>::call(const float* Q, std::size_t n, const float* K, const fl
   attention::execute(flash, prob, p, O, stats, lse);
   ++calls_;
   flops_ += 4.0 * pairs(n, nk, causal) * w;
+  if (trace_ && trace_->size() < kMaxTrace) trace_->emplace_back(q0, k0);
 }
 
 template <>
 void Oracle<double>::call(const double* Q, std::size_t n, const double* K, const double* V, std::size_t nk,
-                          std::size_t w, bool causal, double* O, double* lse) {
+                          std::size_t w, bool causal, double* O, double* lse, std::size_t q0,
+                          std::size_t k0) {
   check_shape(n, nk, max_rows_, max_keys_, causal);
   Mask mask;
   mask.causal = causal;
   attention_f64(Q, n, K, V, nk, w, scale_, mask, O, lse);
   ++calls_;
   flops_ += 4.0 * pairs(n, nk, causal) * w;
+  if (trace_ && trace_->size() < kMaxTrace) trace_->emplace_back(q0, k0);
 }
 
 }  // namespace subquad::simulate

@@ -52,6 +52,7 @@ void packed_t(const Problem& p, const Params& params, const Output& out, Report&
     }
   }
   Oracle<T> oracle(n, n, scale, params.threads);  // the large transformer: length N
+  oracle.trace_into(&report.trace);
   oracle.call(Qp.data(), n, Kp.data(), Vp.data(), n, w, params.causal, Op.data(), nullptr);
   for (std::size_t i = 0; i < n; ++i) detail::write_row(out, i, d, &Op[i * w], NAN);
   report.calls = oracle.calls();

@@ -215,7 +215,9 @@ Cost cost(const std::string& method, std::size_t n, std::size_t d, const Params&
     const double w = dd + code_length((n + p.M - 1) / p.M);
     buffers = 4 * double(n) * w;
   }
-  c.memory_bytes = bytes_t * buffers + oracle;
+  // The call trace (Report::trace), reserved up front.
+  const double trace = 16.0 * std::min(predicted_calls(method, n, p), kMaxTrace);
+  c.memory_bytes = bytes_t * buffers + oracle + trace;
   c.bytes = 4.0 * 4 * nd;
   return c;
 }
@@ -268,6 +270,7 @@ void execute(const Method& m, const Problem& p, const Params& given, const Outpu
   report.window = q.window;
   report.sinks = q.sinks;
   report.calls_predicted = predicted_calls(m.name, p.n, q);
+  report.trace.reserve(std::min(report.calls_predicted, kMaxTrace));
   m.run(p, q, out, report);
 }
 

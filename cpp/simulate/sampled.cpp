@@ -26,6 +26,7 @@ void sampled_t(const Problem& p, const Params& params, const Output& out, Report
   Rng rng(params.seed);
   for (std::size_t i = n - 1; i > 0; --i) std::swap(tau[i], tau[rng.below(i + 1)]);  // Fisher–Yates
   Oracle<T> oracle(M, M, resolved_scale(params, d), params.threads);
+  oracle.trace_into(&report.trace);
   std::vector<T> Ks(M * d), Vs(M * d), Ob(M * d), lse(M);
   const double rescale = std::log(double(n) / double(M));
   for (std::size_t q0 = 0, t = 0; q0 < n; q0 += M, ++t) {
@@ -37,7 +38,7 @@ void sampled_t(const Problem& p, const Params& params, const Output& out, Report
         Vs[j * d + k] = p.V.data[key * d + k];
       }
     }
-    oracle.call(&Q[q0 * d], rows, Ks.data(), Vs.data(), M, d, false, Ob.data(), lse.data());
+    oracle.call(&Q[q0 * d], rows, Ks.data(), Vs.data(), M, d, false, Ob.data(), lse.data(), q0, q0);
     for (std::size_t i = 0; i < rows; ++i) detail::write_row(out, q0 + i, d, &Ob[i * d], double(lse[i]) + rescale);
   }
   report.calls = oracle.calls();

@@ -79,7 +79,13 @@ struct Report {
   std::size_t failures = 0;
   double leak_bound = 0;       // packed: the bound on max |O − O_instances|
   std::size_t code_length = 0; // packed: r
+  // Each call's first query row and first key row, in call order (sampled:
+  // its query block's start twice; its keys are a random M of N). Kept for at
+  // most kMaxTrace calls (the panel's grid).
+  std::vector<std::pair<std::size_t, std::size_t>> trace;
 };
+
+constexpr std::size_t kMaxTrace = 8192;
 
 using Stats = std::vector<std::pair<std::string, double>>;
 
@@ -151,8 +157,10 @@ class Oracle {
       : max_rows_(max_rows), max_keys_(max_keys), scale_(scale), threads_(threads) {}
   // O (n×w) = attention of Q (n×w) over K, V (nk×w); causal: row i sees keys
   // j ≤ i + nk − n. lse may be null (the paper's oracle returns O alone).
+  // (q0, k0): where the call's queries and keys start in the long sequence, for the trace.
   void call(const T* Q, std::size_t n, const T* K, const T* V, std::size_t nk, std::size_t w, bool causal, T* O,
-            T* lse);
+            T* lse, std::size_t q0 = 0, std::size_t k0 = 0);
+  void trace_into(std::vector<std::pair<std::size_t, std::size_t>>* trace) { trace_ = trace; }
   std::size_t calls() const { return calls_; }
   double flops() const { return flops_; }
 
@@ -162,6 +170,7 @@ class Oracle {
   int threads_;
   std::size_t calls_ = 0;
   double flops_ = 0;
+  std::vector<std::pair<std::size_t, std::size_t>>* trace_ = nullptr;
 };
 
 // The modes, one file each (blocks.cpp holds blocks and blocks_lse; window.cpp window and sinks).

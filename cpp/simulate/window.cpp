@@ -30,11 +30,13 @@ void window_t(const Problem& p, const Params& params, const Output& out, Report&
   const std::size_t C = M - r;
   const auto Q = detail::widen<T>(p.Q), K = detail::widen<T>(p.K), V = detail::widen<T>(p.V);
   Oracle<T> oracle(M, M, resolved_scale(params, d), params.threads);
+  oracle.trace_into(&report.trace);
   std::vector<T> Of(C * d), lf(C), Os(C * d), ls(C), Ok(C * d), lk(C), row(d);
   for (std::size_t a = 0; a < n; a += C) {
     const std::size_t e = std::min(n, a + C), rows = e - a, s0 = a > r ? a - r : 0, b = std::max(a, r);
-    oracle.call(&Q[a * d], rows, &K[s0 * d], &V[s0 * d], e - s0, d, true, Of.data(), lf.data());
-    if (b < e) oracle.call(&Q[b * d], e - b, &K[(b - r) * d], &V[(b - r) * d], e - b, d, true, Os.data(), ls.data());
+    oracle.call(&Q[a * d], rows, &K[s0 * d], &V[s0 * d], e - s0, d, true, Of.data(), lf.data(), a, s0);
+    if (b < e) oracle.call(&Q[b * d], e - b, &K[(b - r) * d], &V[(b - r) * d], e - b, d, true, Os.data(), ls.data(), b,
+                          b - r);
     detail::Merge<T> merge(rows, d);
     for (std::size_t i = a; i < e; ++i) {
       const std::size_t f = i - a;
@@ -52,12 +54,12 @@ void window_t(const Problem& p, const Params& params, const Output& out, Report&
       const std::size_t x = r + s - 1;  // from row x on, every sink key is outside the window
       const std::size_t c0 = std::max(a, r), c1 = std::min(e, x);
       if (c0 < c1) {  // rows r ≤ i < r + s − 1 see sinks j ≤ i − r: causal over keys [0, c1 − r)
-        oracle.call(&Q[c0 * d], c1 - c0, K.data(), V.data(), c1 - r, d, true, Ok.data(), lk.data());
+        oracle.call(&Q[c0 * d], c1 - c0, K.data(), V.data(), c1 - r, d, true, Ok.data(), lk.data(), c0, 0);
         for (std::size_t i = c0; i < c1; ++i) merge.add(i - a, lk[i - c0], &Ok[(i - c0) * d]);
       }
       const std::size_t f0 = std::max(a, x);
       if (f0 < e) {
-        oracle.call(&Q[f0 * d], e - f0, K.data(), V.data(), std::min(s, n), d, false, Ok.data(), lk.data());
+        oracle.call(&Q[f0 * d], e - f0, K.data(), V.data(), std::min(s, n), d, false, Ok.data(), lk.data(), f0, 0);
         for (std::size_t i = f0; i < e; ++i) merge.add(i - a, lk[i - f0], &Ok[(i - f0) * d]);
       }
     }
