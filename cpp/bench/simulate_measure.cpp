@@ -112,9 +112,11 @@ std::string measure_simulate(const Options& o) {
   j.add("memory_mb", simulate::cost(method, n, d, q).memory_bytes / 1048576.0);
   if (method == "blocks" || method == "window" || method == "sinks") j.add("failures", report.failures);
   if (report.calls <= simulate::kMaxTrace) {
-    // Each call's first query row and first key row, "q:k q:k …", in call order (the panel's grid).
+    // Each call "q0:rows:k0:keys" (keys with a synthetic one), space-separated, in call order (the panel's grid).
     std::string trace;
-    for (const auto& [q0, k0] : report.trace) trace += (trace.empty() ? "" : " ") + std::to_string(q0) + ":" + std::to_string(k0);
+    for (const auto& c : report.trace)
+      trace += (trace.empty() ? "" : " ") + std::to_string(c[0]) + ":" + std::to_string(c[1]) + ":" + std::to_string(c[2]) +
+               ":" + std::to_string(c[3]);
     j.add("trace", trace);
   }
   if (q.float64) {

@@ -41,7 +41,7 @@ void Oracle<float>::call(const float* Q, std::size_t n, const float* K, const fl
   attention::execute(flash, prob, p, O, stats, lse);
   ++calls_;
   flops_ += 4.0 * pairs(n, nk, causal) * w;
-  if (trace_ && trace_->size() < kMaxTrace) trace_->emplace_back(q0, k0);
+  if (trace_ && trace_->size() < kMaxTrace) trace_->push_back({q0, n, k0, nk});
 }
 
 template <>
@@ -54,7 +54,7 @@ void Oracle<double>::call(const double* Q, std::size_t n, const double* K, const
   attention_f64(Q, n, K, V, nk, w, scale_, mask, O, lse);
   ++calls_;
   flops_ += 4.0 * pairs(n, nk, causal) * w;
-  if (trace_ && trace_->size() < kMaxTrace) trace_->emplace_back(q0, k0);
+  if (trace_ && trace_->size() < kMaxTrace) trace_->push_back({q0, n, k0, nk});
 }
 
 }  // namespace subquad::simulate

@@ -216,7 +216,7 @@ Cost cost(const std::string& method, std::size_t n, std::size_t d, const Params&
     buffers = 4 * double(n) * w;
   }
   // The call trace (Report::trace), reserved up front.
-  const double trace = 16.0 * std::min(predicted_calls(method, n, p), kMaxTrace);
+  const double trace = 32.0 * std::min(predicted_calls(method, n, p), kMaxTrace);
   c.memory_bytes = bytes_t * buffers + oracle + trace;
   c.bytes = 4.0 * 4 * nd;
   return c;

@@ -26,6 +26,7 @@
 //               the leak between instances is ≤ 2·max|V|·e^{−B²}·e^{2R}·(N−m)/m.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -79,10 +80,10 @@ struct Report {
   std::size_t failures = 0;
   double leak_bound = 0;       // packed: the bound on max |O − O_instances|
   std::size_t code_length = 0; // packed: r
-  // Each call's first query row and first key row, in call order (sampled:
-  // its query block's start twice; its keys are a random M of N). Kept for at
-  // most kMaxTrace calls (the panel's grid).
-  std::vector<std::pair<std::size_t, std::size_t>> trace;
+  // Each call as {first query row, rows, first key row, keys (with a
+  // synthetic one)}, in call order (sampled: its keys are a random M of N,
+  // drawn at its query block). Kept for at most kMaxTrace calls (the panel's grid).
+  std::vector<std::array<std::size_t, 4>> trace;
 };
 
 constexpr std::size_t kMaxTrace = 8192;
@@ -160,7 +161,7 @@ class Oracle {
   // (q0, k0): where the call's queries and keys start in the long sequence, for the trace.
   void call(const T* Q, std::size_t n, const T* K, const T* V, std::size_t nk, std::size_t w, bool causal, T* O,
             T* lse, std::size_t q0 = 0, std::size_t k0 = 0);
-  void trace_into(std::vector<std::pair<std::size_t, std::size_t>>* trace) { trace_ = trace; }
+  void trace_into(std::vector<std::array<std::size_t, 4>>* trace) { trace_ = trace; }
   std::size_t calls() const { return calls_; }
   double flops() const { return flops_; }
 
@@ -170,7 +171,7 @@ class Oracle {
   int threads_;
   std::size_t calls_ = 0;
   double flops_ = 0;
-  std::vector<std::pair<std::size_t, std::size_t>>* trace_ = nullptr;
+  std::vector<std::array<std::size_t, 4>>* trace_ = nullptr;
 };
 
 // The modes, one file each (blocks.cpp holds blocks and blocks_lse; window.cpp window and sinks).

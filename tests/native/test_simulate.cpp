@@ -412,3 +412,33 @@ TEST_CASE("simulate: direct_error compares with flash (float32) or the double re
     }
   }
 }
+
+TEST_CASE("simulate: the call trace lists every call once, within the oracle's size, covering the mask") {
+  const Data x = data(100, 3, 1.0, 12);
+  for (const char* mode : {"blocks", "blocks_lse", "window", "sinks", "sampled", "packed"}) {
+    for (bool causal : {false, true}) {
+      simulate::Params p;
+      p.M = 16;
+      p.window = 5;
+      p.sinks = 3;
+      p.causal = causal;
+      const Result r = simulate_run(mode, x, p);
+      CAPTURE(mode);
+      REQUIRE(r.report.trace.size() == r.report.calls);
+      const bool packed = std::string(mode) == "packed";
+      std::vector<int> covered(x.n * x.n, 0);
+      for (const auto& c : r.report.trace) {
+        CHECK(c[1] <= (packed ? x.n : 16));
+        CHECK(c[3] <= (packed ? x.n : 17));
+        CHECK(c[0] + c[1] <= x.n);
+        for (std::size_t i = c[0]; i < c[0] + c[1]; ++i)
+          for (std::size_t j = c[2]; j < std::min(x.n, c[2] + c[3]); ++j) covered[i * x.n + j] = 1;
+      }
+      if (std::string(mode) == "blocks_lse" || std::string(mode) == "blocks") {
+        // Every (query, key) pair the mask needs lies in some call's rectangle.
+        for (std::size_t i = 0; i < x.n; ++i)
+          for (std::size_t j = 0; j < (causal ? i + 1 : x.n); ++j) CHECK(covered[i * x.n + j] == 1);
+      }
+    }
+  }
+}
