@@ -16,6 +16,7 @@ const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bo
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
+const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -42,6 +43,12 @@ export const PANELS = [
     theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
     regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
     paper: ALMAN_SONG_GRAD,
+  },
+  {
+    panel: 'simulate', group: 'forward', title: 'Large from small',
+    theorem: 'Attention over $N$ tokens is computed exactly by $O((N/M)^2)$ calls to an attention of length $M$, which cannot be improved in the worst case (each call costs $\\approx M^2$, attention needs $N^{2-o(1)}$ under SETH); $O(N/M)$ calls suffice for sliding windows, attention sinks and average-case inputs.',
+    regime: 'One run at a time: the grid of oracle calls, calls made vs predicted, flops (constant $\\approx 4N^2 d$), float32 vs float64 for the synthetic-token normaliser; the sampled mode\'s error vs $M$ on bounded data and with one planted needle.',
+    paper: YU_ALMAN,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',
