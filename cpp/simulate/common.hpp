@@ -10,9 +10,31 @@
 
 namespace subquad::simulate::detail {
 
+// An input in the oracle's precision: float32 reads the caller's array as it
+// is (no copy: O(N·d) traffic and memory a long sequence should not pay);
+// float64 holds a widened copy.
 template <class T>
-std::vector<T> widen(const View& v) {
-  return std::vector<T>(v.data, v.data + v.size);
+class Input {
+ public:
+  explicit Input(const View& v) {
+    if constexpr (std::is_same_v<T, float>)
+      data_ = v.data;
+    else {
+      copy_.assign(v.data, v.data + v.size);
+      data_ = copy_.data();
+    }
+  }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  const T* data() const { return data_; }
+
+ private:
+  const T* data_ = nullptr;
+  std::vector<T> copy_;
+};
+
+template <class T>
+Input<T> widen(const View& v) {
+  return Input<T>(v);
 }
 
 template <class T>

@@ -200,7 +200,8 @@ Cost cost(const std::string& method, std::size_t n, std::size_t d, const Params&
       oracle = std::max(oracle, flash.cost(rows, keys, width, ap).memory_bytes);
     }
   });
-  const double M = double(p.M), nd = double(n) * d, dd = double(d);
+  // float64 widens Q, K, V (sampled: Q) into double copies; float32 reads them in place.
+  const double M = double(p.M), nd = p.float64 ? double(n) * d : 0, dd = double(d);
   if (method == "blocks") {
     const double w = dd + 1;
     buffers = 3 * nd + 2 * M * w + 2 * (M + 1) * w + 2 * M * dd + M + dd;
@@ -218,7 +219,7 @@ Cost cost(const std::string& method, std::size_t n, std::size_t d, const Params&
   // The call trace (Report::trace), reserved up front.
   const double trace = 32.0 * std::min(predicted_calls(method, n, p), kMaxTrace);
   c.memory_bytes = bytes_t * buffers + oracle + trace;
-  c.bytes = 4.0 * 4 * nd;
+  c.bytes = 4.0 * 4 * double(n) * d;
   return c;
 }
 
