@@ -98,7 +98,7 @@ const PAGE = {
   sims: { type: 'int', min: 1, max: 16384, default: 4 },
   simprec: { lib: 'option:simulate.blocks.precision', default: 'float32' },
   simB: { lib: 'suite:simulate.B', default: 1 },
-  simscale: { lib: 'option:simulate.blocks.scale', names: true, default: 'sqrt' },
+  simscale: { type: 'enum', values: ['sqrt', '1'], default: 'sqrt' }, // 1/√d, or 1 (the paper's unscaled scores)
   simthreads: { lib: 'option:simulate.blocks.threads', default: 0 },
   simsn: { lib: 'suite:simulate.n', default: 4096 },
   simsthreads: { lib: 'option:simulate.sampled.threads', default: 0 },

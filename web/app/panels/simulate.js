@@ -123,7 +123,7 @@ export function mountSimulate({ client, info, methods, state, saveState }) {
     state.sims = Number(sIn.value);
     state.simprec = prec.value;
     state.simB = Number(bIn.value);
-    state.simscale = scale.value === '1' ? 1 : 'sqrt';
+    state.simscale = scale.value;
     state.simthreads = Number(threads.value);
     saveState();
   };
@@ -137,7 +137,7 @@ export function mountSimulate({ client, info, methods, state, saveState }) {
   sIn.value = String(state.sims);
   prec.value = state.simprec;
   bIn.value = String(state.simB);
-  scale.value = state.simscale === 1 || state.simscale === '1' ? '1' : 'sqrt';
+  scale.value = state.simscale === '1' ? '1' : 'sqrt';
   threads.value = String(state.simthreads);
   sync();
   form.addEventListener('input', sync);
