@@ -33,6 +33,10 @@ export const SUITES = {
   // The paper's problem L(X), dL/dX (the grad suite's loss_* methods): loss_polynomial vs loss_exact at d = 8,
   // the paper's scale 1/d (issue #14: slopes ≤ 1.1 vs ≥ 1.9, with the crossover).
   grad_loss: { suite: 'grad', method: ['loss_exact', 'loss_polynomial'], n: [1024, 2048, 4096, 8192, 16384, 32768, 65536], d: [8], scale: ['inv_d'], threads: [2] },
+  // Issue #16: blocks_lse (and the paper's blocks) against direct flash at N = 16,384, M = 1,024 (target ≤ 1.5×);
+  // the window's time slope in N at fixed r and M (target ≤ 1.05).
+  simulate: { method: ['blocks_lse', 'blocks'], n: [16384], d: [64], M: [1024], threads: [2] },
+  simulate_window: { suite: 'simulate', method: ['window'], n: [4096, 16384, 65536, 262144], d: [64], M: [256], window: [64], threads: [2] },
 };
 
 function parseArgs(argv) {

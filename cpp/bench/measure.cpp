@@ -138,9 +138,10 @@ std::string measure(const Options& o) {
   if (suite == "pairs") return measure_pairs(o);
   if (suite == "grad") return measure_grad(o);
   if (suite == "collapse") return measure_collapse(o);
+  if (suite == "simulate") return measure_simulate(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate or peak");
 }
 
 }  // namespace subquad::bench

@@ -10,6 +10,7 @@
 #include "grad/grad.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
+#include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
 
 namespace subquad {
@@ -124,6 +125,21 @@ std::vector<Suite> make_suites() {
                   {"check_n", T::integer, "256", 0, 16384, {}, "compare san_forward with the double reference up to this n"}}};
   for (auto& o : matrix_options()) collapse.options.push_back(o);
   s.push_back(collapse);
+  std::vector<std::string> simulate_methods;
+  for (const auto& m : simulate::methods()) simulate_methods.push_back(m.name);
+  Suite simulate{"simulate",
+                 "one simulate mode at one shape: the whole simulation's time and oracle calls; full modes beside direct "
+                 "flash (time, ratio, error on every row)",
+                 "simulate",
+                 {{"method", T::choice, "blocks_lse", 0, 0, simulate_methods, "the simulate mode"},
+                  {"n", T::integer, "16384", 2, 1 << 24, {}, "tokens N"},
+                  {"d", T::integer, "64", 1, 4096, {}, "head width"},
+                  seed, min_ms,
+                  {"check_rows", T::integer, "16", 0, 1 << 24, {}, "window, sinks: rows checked against the double reference"},
+                  {"needle", T::boolean, "false", 0, 0, {}, "plant one key every query scores 8 with, value 10 (values made ≥ 0)"},
+                  {"positive", T::boolean, "false", 0, 0, {}, "values |V| ≥ 0, so they do not cancel (Thm 4.1's condition)"}}};
+  for (auto& o : matrix_options()) simulate.options.push_back(o);
+  s.push_back(simulate);
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

@@ -6,6 +6,7 @@
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
 #include "pairs/pairs.hpp"
+#include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
 
 namespace subquad {
@@ -13,7 +14,7 @@ namespace subquad {
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
                                                       &experiments::family(), &grad::family(),
-                                                      &collapse::family()};
+                                                      &collapse::family(), &simulate::family()};
   return all;
 }
 

@@ -18,6 +18,7 @@ const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Sub
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
 const ALMAN_SONG_COLLAPSE = { authors: 'Alman & Song', title: 'Only Large Weights (And Not Skip Connections) Can Prevent the Perils of Rank Collapse', arxiv: '2505.16284' };
+const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -50,6 +51,12 @@ export const PANELS = [
     theorem: 'Claimed (the proofs were disputed by reviewers): a residual self-attention network whose weights are at most $\\eta$ is within $O(\\eta)\\|X\\|$ of a network with one layer, so expressive transformers need large weights, where attention needs quadratic time.',
     regime: 'An $L$-layer, $H$-head network with weights $\\eta\\,U[-1,1]$ against one layer holding all its heads, measured relative to its own deviation from identity as $\\eta$ grows past the point where the entries of $XW_Q, XW_K$ reach $\\sqrt{\\ln n}$; rank collapse with and without skips.',
     paper: ALMAN_SONG_COLLAPSE,
+  },
+  {
+    panel: 'simulate', group: 'forward', title: 'Large from small',
+    theorem: 'Attention over $N$ tokens is computed exactly by $O((N/M)^2)$ calls to an attention of length $M$, which cannot be improved in the worst case (each call costs $\\approx M^2$, attention needs $N^{2-o(1)}$ under SETH); $O(N/M)$ calls suffice for sliding windows, attention sinks and average-case inputs.',
+    regime: 'One run at a time: the grid of oracle calls, calls made vs predicted, flops (constant $\\approx 4N^2 d$), float32 vs float64 for the synthetic-token normaliser; the sampled mode\'s error vs $M$ on bounded data and with one planted needle.',
+    paper: YU_ALMAN,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

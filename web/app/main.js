@@ -9,6 +9,7 @@ import { mountSsm } from './panels/ssm.js';
 import { mountRope } from './panels/rope.js';
 import { mountGrad } from './panels/grad.js';
 import { mountCollapse } from './panels/collapse.js';
+import { mountSimulate } from './panels/simulate.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
@@ -225,6 +226,7 @@ async function boot() {
     mountSsm({ client, info, methods, state, saveState });
     mountGrad({ client, info, methods, state, saveState });
     mountCollapse({ client, info, methods, state, saveState });
+    mountSimulate({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });

@@ -76,6 +76,15 @@ export const STYLES = {
   bitset: ['sky', 'dashed'],
   simhash: ['orange', 'solid'],
   minhash: ['purple', 'dashed'],
+  // simulate (large from small; its window is attention's window above)
+  blocks: ['blue', 'dashdot'],
+  blocks_lse: ['vermillion', 'dotted'],
+  sinks: ['purple', 'dashdot'],
+  sampled: ['green', 'dashdot'],
+  packed: ['orange', 'long'],
+  // the sampled mode's two data sets (simulate panel)
+  bounded: ['green', 'solid'],
+  needle: ['fg', 'dashed'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;

@@ -226,6 +226,23 @@ export async function estimateTraining(cfg, env) {
   return { seconds: (cfg.steps + 1) * step, memory: Math.max(exact.memory_bytes, poly.memory_bytes) + 4 * 6 * cfg.n * cfg.d };
 }
 
+/**
+ * Suite "simulate": the mode's oracle calls (the simulate family's cost model:
+ * their flops at flash's speed), and for the full-attention modes direct flash
+ * timed beside it; float64 runs the double oracle and the double reference.
+ */
+export async function estimateSimulate(r, env) {
+  const threads = threadsOf(r, env.info);
+  const f64 = r.precision === 'float64';
+  const c = await libraryCost(env, 'simulate', r.method, { n: r.n, d: r.d },
+    { M: r.M, causal: r.causal, window: r.window, sinks: r.sinks, precision: r.precision, threads: r.threads });
+  const one = c.flops / (methodSpeed(f64 ? 'reference' : 'flash', { ...env, threads }) * 1e9);
+  const full = ['blocks', 'blocks_lse', 'sampled'].includes(r.method);
+  const direct = f64 ? (4 * r.n * r.n * r.d) / (methodSpeed('reference', env) * 1e9)
+    : full ? timedSeconds((4 * r.n * r.n * r.d) / (methodSpeed('flash', { ...env, threads }) * 1e9), r.min_ms ?? 200) : 0;
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + direct, memory: c.memory_bytes + 4 * 5 * r.n * r.d };
+}
+
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */
 export async function estimateSsm(r, env) {
   const threads = threadsOf(r, env.info);
