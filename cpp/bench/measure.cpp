@@ -137,9 +137,10 @@ std::string measure(const Options& o) {
   if (suite == "triad") return measure_triad(o);
   if (suite == "pairs") return measure_pairs(o);
   if (suite == "grad") return measure_grad(o);
+  if (suite == "neurons") return measure_neurons(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, neurons or peak");
 }
 
 }  // namespace subquad::bench
