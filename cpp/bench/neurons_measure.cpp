@@ -52,7 +52,8 @@ std::string measure_neurons(const Options& o) {
     neurons::build_trees(net, params.threads);
     build_ms = now_ms() - t0;
   }
-  // The forward on the first batch, repeated (the weights do not move).
+  // The forward, repeated on the batches training would take next (the
+  // weights do not move): a mini-batch's trees are not warm from the last rep.
   neurons::Record fr;
   std::vector<double> fq, ff;
   const Timing ft = time_median(
@@ -60,8 +61,10 @@ std::string measure_neurons(const Options& o) {
         fr = neurons::step(method, net, forward);
         fq.push_back(fr.ms_query);
         ff.push_back(fr.ms_forward);
+        ++net.steps;
       },
       1, min_ms, 100);
+  net.steps = 0;
   // Whole steps; the network moves, so each is timed once.
   std::vector<double> total, query, fwd, repair, moved, fraction, loss;
   for (std::size_t s = 0; s < steps; ++s) {
