@@ -16,6 +16,7 @@ const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bo
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
+const ALSZZ = { authors: 'Alman, Liang, Song, Zhang & Zhuo', title: 'Bypass Exponential Time Preprocessing: Fast Neural Network Training via Weight-Data Correlation Preprocessing', arxiv: '2211.14227' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -42,6 +43,12 @@ export const PANELS = [
     theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
     regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
     paper: ALMAN_SONG_GRAD,
+  },
+  {
+    panel: 'neurons', group: 'training', title: 'Which neurons fire',
+    theorem: 'With a shifted ReLU $\\max(z-b, 0)$ only the neurons with $\\langle w_r, x_i\\rangle > b$ fire; after $O(nmd)$ preprocessing, trees over the weight–data correlations find them each iteration in $o(nmd)$ time, and under SETH (via Max-IP) detecting firing neurons cannot be sped up substantially.',
+    regime: 'Two-layer network, $w \\sim N(0, I)$, $\\|x\\| = 1$: measured firing fraction vs the Gaussian tail; per-step time of dense training vs per-point max-trees (query, forward/gradient, repair) across b; neurons moved per step, full batch vs mini-batch; loss curves at several b; a planted Max-IP pair.',
+    paper: ALSZZ,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

@@ -8,6 +8,7 @@ import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
 import { mountRope } from './panels/rope.js';
 import { mountGrad } from './panels/grad.js';
+import { mountNeurons } from './panels/neurons.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
@@ -190,6 +191,7 @@ async function boot() {
     mountRope({ client, info, methods, state, saveState });
     mountSsm({ client, info, methods, state, saveState });
     mountGrad({ client, info, methods, state, saveState });
+    mountNeurons({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });

@@ -63,6 +63,9 @@ export const STYLES = {
   bitset: ['sky', 'dashed'],
   simhash: ['orange', 'solid'],
   minhash: ['purple', 'dashed'],
+  // which neurons fire (reference is attention's grey dotted)
+  dense: ['orange', 'long'],
+  dtree: ['green', 'dashdot'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;

@@ -34,7 +34,8 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
   const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
   // Requests that are not bench measurements: { op, ... } → a record.
-  lab = { sq, ops: { similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }) } };
+  lab = { sq, ops: { similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }),
+    neuronsTrain: ({ op, kind, ...request }) => ({ op, kind, ...request, ...sq.neuronsTrain(request) }) } };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).

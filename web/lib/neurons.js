@@ -79,6 +79,26 @@
         owned(state);
         return unwrap(Module.neuronsStep(String(method), state.id, stringify(options)));
       },
+
+      /**
+       * A short training run in one call (the page's worker runs it): a fresh
+       * network from { n, m, d, b, seed, data }, `steps` steps of `method` with
+       * { lr, batch, update, threads }, then the network is freed. Returns
+       * { network (neuronsInit's fields), records: one per step }.
+       */
+      neuronsTrain({ method = 'dtree', steps = 1, n, m, d, b, seed, data, ...options } = {}) {
+        check();
+        positiveInt('steps', steps, 1000);
+        const state = api.neuronsInit({ n, m, d, b, seed, data });
+        try {
+          const records = [];
+          for (let t = 0; t < steps; t++) records.push(api.neuronsStep(method, state, options));
+          const { dispose, snapshot, disposed, ...network } = state;
+          return { network, records };
+        } finally {
+          state.dispose();
+        }
+      },
     });
   };
 });
