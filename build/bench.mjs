@@ -28,6 +28,9 @@ export const SUITES = {
   triad: { threads: [1, 2] },
   // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
+  // The paper's problem L(X), dL/dX (the grad suite's loss_* methods): loss_polynomial vs loss_exact at d = 8,
+  // the paper's scale 1/d (issue #14: slopes ≤ 1.1 vs ≥ 1.9, with the crossover).
+  grad_loss: { suite: 'grad', method: ['loss_exact', 'loss_polynomial'], n: [1024, 2048, 4096, 8192, 16384, 32768, 65536], d: [8], scale: ['inv_d'], threads: [2] },
   // Which neurons fire (issue #19): dtree's forward ≥ 5× dense's at n = 1,024, m = 32,768, d = 32, b = 2.5
   // (Φ̄(b) = 0.6 % fire); whole steps full batch and s = 32. The b sweep: --b 1,1.5,2,2.5,3,3.5 --batch 32.
   neurons: { method: ['dense', 'dtree'], n: [1024], m: [32768], d: [32], b: [2.5], batch: [0, 32], threads: [2] },

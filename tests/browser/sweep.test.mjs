@@ -29,6 +29,7 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
   assert.match(caption, /exact \d+\.\d+ ± \d+\.\d+ \(r² [01]\.\d{3}, \d points\)/);
   assert.match(await page.textContent('.u-legend'), /exact \(slope \d+\.\d+ ± \d+\.\d+, r² [01]\.\d{3}\)/);
   // Every timed point shows its spread in the tooltip: hover the last point.
+  await page.locator('#sweep-chart .u-over').scrollIntoViewIfNeeded();
   const box = await page.locator('#sweep-chart .u-over').boundingBox();
   await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
   await page.waitForSelector('#sweep-chart .chart-tooltip:not([hidden])');

@@ -3,9 +3,9 @@
 import { measuredCrossover } from '../fit.js';
 import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
-import { estimateAttention, estimatePolyDegree } from '../plan.js';
+import { estimateAttention, estimatePolyDegree, refusal } from '../plan.js';
 import { panelEntry } from '../catalog.js';
-import { $, el, fmt, showError, runWithProgress, copyLinkButton } from '../ui.js';
+import { $, el, fmt, fmtMiB, fmtSeconds, showError, runWithProgress, copyLinkButton, calibration } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with no SIMD
@@ -245,18 +245,64 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
     table.tBodies[0].prepend(el('tr', {}, cells.map((c) => el('td', {}, String(c)))));
   }
 
-  async function run() {
+  // The same check as a sweep's (./plan.js): estimated by the cost model
+  // before it starts; too large is refused, too long needs a click, and a
+  // smaller n that fits is offered.
+  const env = { info, get peakGflops() { return calibration.gflops; }, cost: (fn, ...args) => client.call(fn, ...args) };
+  const budgetBytes = info.memoryBudgetMB * 1048576;
+  const requestFor = (n) => ({
+    suite: 'attention', method: state.method, n, d: state.d, B: state.B, min_ms: 300,
+    ...pickOptions('attention', state.method, { scale: state.scale, causal: state.causal, threads: state.threads }),
+  });
+
+  async function offer(why, estimate, request) {
+    let fit = null;
+    for (const n of N_CHOICES.filter((v) => v < request.n).reverse()) {
+      const e = await estimateAttention(requestFor(n), env).catch(() => null);
+      if (e && !refusal(e, { budgetBytes })) {
+        fit = { n, seconds: e.seconds };
+        break;
+      }
+    }
+    const reason = why === 'memory'
+      ? `${request.method} at n = ${request.n.toLocaleString('en')} needs ${fmtMiB(estimate.memory / 1048576)}, more than the memory budget of ${fmtMiB(info.memoryBudgetMB)}.`
+      : `This run would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
+    const buttons = [];
+    if (fit) {
+      buttons.push(el('button', { type: 'button', 'data-offer': 'smaller', onclick: () => {
+        form.n.value = String(fit.n);
+        run();
+      } }, `Run at n = ${fit.n.toLocaleString('en')} (about ${fmtSeconds(fit.seconds)})`));
+    }
+    if (why === 'time') buttons.push(el('button', { type: 'button', 'data-offer': 'anyway', onclick: () => run({ confirmed: true }) }, 'Run it anyway'));
+    ui.errorBox.hidden = false;
+    ui.errorBox.dataset.refused = why;
+    ui.errorBox.replaceChildren(el('span', {}, reason), ...(buttons.length ? [el('span', { class: 'offer' }, ...buttons)] : []));
+  }
+
+  async function run({ confirmed = false } = {}) {
     read();
     showError(ui.errorBox, '');
+    delete ui.errorBox.dataset.refused;
     if (!form.reportValidity()) return;
-    const request = {
-      suite: 'attention', method: state.method, n: state.n, d: state.d, B: state.B, min_ms: 300,
-      ...pickOptions('attention', state.method, { scale: state.scale, causal: state.causal, threads: state.threads }),
-    };
+    const request = requestFor(state.n);
+    let estimate;
+    try {
+      estimate = await estimateAttention(request, env);
+    } catch (e) {
+      showError(ui.errorBox, e.message); // the cost model refused the shape, with its numbers
+      return;
+    }
+    const why = refusal(estimate, { budgetBytes, confirmed });
+    if (why) {
+      await offer(why, estimate, request);
+      return;
+    }
     const result = $('#attention-result');
     await runWithProgress(client, [request], {
       ui,
       label: `${panelEntry('attention').title} single run`,
+      weights: [estimate.seconds],
       onRecord: (r) => {
         result.replaceChildren(el('p', { class: 'headline' },
           `${r.method}: ${fmt(r.median_ms)} ms (median of ${r.reps}) · ${fmt(r.gflops)} GFLOP/s · relative error ${fmt(r.error, 2)} vs the double-precision reference · ${r.flavour}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`));
