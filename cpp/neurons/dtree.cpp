@@ -29,7 +29,7 @@ void dtree(Network& net, const Params& params, Record& rec, Trace* trace) {
   std::vector<std::vector<std::uint32_t>> sets(s);
   std::vector<std::size_t> visits(s);
   parallel_for(s, 16, threads, [&](std::size_t begin, std::size_t end, int) {
-    for (std::size_t j = begin; j < end; ++j) visits[j] = query(net, points[j], b, sets[j]);
+    query_many(net, points.data() + begin, end - begin, b, sets.data() + begin, visits.data() + begin);
   });
   double t1 = now_ms();
   rec.ms_query = t1 - t;

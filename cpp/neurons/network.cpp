@@ -184,6 +184,58 @@ std::size_t query(const Network& net, std::size_t i, double b, std::vector<std::
   return visits;
 }
 
+void query_many(const Network& net, const std::size_t* points, std::size_t count, double b,
+                std::vector<std::uint32_t>* out, std::size_t* visits) {
+  // kLanes searches advance one expanded node each in turn, so the cache
+  // misses of different points' trees overlap instead of queueing.
+  constexpr std::size_t kLanes = 8;
+  const std::size_t P = net.P;
+  struct Lane {
+    const float* t = nullptr;
+    std::size_t stack[64];
+    std::size_t top = 0, visits = 0, slot = 0;
+  };
+  Lane lanes[kLanes];
+  std::size_t next = 0, active = 0;
+  auto start = [&](Lane& L) {
+    while (next < count) {
+      L.slot = next++;
+      L.t = net.trees.data() + points[L.slot] * 2 * P;
+      L.visits = 1;
+      L.top = 0;
+      L.stack[L.top] = 1;
+      L.top += static_cast<double>(L.t[1]) > b;
+      if (L.top) return true;
+      visits[L.slot] = 1;  // nothing fires: the root alone
+    }
+    return false;
+  };
+  for (Lane& L : lanes) active += start(L);
+  while (active) {
+    for (Lane& L : lanes) {
+      if (!L.top) continue;
+      const std::size_t k = L.stack[--L.top];
+      if (k >= P) {
+        out[L.slot].push_back(static_cast<std::uint32_t>(k - P));
+      } else {
+        L.visits += 2;
+        const std::size_t l = 2 * k;
+        if (4 * k < 2 * P) __builtin_prefetch(L.t + 4 * k);
+        if (8 * k < 2 * P) __builtin_prefetch(L.t + 8 * k);
+        const bool right = static_cast<double>(L.t[l + 1]) > b, left = static_cast<double>(L.t[l]) > b;
+        L.stack[L.top] = l + 1;
+        L.top += right;
+        L.stack[L.top] = l;
+        L.top += left;
+      }
+      if (!L.top) {
+        visits[L.slot] = L.visits;
+        if (!start(L)) --active;
+      }
+    }
+  }
+}
+
 void update_trees(Network& net, const std::vector<std::uint32_t>& neurons, int threads) {
   const std::size_t k = neurons.size(), P = net.P, T = 2 * P;
   if (k == 0) return;

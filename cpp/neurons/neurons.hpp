@@ -138,6 +138,9 @@ void correlate(const Network& net, const std::size_t* points, std::size_t rows, 
 void build_trees(Network& net, int threads);
 // The firing set {r : leaf r > b} of point i's tree in increasing r; returns node visits.
 std::size_t query(const Network& net, std::size_t i, double b, std::vector<std::uint32_t>& out);
+// query() for `count` points at once, their searches interleaved (the same sets and visits).
+void query_many(const Network& net, const std::size_t* points, std::size_t count, double b,
+                std::vector<std::uint32_t>* out, std::size_t* visits);
 // Recomputes the listed neurons' correlations with every point and repairs their root paths.
 void update_trees(Network& net, const std::vector<std::uint32_t>& neurons, int threads);
 // A fresh tree for point i (tests: equality with the repaired one).

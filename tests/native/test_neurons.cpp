@@ -91,6 +91,16 @@ TEST_CASE("neurons: query(i, b) is the brute-force set, within 2·k·⌈log₂ m
         }
         CHECK(visits <= 2 * set.size() * ceil_log2(sh.m) + 1);
       }
+      // The interleaved searches dtree runs give the same sets and visits.
+      std::vector<std::size_t> points(sh.n), visits(sh.n);
+      for (std::size_t i = 0; i < sh.n; ++i) points[i] = (i * 7 + 3) % sh.n;
+      std::vector<std::vector<std::uint32_t>> sets(sh.n);
+      query_many(net, points.data(), sh.n, b, sets.data(), visits.data());
+      for (std::size_t j = 0; j < sh.n; ++j) {
+        std::vector<std::uint32_t> one;
+        CHECK(visits[j] == query(net, points[j], b, one));
+        CHECK(sets[j] == one);
+      }
     }
   }
 }
