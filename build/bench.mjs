@@ -37,6 +37,9 @@ export const SUITES = {
   // the window's time slope in N at fixed r and M (target ≤ 1.05).
   simulate: { method: ['blocks_lse', 'blocks'], n: [16384], d: [64], M: [1024], threads: [2] },
   simulate_window: { suite: 'simulate', method: ['window'], n: [4096, 16384, 65536, 262144], d: [64], M: [256], window: [64], threads: [2] },
+  // Which neurons fire (issue #19): dtree's forward ≥ 5× dense's at n = 1,024, m = 32,768, d = 32, b = 2.5
+  // (Φ̄(b) = 0.6 % fire); whole steps full batch and s = 32. The b sweep: --b 1,1.5,2,2.5,3,3.5 --batch 32.
+  neurons: { method: ['dense', 'dtree'], n: [1024], m: [32768], d: [32], b: [2.5], batch: [0, 32], threads: [2] },
 };
 
 function parseArgs(argv) {

@@ -139,9 +139,10 @@ std::string measure(const Options& o) {
   if (suite == "grad") return measure_grad(o);
   if (suite == "collapse") return measure_collapse(o);
   if (suite == "simulate") return measure_simulate(o);
+  if (suite == "neurons") return measure_neurons(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate, neurons or peak");
 }
 
 }  // namespace subquad::bench

@@ -8,6 +8,7 @@
 #include "collapse/collapse.hpp"
 #include "common/schema.hpp"
 #include "grad/grad.hpp"
+#include "neurons/neurons.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
@@ -140,6 +141,21 @@ std::vector<Suite> make_suites() {
                   {"positive", T::boolean, "false", 0, 0, {}, "values |V| ≥ 0, so they do not cancel (Thm 4.1's condition)"}}};
   for (auto& o : matrix_options()) simulate.options.push_back(o);
   s.push_back(simulate);
+  std::vector<std::string> neurons_methods;
+  for (const auto& m : neurons::methods()) neurons_methods.push_back(m.name);
+  s.push_back({"neurons",
+               "one neurons method at one shape: the forward alone (dtree: query + sparse forward) and whole gradient "
+               "steps split into query, forward/gradient and repair; network and trees made outside the timers",
+               "neurons",
+               {{"method", T::choice, "dtree", 0, 0, neurons_methods, "the neurons method"},
+                {"n", T::integer, "1024", 1, double(neurons::kMaxN), {}, "data points"},
+                {"m", T::integer, "32768", 1, double(neurons::kMaxM), {}, "neurons"},
+                {"d", T::integer, "32", 1, double(neurons::kMaxD), {}, "input dimension"},
+                {"b", T::number, "2.5", -neurons::kMaxB, neurons::kMaxB, {}, "threshold of the shifted ReLU"},
+                {"seed", T::integer, "1", 0, 4294967295.0, {}, "seed of the network"},
+                {"data", T::choice, "gaussian", 0, 0, {"gaussian", "planted"}, "the network's data (see neuronsInit)"},
+                {"steps", T::integer, "3", 0, 1000, {}, "whole steps timed, one by one (the network moves)"},
+                min_ms}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

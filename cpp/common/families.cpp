@@ -5,6 +5,7 @@
 #include "common/schema.hpp"
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
+#include "neurons/neurons.hpp"
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
@@ -14,7 +15,8 @@ namespace subquad {
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
                                                       &experiments::family(), &grad::family(),
-                                                      &collapse::family(), &simulate::family()};
+                                                      &collapse::family(), &simulate::family(),
+                                                      &neurons::family()};
   return all;
 }
 

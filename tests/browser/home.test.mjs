@@ -17,7 +17,7 @@ test('home view: a card per panel, grouped by question, no empty group; cards an
   const groups = await page.$$eval('#home-groups .home-group', (gs) => gs.map((g) => ({
     group: g.dataset.group, cards: [...g.querySelectorAll('.card')].map((c) => c.dataset.card) })));
   assert.deepEqual(groups, groupedPanels().map((g) => ({ group: g.group, cards: g.panels.map((p) => p.panel) })));
-  assert.deepEqual(groups.find((g) => g.group === 'training').cards, ['grad']);
+  assert.deepEqual(groups.find((g) => g.group === 'training').cards, ['grad', 'neurons']);
   for (const p of PANELS) {
     const card = page.locator(`.card[data-card=${p.panel}]`);
     assert.match(await card.textContent(), new RegExp(p.title));

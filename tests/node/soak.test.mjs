@@ -1,5 +1,5 @@
 // Soak: 1,000 mixed calls — every family (attention, SSM, pair search,
-// documents, simulate), valid and invalid — on one module instance per flavour. Valid
+// documents, collapse, simulate, neurons), valid and invalid — on one module instance per flavour. Valid
 // results stay correct against JS references, errors stay clean, and the heap
 // in use returns to its warmed-up size (nothing leaks across errors).
 import { test, after } from 'node:test';
@@ -110,6 +110,20 @@ for (const flavour of FLAVOURS) {
         const r = sq.measure({ suite: 'attention', method: 'exact', n: 8 + n, d, min_ms: 0 });
         assert.ok(r.error <= 1e-5);
         ok++;
+      } else if (kind < 0.74) {
+        // Which neurons fire: dtree and dense take the same step on one network each, both freed.
+        const shape = { n, m: 1 + Math.floor(rand() * 64), d, b: rand() * 2 - 0.5, seed: i };
+        const tree = sq.neuronsInit(shape), dense = sq.neuronsInit(shape);
+        try {
+          const batch = Math.floor(rand() * n);
+          const rt = sq.neuronsStep('dtree', tree, { batch }), rd = sq.neuronsStep('dense', dense, { batch });
+          assert.equal(rt.fired, rd.fired, `call ${i}`);
+          assert.ok(Math.abs(rt.loss - rd.loss) <= 1e-6 * Math.max(1e-30, rd.loss), `call ${i}`);
+        } finally {
+          tree.dispose();
+          dense.dispose();
+        }
+        ok++;
       } else {
         // Invalid calls of every kind; each must throw a named error.
         const Q = randomMatrix(n, d, 1, i);
@@ -131,6 +145,7 @@ for (const flavour of FLAVOURS) {
           () => sq.pairsByAttention({ X: Q, n, d }, { beta: -1 }),
           () => sq.documents('not an array'),
           () => sq.documents(['a'.repeat(17 * 1048576)]),
+          () => sq.neuronsInit({ n, m: 4, d, b: NaN }),
           () => sq.attentionLossGrad('loss_exact', { A1: Q, A2: Q, A3: Q, X: new Float32Array(d * d + 1), Y: Q, E: Q, n, d }),
           () => sq.attentionTraining({ n: 16, d: 2, steps: 10001 }),
           () => sq.simulate('blocks', { Q, K: Q, V: Q, n, d }, { M: n + 1 }),

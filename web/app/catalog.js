@@ -19,6 +19,7 @@ const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: 
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
 const ALMAN_SONG_COLLAPSE = { authors: 'Alman & Song', title: 'Only Large Weights (And Not Skip Connections) Can Prevent the Perils of Rank Collapse', arxiv: '2505.16284' };
 const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
+const ALSZZ = { authors: 'Alman, Liang, Song, Zhang & Zhuo', title: 'Bypass Exponential Time Preprocessing: Fast Neural Network Training via Weight-Data Correlation Preprocessing', arxiv: '2211.14227' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -57,6 +58,12 @@ export const PANELS = [
     theorem: 'Attention over $N$ tokens is computed exactly by $O((N/M)^2)$ calls to an attention of length $M$, which cannot be improved in the worst case (each call costs $\\approx M^2$, attention needs $N^{2-o(1)}$ under SETH); $O(N/M)$ calls suffice for sliding windows, attention sinks and average-case inputs.',
     regime: 'One run at a time: the grid of oracle calls, calls made vs predicted, flops (constant $\\approx 4N^2 d$), float32 vs float64 for the synthetic-token normaliser; the sampled mode\'s error vs $M$ on bounded data and with one planted needle.',
     paper: YU_ALMAN,
+  },
+  {
+    panel: 'neurons', group: 'training', title: 'Which neurons fire',
+    theorem: 'With a shifted ReLU $\\max(z-b, 0)$ only the neurons with $\\langle w_r, x_i\\rangle > b$ fire; after $O(nmd)$ preprocessing, trees over the weight–data correlations find them each iteration in $o(nmd)$ time, and under SETH (via Max-IP) detecting firing neurons cannot be sped up substantially.',
+    regime: 'Two-layer network, $w \\sim N(0, I)$, $\\|x\\| = 1$: measured firing fraction vs the Gaussian tail; per-step time of dense training vs per-point max-trees (query, forward/gradient, repair) across b; neurons moved per step, full batch vs mini-batch; loss curves at several b; a planted Max-IP pair.',
+    paper: ALSZZ,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

@@ -10,6 +10,7 @@ import { mountRope } from './panels/rope.js';
 import { mountGrad } from './panels/grad.js';
 import { mountCollapse } from './panels/collapse.js';
 import { mountSimulate } from './panels/simulate.js';
+import { mountNeurons } from './panels/neurons.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
@@ -227,6 +228,7 @@ async function boot() {
     mountGrad({ client, info, methods, state, saveState });
     mountCollapse({ client, info, methods, state, saveState });
     mountSimulate({ client, info, methods, state, saveState });
+    mountNeurons({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });

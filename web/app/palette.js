@@ -85,6 +85,9 @@ export const STYLES = {
   // the sampled mode's two data sets (simulate panel)
   bounded: ['green', 'solid'],
   needle: ['fg', 'dashed'],
+  // which neurons fire (reference is attention's grey dotted)
+  dense: ['orange', 'long'],
+  dtree: ['green', 'dashdot'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;

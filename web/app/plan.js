@@ -92,6 +92,7 @@ const SHARE = {
   scan: 0.1, scan_chunked: 0.15,
   brute_force: 0.03, // plain double loops the compiler vectorises a little
   sketch_reader: 0.03, // XOR + popcount a word, ≈ 2 ns with its loop: counted as 2 flops
+  dtree: 0.02, // tree walks and root-path repairs wait on memory (a node visit counts as 1 flop)
 };
 const DEFAULT_SHARE = 0.25;
 
@@ -241,6 +242,24 @@ export async function estimateSimulate(r, env) {
   const direct = f64 ? (4 * r.n * r.n * r.d) / (methodSpeed('reference', env) * 1e9)
     : full ? timedSeconds((4 * r.n * r.n * r.d) / (methodSpeed('flash', { ...env, threads }) * 1e9), r.min_ms ?? 200) : 0;
   return { seconds: timedSeconds(one, r.min_ms ?? 200) + direct, memory: c.memory_bytes + 4 * 5 * r.n * r.d };
+}
+
+/**
+ * Suite "neurons" and the worker's op "neuronsTrain": a network made from the
+ * seed (≈ 50 ns per drawn entry), dtree's trees built (n·m·d multiply–adds),
+ * then the forward (suite only, timed to min_ms) and `steps` steps, each as
+ * the neurons family's cost model says.
+ */
+export async function estimateNeurons(r, env) {
+  const threads = threadsOf(r, env.info);
+  const dims = { n: r.n, m: r.m, d: r.d };
+  const step = await libraryCost(env, 'neurons', r.method, dims, { b: r.b, batch: r.batch, threads: r.threads });
+  const forward = await libraryCost(env, 'neurons', r.method, dims, { b: r.b, batch: r.batch, threads: r.threads, update: false });
+  const speed = methodSpeed(r.method, { ...env, threads }) * 1e9;
+  const make = 5e-8 * (r.n + r.m) * r.d + (r.method === 'dtree' ? (2 * r.n * r.m * r.d) / (methodSpeed('dense', { ...env, threads }) * 1e9) : 0);
+  const steps = r.steps ?? 3;
+  const seconds = make + steps * (step.flops / speed) + (r.op ? 0 : timedSeconds(forward.flops / speed, r.min_ms ?? 200));
+  return { seconds, memory: step.memory_bytes + 4 * ((r.n + r.m) * r.d + r.n + r.m) };
 }
 
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */

@@ -110,6 +110,14 @@ const PAGE = {
   simthreads: { lib: 'option:simulate.blocks.threads', default: 0 },
   simsn: { lib: 'suite:simulate.n', default: 4096 },
   simsthreads: { lib: 'option:simulate.sampled.threads', default: 0 },
+  // which neurons fire (neurons): network shape, the threshold slider, mini-batch, training steps
+  nn: { lib: 'suite:neurons.n', default: 512 },
+  nm: { lib: 'suite:neurons.m', default: 8192 },
+  nd: { lib: 'suite:neurons.d', default: 32 },
+  nb: { lib: 'suite:neurons.b', default: 2.5 },
+  ns: { lib: 'option:neurons.dtree.batch', default: 32 },
+  nsteps: { type: 'int', min: 1, max: 200, default: 20 },
+  nthreads: { lib: 'option:neurons.dtree.threads', default: 0 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

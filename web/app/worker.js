@@ -44,6 +44,7 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
       if (!record || record.step !== step) throw new Error(`step: got ${step}, the run is at ${record ? record.step : 'its end'}`);
       return { op, ...record, ...(step === options.steps ? { summary: run.training.summary() } : {}) };
     },
+    neuronsTrain: ({ op, kind, ...request }) => ({ op, kind, ...request, ...sq.neuronsTrain(request) }),
   } };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
