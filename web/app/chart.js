@@ -156,6 +156,7 @@ export class LogLogChart {
     };
     if (titleWidth(yTitle, yPx) > room) yPx = Math.max(Math.round(px * 0.8), Math.floor((px * room) / titleWidth(yTitle, px)));
     while (yTitle.length > 4 && titleWidth(yTitle, yPx) > room) yTitle = `${yTitle.slice(0, -2).trimEnd()}…`;
+    this.yTitle = yTitle; // as drawn (tests check nothing was cut)
     measure.font = font;
     const xAxis = {
       ...axis(this.o.xLabel),

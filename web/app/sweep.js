@@ -337,7 +337,9 @@ function sweepCharts(cfg) {
     const slopes = cfg.fit !== false && parts.length
       ? `Measured log-log slopes (± 95 % interval)${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join('; ')}. `
       : '';
-    const full = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    // Methods on 0/1 words (bitset's AND + popcount) are not rated against the float multiply–add ceiling.
+    const binary = new Set(cfg.methods.filter((m) => m.binary).map((m) => m.name));
+    const full = `${slopes}${extra || ''} ${peakShare(records.filter((r) => !binary.has(r.method)), cfg.x)}`.trim();
     // On a slide the legend carries the slopes: the caption says only the panel's finding.
     captionEl.textContent = state.embed ? (extra || full) : full;
     captionEl.title = state.embed ? full : '';
