@@ -34,3 +34,19 @@ test('bitset with TF-IDF vectors: the old answer is cleared and switching to 0/1
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the default answer reads cleanly: no U+FFFD, no one-letter shared words, an English pair', async () => {
+  const { context, page, problems } = await openPage(env.browser, `${env.server.url}?panel=documents`);
+  await waitReady(page);
+  await page.click('#documents-run');
+  await page.waitForSelector('#documents-result .headline', { timeout: 60000 });
+  const text = await page.textContent('#documents-result');
+  assert.doesNotMatch(text, /\uFFFD/);
+  const marks = await page.$$eval('#documents-result mark', (ms) => ms.map((m) => m.textContent));
+  assert.ok(marks.length >= 10, `${marks.length} highlighted words`);
+  for (const m of marks) assert.ok([...m].length >= 2, `one-letter shared word '${m}'`);
+  assert.match(text, /\b(the|and|your|our)\b/i);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'documents-default-answer.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -356,7 +356,70 @@ export class LogLogChart {
   }
 
   /** The chart (canvas with axes, series and reference lines) as a PNG data URL. */
-  toPNG() {
-    return this.plot ? this.plot.ctx.canvas.toDataURL('image/png') : null;
+  toPNG(title = '') {
+    return this.plot ? this.exportCanvas(title).toDataURL('image/png') : null;
+  }
+
+  /**
+   * The chart as one picture that stands alone: a title, the plot (axes,
+   * series, reference lines) and a legend of the series with their colour,
+   * dash and fitted slope, on the page's background.
+   */
+  exportCanvas(title = '') {
+    const plot = this.plot.ctx.canvas;
+    const dpr = devicePixelRatio;
+    const px = this.fontPx() * dpr;
+    const pad = Math.round(px);
+    const names = [...this.series.keys()];
+    const measure = document.createElement('canvas').getContext('2d');
+    measure.font = `${px}px system-ui, sans-serif`;
+    const sample = 3 * px;
+    // Legend entries flow in rows across the plot's width.
+    const rows = [[]];
+    let x = pad;
+    for (const n of names) {
+      const w = sample + 0.5 * px + measure.measureText(this.label(n)).width + 1.5 * px;
+      if (x + w > plot.width - pad && rows.at(-1).length) {
+        rows.push([]);
+        x = pad;
+      }
+      rows.at(-1).push({ name: n, x });
+      x += w;
+    }
+    const titleH = title ? Math.round(2 * px) : 0;
+    const rowH = Math.round(1.6 * px);
+    const canvas = document.createElement('canvas');
+    canvas.width = plot.width;
+    canvas.height = titleH + plot.height + pad + rows.length * rowH;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = cssVar('--bg', '#fff');
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = cssVar('--fg', '#222');
+    ctx.textBaseline = 'middle';
+    if (title) {
+      ctx.font = `600 ${Math.round(1.2 * px)}px system-ui, sans-serif`;
+      ctx.fillText(title, pad, titleH / 2);
+    }
+    ctx.drawImage(plot, 0, titleH);
+    ctx.font = `${px}px system-ui, sans-serif`;
+    this.exportLegend = [];
+    rows.forEach((row, k) => {
+      const y = titleH + plot.height + pad + k * rowH + rowH / 2;
+      for (const { name, x: x0 } of row) {
+        const style = this.styles.get(name);
+        ctx.strokeStyle = this.color(name);
+        ctx.lineWidth = 2 * dpr;
+        ctx.setLineDash(style.dash.map((v) => v * dpr));
+        ctx.beginPath();
+        ctx.moveTo(x0, y);
+        ctx.lineTo(x0 + sample, y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = cssVar('--fg', '#222');
+        ctx.fillText(this.label(name), x0 + sample + 0.5 * px, y);
+        this.exportLegend.push(this.label(name));
+      }
+    });
+    return canvas;
   }
 }

@@ -381,10 +381,10 @@ function minEmbedHeight() {
 
 // ---- exports: CSV, JSON lines, the chart as PNG --------------------------------
 
-function sweepExports({ id, state }, charts) {
+function sweepExports({ id, state, info, label, x, y }, charts) {
   const buttons = [
     el('button', { type: 'button', 'data-export': 'csv' }, 'Export CSV'),
-    el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON'),
+    el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON Lines'),
     el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'),
   ];
   // Embedded: one "Export" button that opens the three.
@@ -394,9 +394,9 @@ function sweepExports({ id, state }, charts) {
   box.addEventListener('click', (e) => {
     const kind = e.target.dataset.export;
     const name = `subquad-${id}`;
-    if (kind === 'csv') exportCSV(name, charts.records);
-    if (kind === 'json') exportJSON(name, charts.records);
-    if (kind === 'png') exportPNG(name, charts.chart.toPNG());
+    if (kind === 'csv') exportCSV(name, charts.records, info);
+    if (kind === 'json') exportJSON(name, charts.records, info);
+    if (kind === 'png') exportPNG(name, charts.chart.toPNG(`${label}: ${y.label} vs ${x.label} · ${info.flavour}, subquad ${info.version}`));
     if (kind && box.open) box.open = false;
   });
   return { el: box, show: () => { box.hidden = false; }, hide: () => { box.hidden = true; } };
