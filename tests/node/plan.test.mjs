@@ -26,8 +26,8 @@ test('sweepPoints keeps the reasons of skipped points and leaves them out', () =
 
 test('estimatePoints sums seconds, takes the largest memory, keeps weights; async estimators too', async () => {
   const e = await estimatePoints([{ n: 1 }, { n: 3 }, { n: 2 }], async (r) => ({ seconds: r.n, memory: 10 * r.n }));
-  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2] });
-  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [] });
+  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2], memories: [10, 30, 20] });
+  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [], memories: [] });
 });
 
 test('refusal: memory first, time unless confirmed', () => {
@@ -52,9 +52,11 @@ test('largestFit: the largest "to" below the chosen one whose whole sweep fits',
   assert.equal(await largestFit({ ...base, lo: 256, hi: 256, maxSeconds: 1e9 }), null);
 });
 
-test('timedSeconds: a warm-up call, then calls until min_ms (time_median with min_reps = 1)', () => {
+test('timedSeconds: a warm-up call, then calls until min_ms, at least 5 when one is under 1 s (time_median)', () => {
   assert.equal(timedSeconds(0.01, 100), 0.11);
   assert.equal(timedSeconds(2, 100), 4);
+  assert.equal(timedSeconds(0.5, 100), 3); // 1 + 5 calls
+  assert.equal(timedSeconds(0.5, 100, 2), 1.5);
   assert.equal(timedSeconds(0, 0), 0);
 });
 
