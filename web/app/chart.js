@@ -218,7 +218,7 @@ export class LogLogChart {
       legend: { show: !empty, live: !this.o.embed, markers: { dash: (u, i) => (i === 0 ? 'solid' : lineStyle(this.styles.get(names[i - 1])?.dash)) } },
       cursor: { points: { size: 9 } },
       hooks: {
-        draw: [(u) => self.drawRefLines(u)],
+        draw: [(u) => self.drawSpread(u), (u) => self.drawRefLines(u)],
         setCursor: [(u) => self.showTooltip(u)],
       },
     };
@@ -233,6 +233,35 @@ export class LogLogChart {
   color(name) {
     const c = this.styles.get(name)?.color ?? 'fg';
     return c === 'fg' ? cssVar('--fg', '#222') : c;
+  }
+
+  // The spread behind each median (o.spread, time charts): a bar from the
+  // first to the third quartile of its repetitions, in the series' colour.
+  drawSpread(u) {
+    if (!this.o.spread) return;
+    const ctx = u.ctx;
+    const dpr = devicePixelRatio;
+    ctx.save();
+    ctx.lineWidth = 1.5 * dpr;
+    [...this.series].forEach(([name, pts]) => {
+      ctx.strokeStyle = this.color(name);
+      for (const [x, p] of pts) {
+        const r = p.record || {};
+        if (!(r.q1_ms > 0) || !(r.q3_ms > 0)) continue;
+        const px0 = u.valToPos(x, 'x', true);
+        const y1 = u.valToPos(r.q1_ms, 'y', true);
+        const y3 = u.valToPos(r.q3_ms, 'y', true);
+        ctx.beginPath();
+        ctx.moveTo(px0, y1);
+        ctx.lineTo(px0, y3);
+        for (const y of [y1, y3]) {
+          ctx.moveTo(px0 - 3 * dpr, y);
+          ctx.lineTo(px0 + 3 * dpr, y);
+        }
+        ctx.stroke();
+      }
+    });
+    ctx.restore();
   }
 
   // Each label goes in the first row (from the top) where it covers no data

@@ -295,13 +295,13 @@ function sweepCharts(cfg) {
   // Built once the elements are in the page (the embed height needs their place).
   self.create = () => {
     self.chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
-      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed });
+      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed, spread: cfg.y.key === 'median_ms' });
     // An optional second chart from the same records (e.g. time beside accuracy).
     if (cfg.y2) {
       const el2 = el('div', { id: `${id}-chart2`, 'aria-label': `${cfg.y2.label} vs ${cfg.x.label}` });
       chartEl.after(el2);
       self.chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
-        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed });
+        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed, spread: cfg.y2.key === 'median_ms' });
     }
     for (const c of [self.chart, self.chart2]) if (c) c.initialHeight = c.o.height;
   };
