@@ -270,19 +270,33 @@ export class LogLogChart {
     const ctx = u.ctx;
     const dpr = devicePixelRatio;
     const px = this.fontPx();
+    if (!this.refLines.length) {
+      this.refLabels = [];
+      return;
+    }
     ctx.save();
+    // Only the points near a line can be under its label (charts with
+    // thousands of points redraw per record: keep this linear and small).
+    const near = [];
+    const xs = u.data[0] || [];
+    const reach = u.bbox.width / 2;
+    for (const line of this.refLines) {
+      const px0 = u.valToPos(line.x, 'x', true);
+      near.push([px0 - reach, px0 + reach]);
+    }
     const points = [];
-    for (let s = 1; s < u.series.length; s++) {
-      u.data[s]?.forEach((y, i) => {
-        if (y != null) points.push([u.valToPos(u.data[0][i], 'x', true), u.valToPos(y, 'y', true)]);
-      });
+    for (let i = 0; i < xs.length; i++) {
+      const x = u.valToPos(xs[i], 'x', true);
+      if (!near.some(([a, b]) => x >= a && x <= b)) continue;
+      for (let s = 1; s < u.series.length; s++) {
+        const y = u.data[s]?.[i];
+        if (y != null) points.push([x, u.valToPos(y, 'y', true)]);
+      }
     }
     const placed = [];
     const rowH = (px + 4) * dpr;
     const rows = Math.max(1, Math.floor(u.bbox.height / rowH));
     const pad = 4 * dpr;
-    const clear = (b) => !points.some(([x, y]) => x >= b.x0 - pad && x <= b.x1 + pad && y >= b.y0 - pad && y <= b.y1 + pad) &&
-      !placed.some((p) => b.x0 < p.x1 && b.x1 > p.x0 && b.y0 < p.y1 && b.y1 > p.y0);
     this.refLabels = [];
     this.refLines.forEach((line, k) => {
       const px0 = u.valToPos(line.x, 'x', true);
@@ -303,6 +317,9 @@ export class LogLogChart {
       if (px0 + pad + w <= u.bbox.left + u.bbox.width) sides.push('right');
       if (px0 - pad - w >= u.bbox.left) sides.push('left');
       if (!sides.length) sides.push('right');
+      const mine = points.filter(([x]) => x >= px0 - w - 2 * pad && x <= px0 + w + 2 * pad);
+      const clear = (b) => !mine.some(([x, y]) => x >= b.x0 - pad && x <= b.x1 + pad && y >= b.y0 - pad && y <= b.y1 + pad) &&
+        !placed.some((p) => b.x0 < p.x1 && b.x1 > p.x0 && b.y0 < p.y1 && b.y1 > p.y0);
       let box = null;
       for (let r = 0; r < rows && !box; r++) {
         for (const side of sides) {
