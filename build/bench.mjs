@@ -2,6 +2,7 @@
 // and measures each point in C++ (WASM through the JS API, or the native
 // measure CLI for the WASM/native ratio). Prints a table, or JSON lines.
 //
+//   npm run bench -- page [--methods exact,flash] [--n 1024,4096] [--d 64]   (the page vs the CLI)
 //   npm run bench -- <suite> [--n 1024,4096] [--threads 1,2] [--flavour mt,st,native]
 //                    [--method exact,...] [--d 64] [--<option> v1,v2] [--json]
 //
@@ -132,6 +133,8 @@ export function routed(request, schema) {
 }
 
 export async function main(argv) {
+  // The page against the CLI: headless Chromium drives the sweep (build/bench-page.mjs).
+  if (argv[0] === 'page') return (await import('./bench-page.mjs')).benchPage(argv.slice(1));
   const { suite, opts, json, flavours, peers } = parseArgs(argv);
   const widths = [9, 16, 7, 5, 7, 7, 10, 8, 9];
   if (!json) {

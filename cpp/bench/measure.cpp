@@ -94,12 +94,27 @@ std::string measure_peak(const Options& o) {
   };
   // A first, discarded pass: V8 starts WASM in its baseline compiler and
   // switches to optimised code only on later calls (measured: 11 vs 24 GFLOP/s).
-  time_median(chains, 3, min_ms, 400);
-  const Timing t = time_median(chains, 3, min_ms, 400);
+  // Batches of ≥ 5 ms: a page that is not cross-origin isolated has a 100 µs
+  // clock, longer than one repetition. Rounds until the ceiling is stable
+  // (two in a row within 2 %), at most five.
+  time_batched(chains, 5.0, 3, min_ms, 400);
+  Timing t;
+  double best = 0;
+  int rounds = 0, calls = 1;
+  for (double last = 0; rounds < 5; ++rounds) {
+    const Timing r = time_batched(chains, 5.0, 3, min_ms, 400, &calls);
+    if (rounds == 0 || r.min_ms < t.min_ms) t = r;
+    best = t.min_ms;
+    if (rounds > 0 && std::abs(best - last) <= 0.02 * best) {
+      ++rounds;
+      break;
+    }
+    last = best;
+  }
   (void)sink;
   const double flops = 2.0 * 4 * 12 * static_cast<double>(iters);
   // Peaks use the fastest repetition: on a shared machine the median mostly
-  // measures the other processes.
+  // measures the other processes. The spread is shown beside it.
   const double ceiling = flops / (t.min_ms * 1e6);
 
   // The flash kernel's QKᵀ micro-kernel (simd::gemm_4x8) on its real shape:
@@ -112,13 +127,15 @@ std::string measure_peak(const Options& o) {
       gemm_4x8(tile, tile, d, A.data(), d, Bp.data() + t2 * d * tile, tile, C.data(), tile);
     sink = C[7];
   };
-  time_median(qk, 3, min_ms, 400);
-  const Timing k = time_median(qk, 3, min_ms, 400);
+  time_batched(qk, 5.0, 3, min_ms, 400);
+  const Timing k = time_batched(qk, 5.0, 3, min_ms, 400);
   const double kernel = 2.0 * tile * tile * d * tiles / (k.min_ms * 1e6);
   JsonLine j;
   j.add("suite", "peak").add("method", "simd_mul_add").add("flavour", build_flavour());
   j.add("threads", 1).add("median_ms", t.median_ms).add("reps", t.reps);
   j.add("gflops", ceiling);
+  j.add("gflops_median", flops / (t.median_ms * 1e6)).add("gflops_q1", flops / (t.q3_ms * 1e6));
+  j.add("gflops_q3", flops / (t.q1_ms * 1e6)).add("rounds", rounds).add("calls_per_batch", calls);
   j.add("kernel", "gemm_4x8 (flash QK^T, 64x64 tile, d=64)").add("kernel_gflops", kernel);
   j.add("kernel_ratio", kernel / ceiling).add("kernel_target_ratio", 0.7);
   return j.str();

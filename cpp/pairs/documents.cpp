@@ -137,6 +137,12 @@ const char* const kStopwords[] = {
     "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
     "with", "would", "you", "your", "yours", "yourself", "yourselves"};
 
+std::size_t codepoints(const std::string& word) {
+  std::size_t n = 0;
+  for (const unsigned char b : word) n += (b & 0xC0) != 0x80;
+  return n;
+}
+
 }  // namespace
 
 bool is_stopword(const std::string& word) {
@@ -171,7 +177,8 @@ Corpus documents(const std::vector<std::string>& texts, const CorpusOptions& o) 
     throw_if_cancelled();
     local.clear();
     dropped += scan(texts[doc], [&](const std::string& w) {
-      if (o.stopwords && is_stopword(w)) return;
+      // One letter (N, Y, H in spam headers, a stray digit) says nothing about a document.
+      if (o.stopwords && (is_stopword(w) || codepoints(w) == 1)) return;
       auto it = ids.find(w);
       if (it == ids.end()) {
         if (words.size() >= kMaxDistinctWords)

@@ -39,7 +39,7 @@ struct Corpus {
 struct CorpusOptions {
   std::size_t vocab = 256;
   bool tfidf = false;
-  bool stopwords = true;  // remove English stop-words
+  bool stopwords = true;  // remove English stop-words and one-letter words
 };
 
 // Throws Error naming the limit when the texts exceed kMaxTextBytes,

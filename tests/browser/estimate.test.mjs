@@ -34,7 +34,9 @@ test('a too-large sweep does not start on any panel, and the page offers what fi
       const offer = await page.textContent(`#${id}-error [data-offer=smaller]`);
       assert.match(offer, /^Run to \S+ = [\d,]+ \(about .+\)$/, `${panel}/${id}`);
     } else {
-      assert.match(text, /Even the smallest range is too much/);
+      // No smaller range fits: the method's own option does (the memory refusal names both).
+      assert.match(text, /^polynomial at B = [\d.]+ needs [\d,]+ MiB, more than the memory budget of [\d,]+ MiB\. It fits with degree g = \d+\./);
+      assert.equal(await page.locator(`#${id}-error [data-offer=option]`).count(), 1);
     }
     console.log(`# ${panel}/${id}: ${text.trim()}`);
   }

@@ -77,12 +77,12 @@ test('a kernel error is shown, earlier results stay, and the next run works', as
   const { context, page, problems } = await openPage(env.browser, `${servers.plain.url}?panel=attention`);
   await waitReady(page);
   await runSlice(page, { n: 64, d: 8 });
-  // 1M tokens at d = 4096 needs 16 GiB: refused before allocating, with the numbers.
+  // 1M tokens at d = 4096 needs 16 GiB: refused before it starts (the cost model, as for sweeps), with the numbers.
   await page.fill('#attention-form input[name=n]', '1048576');
   await page.fill('#attention-form input[name=d]', '4096');
   await page.click('#attention-run');
   await page.waitForSelector('#attention-error:not([hidden])');
-  assert.match(await page.textContent('#attention-error'), /needs .* MiB, memory budget is .* MiB/);
+  assert.match(await page.textContent('#attention-error'), /^exact at n = 1,048,576 needs [\d,]+ MiB, more than the memory budget of [\d,]+ MiB/);
   assert.equal(await page.locator('#attention-history tbody tr').count(), 1);
   const r = await runSlice(page, { n: 100, d: 8 });
   assert.equal(r.n, 100);

@@ -40,11 +40,21 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
   assert.equal(csv.length, 6);
   const header = csv[0].split(',');
   for (const k of ['method', 'n', 'median_ms', 'gflops', 'error', 'min_ms', 'q1_ms', 'q3_ms', 'max_ms', 'timed']) assert.ok(header.includes(k), k);
+  // Where it was measured, on every row: browser, build flavour, version, date.
+  for (const k of ['browser', 'flavour', 'version', 'date']) assert.ok(header.includes(k), k);
+  assert.match(csv[1], /,\d{4}-\d\d-\d\dT[\d:.]+Z,/);
   const [jsonDl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=json]')]);
+  assert.match(jsonDl.suggestedFilename(), /\.jsonl$/, 'JSON Lines, named so');
   const lines = readFileSync(await jsonDl.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.every((r) => r.browser && r.version && r.date));
   assert.deepEqual(lines.map((r) => r.n), [128, 256, 512, 1024, 2048]);
   const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('#sweep-exports [data-export=png]')]);
-  assert.deepEqual([...readFileSync(await pngDl.path()).subarray(1, 4)], [80, 78, 71]); // "PNG"
+  const png = readFileSync(await pngDl.path());
+  assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71]); // "PNG"
+  // The picture stands alone: a title above and a legend below the plot.
+  const plot = await page.evaluate(() => { const c = document.querySelector('#sweep-chart').chart; return { h: c.plot.ctx.canvas.height, legend: c.exportLegend }; });
+  assert.ok(png.readUInt32BE(20) > plot.h + 30, `PNG ${png.readUInt32BE(20)} px tall, plot ${plot.h}`);
+  assert.match(plot.legend.join(' '), /exact \(slope/);
 
   await page.screenshot({ path: path.join(SCREENSHOTS, 'attention-sweep.png'), fullPage: true });
   assert.deepEqual(problems, []);

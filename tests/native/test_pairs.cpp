@@ -434,6 +434,13 @@ TEST_CASE("documents: vocabulary by document frequency, binary and TF-IDF vector
                        Error);
   o.vocab = 0;
   CHECK_THROWS_WITH_AS(documents(texts, o), doctest::Contains("vocab: got 0"), Error);
+  // One-letter words (any script) are not vocabulary; with stop-words off they are.
+  o = CorpusOptions{};
+  c = documents({"N Y H x 7 é 中 ab", "N Y ab cd"}, o);
+  CHECK(c.vocab == std::vector<std::string>{"ab", "cd"});
+  o.stopwords = false;
+  c = documents({"N Y ab"}, o);
+  CHECK(std::find(c.vocab.begin(), c.vocab.end(), "n") != c.vocab.end());
   // Near-duplicate documents are the most similar pair.
   o = CorpusOptions{};
   c = documents({"apples oranges pears", "stock market crash", "apples oranges pears plums", "rain today"}, o);

@@ -61,3 +61,16 @@ test('no shipped document contains tags, entities or CSS', () => {
   const bad = corpus.documents.filter((d) => [TAG, ENTITY, CSS].some((re) => re.test(d.subject) || re.test(d.text)));
   assert.deepEqual(bad.map((d) => `${d.id}: ${(d.text.match(TAG) || d.text.match(ENTITY) || d.text.match(CSS) || [d.subject])[0].slice(0, 80)}`), []);
 });
+
+test('charsets: quoted-printable bytes in the declared charset (aliases too), else Windows-1252, never U+FFFD; no shipped document has U+FFFD', () => {
+  const body = ' word'.repeat(40);
+  const qp = (charset, bytes) => readableEmail(`Subject: x\nContent-Type: text/plain; charset="${charset}"\nContent-Transfer-Encoding: quoted-printable\n\nthe company${bytes}s shares${body}`).text;
+  assert.match(qp('windows-1252', '=92'), /^the company’s shares/);
+  assert.match(qp('DEFAULT_CHARSET', '=92'), /^the company’s shares/); // unknown label, not UTF-8: Windows-1252
+  assert.match(qp('iso-8859-1', '=E9'), /^the companyés shares/);
+  assert.match(qp('CHINESEBIG5', '=A4=A4'), /^the company中s shares/); // an alias the Encoding Standard lacks
+  for (const cs of ['DEFAULT_CHARSET', 'us-ascii', 'utf-8']) assert.doesNotMatch(qp(cs, '=81=8D=FF'), /\uFFFD/);
+  const corpus = JSON.parse(gunzipSync(readFileSync(CORPUS_FILE)).toString('utf8'));
+  const broken = corpus.documents.filter((d) => /\uFFFD/.test(d.subject + d.text));
+  assert.deepEqual(broken.map((d) => d.id), []);
+});

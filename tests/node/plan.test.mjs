@@ -52,9 +52,11 @@ test('largestFit: the largest "to" below the chosen one whose whole sweep fits',
   assert.equal(await largestFit({ ...base, lo: 256, hi: 256, maxSeconds: 1e9 }), null);
 });
 
-test('timedSeconds: a warm-up call, then calls until min_ms (time_median with min_reps = 1)', () => {
+test('timedSeconds: a warm-up call, then calls until min_ms, at least 5 when one is under 1 s (time_median)', () => {
   assert.equal(timedSeconds(0.01, 100), 0.11);
   assert.equal(timedSeconds(2, 100), 4);
+  assert.equal(timedSeconds(0.5, 100), 3); // 1 + 5 calls
+  assert.equal(timedSeconds(0.5, 100, 2), 1.5);
   assert.equal(timedSeconds(0, 0), 0);
 });
 

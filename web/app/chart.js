@@ -156,6 +156,7 @@ export class LogLogChart {
     };
     if (titleWidth(yTitle, yPx) > room) yPx = Math.max(Math.round(px * 0.8), Math.floor((px * room) / titleWidth(yTitle, px)));
     while (yTitle.length > 4 && titleWidth(yTitle, yPx) > room) yTitle = `${yTitle.slice(0, -2).trimEnd()}…`;
+    this.yTitle = yTitle; // as drawn (tests check nothing was cut)
     measure.font = font;
     const xAxis = {
       ...axis(this.o.xLabel),
@@ -217,7 +218,7 @@ export class LogLogChart {
       legend: { show: !empty, live: !this.o.embed, markers: { dash: (u, i) => (i === 0 ? 'solid' : lineStyle(this.styles.get(names[i - 1])?.dash)) } },
       cursor: { points: { size: 9 } },
       hooks: {
-        draw: [(u) => self.drawRefLines(u)],
+        draw: [(u) => self.drawSpread(u), (u) => self.drawRefLines(u)],
         setCursor: [(u) => self.showTooltip(u)],
       },
     };
@@ -234,25 +235,68 @@ export class LogLogChart {
     return c === 'fg' ? cssVar('--fg', '#222') : c;
   }
 
+  // The spread behind each median (o.spread, time charts): a bar from the
+  // first to the third quartile of its repetitions, in the series' colour.
+  drawSpread(u) {
+    if (!this.o.spread) return;
+    const ctx = u.ctx;
+    const dpr = devicePixelRatio;
+    ctx.save();
+    ctx.lineWidth = 1.5 * dpr;
+    [...this.series].forEach(([name, pts]) => {
+      ctx.strokeStyle = this.color(name);
+      for (const [x, p] of pts) {
+        const r = p.record || {};
+        if (!(r.q1_ms > 0) || !(r.q3_ms > 0)) continue;
+        const px0 = u.valToPos(x, 'x', true);
+        const y1 = u.valToPos(r.q1_ms, 'y', true);
+        const y3 = u.valToPos(r.q3_ms, 'y', true);
+        ctx.beginPath();
+        ctx.moveTo(px0, y1);
+        ctx.lineTo(px0, y3);
+        for (const y of [y1, y3]) {
+          ctx.moveTo(px0 - 3 * dpr, y);
+          ctx.lineTo(px0 + 3 * dpr, y);
+        }
+        ctx.stroke();
+      }
+    });
+    ctx.restore();
+  }
+
   // Each label goes in the first row (from the top) where it covers no data
   // point and no other label, right of its line if it fits there, else left.
   drawRefLines(u) {
     const ctx = u.ctx;
     const dpr = devicePixelRatio;
     const px = this.fontPx();
+    if (!this.refLines.length) {
+      this.refLabels = [];
+      return;
+    }
     ctx.save();
+    // Only the points near a line can be under its label (charts with
+    // thousands of points redraw per record: keep this linear and small).
+    const near = [];
+    const xs = u.data[0] || [];
+    const reach = u.bbox.width / 2;
+    for (const line of this.refLines) {
+      const px0 = u.valToPos(line.x, 'x', true);
+      near.push([px0 - reach, px0 + reach]);
+    }
     const points = [];
-    for (let s = 1; s < u.series.length; s++) {
-      u.data[s]?.forEach((y, i) => {
-        if (y != null) points.push([u.valToPos(u.data[0][i], 'x', true), u.valToPos(y, 'y', true)]);
-      });
+    for (let i = 0; i < xs.length; i++) {
+      const x = u.valToPos(xs[i], 'x', true);
+      if (!near.some(([a, b]) => x >= a && x <= b)) continue;
+      for (let s = 1; s < u.series.length; s++) {
+        const y = u.data[s]?.[i];
+        if (y != null) points.push([x, u.valToPos(y, 'y', true)]);
+      }
     }
     const placed = [];
     const rowH = (px + 4) * dpr;
     const rows = Math.max(1, Math.floor(u.bbox.height / rowH));
     const pad = 4 * dpr;
-    const clear = (b) => !points.some(([x, y]) => x >= b.x0 - pad && x <= b.x1 + pad && y >= b.y0 - pad && y <= b.y1 + pad) &&
-      !placed.some((p) => b.x0 < p.x1 && b.x1 > p.x0 && b.y0 < p.y1 && b.y1 > p.y0);
     this.refLabels = [];
     this.refLines.forEach((line, k) => {
       const px0 = u.valToPos(line.x, 'x', true);
@@ -273,6 +317,9 @@ export class LogLogChart {
       if (px0 + pad + w <= u.bbox.left + u.bbox.width) sides.push('right');
       if (px0 - pad - w >= u.bbox.left) sides.push('left');
       if (!sides.length) sides.push('right');
+      const mine = points.filter(([x]) => x >= px0 - w - 2 * pad && x <= px0 + w + 2 * pad);
+      const clear = (b) => !mine.some(([x, y]) => x >= b.x0 - pad && x <= b.x1 + pad && y >= b.y0 - pad && y <= b.y1 + pad) &&
+        !placed.some((p) => b.x0 < p.x1 && b.x1 > p.x0 && b.y0 < p.y1 && b.y1 > p.y0);
       let box = null;
       for (let r = 0; r < rows && !box; r++) {
         for (const side of sides) {
@@ -355,7 +402,70 @@ export class LogLogChart {
   }
 
   /** The chart (canvas with axes, series and reference lines) as a PNG data URL. */
-  toPNG() {
-    return this.plot ? this.plot.ctx.canvas.toDataURL('image/png') : null;
+  toPNG(title = '') {
+    return this.plot ? this.exportCanvas(title).toDataURL('image/png') : null;
+  }
+
+  /**
+   * The chart as one picture that stands alone: a title, the plot (axes,
+   * series, reference lines) and a legend of the series with their colour,
+   * dash and fitted slope, on the page's background.
+   */
+  exportCanvas(title = '') {
+    const plot = this.plot.ctx.canvas;
+    const dpr = devicePixelRatio;
+    const px = this.fontPx() * dpr;
+    const pad = Math.round(px);
+    const names = [...this.series.keys()];
+    const measure = document.createElement('canvas').getContext('2d');
+    measure.font = `${px}px system-ui, sans-serif`;
+    const sample = 3 * px;
+    // Legend entries flow in rows across the plot's width.
+    const rows = [[]];
+    let x = pad;
+    for (const n of names) {
+      const w = sample + 0.5 * px + measure.measureText(this.label(n)).width + 1.5 * px;
+      if (x + w > plot.width - pad && rows.at(-1).length) {
+        rows.push([]);
+        x = pad;
+      }
+      rows.at(-1).push({ name: n, x });
+      x += w;
+    }
+    const titleH = title ? Math.round(2 * px) : 0;
+    const rowH = Math.round(1.6 * px);
+    const canvas = document.createElement('canvas');
+    canvas.width = plot.width;
+    canvas.height = titleH + plot.height + pad + rows.length * rowH;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = cssVar('--bg', '#fff');
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = cssVar('--fg', '#222');
+    ctx.textBaseline = 'middle';
+    if (title) {
+      ctx.font = `600 ${Math.round(1.2 * px)}px system-ui, sans-serif`;
+      ctx.fillText(title, pad, titleH / 2);
+    }
+    ctx.drawImage(plot, 0, titleH);
+    ctx.font = `${px}px system-ui, sans-serif`;
+    this.exportLegend = [];
+    rows.forEach((row, k) => {
+      const y = titleH + plot.height + pad + k * rowH + rowH / 2;
+      for (const { name, x: x0 } of row) {
+        const style = this.styles.get(name);
+        ctx.strokeStyle = this.color(name);
+        ctx.lineWidth = 2 * dpr;
+        ctx.setLineDash(style.dash.map((v) => v * dpr));
+        ctx.beginPath();
+        ctx.moveTo(x0, y);
+        ctx.lineTo(x0 + sample, y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = cssVar('--fg', '#222');
+        ctx.fillText(this.label(name), x0 + sample + 0.5 * px, y);
+        this.exportLegend.push(this.label(name));
+      }
+    });
+    return canvas;
   }
 }

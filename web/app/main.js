@@ -176,7 +176,11 @@ function showCalibration(r) {
   calibration.gflops = r.gflops;
   const kernel = Number.isFinite(r.kernel_gflops)
     ? `; the flash QKᵀ micro-kernel reaches ${fmt(r.kernel_gflops)} GFLOP/s, ${Math.round(100 * r.kernel_ratio)} % of it` : '';
-  $('#calibrate-result').textContent = `Per-core SIMD ceiling: ${fmt(r.gflops)} GFLOP/s (${r.flavour}, best of ${r.reps} runs${kernel}).`;
+  // The spread of the batches behind the best one (quartiles), and how many rounds it took to settle.
+  const spread = Number.isFinite(r.gflops_median)
+    ? `; median ${fmt(r.gflops_median)}, quartiles ${fmt(r.gflops_q1)}–${fmt(r.gflops_q3)} GFLOP/s over ${r.reps} batches of ${r.calls_per_batch} calls, ${r.rounds} round${r.rounds === 1 ? '' : 's'} to settle`
+    : `, best of ${r.reps} runs`;
+  $('#calibrate-result').textContent = `Per-core SIMD ceiling: ${fmt(r.gflops)} GFLOP/s (${r.flavour}${spread}${kernel}).`;
   $('#calibrate-result').dataset.gflops = String(r.gflops);
 }
 

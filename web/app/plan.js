@@ -74,11 +74,12 @@ export async function largestFit({ choices, lo, hi, pointsUpTo, estimateOne, bud
 
 /**
  * Seconds the bench harness spends on one point whose call takes `one`
- * seconds: a first (warm-up) call, then calls until min_ms has passed
- * (cpp/common/timer.hpp, time_median with min_reps = 1).
+ * seconds: a first (warm-up) call, then calls until min_ms has passed and at
+ * least `fastReps` of them when a call takes under 1 s (cpp/common/timer.hpp,
+ * time_median: kMinRepsUnderOneSecond = 5).
  */
-export function timedSeconds(one, minMs = 200) {
-  return one + Math.max(one, minMs / 1000);
+export function timedSeconds(one, minMs = 200, fastReps = 5) {
+  return one + Math.max(one < 1 ? fastReps * one : one, minMs / 1000);
 }
 
 // Shares of the per-core peak the methods reach, conservative: the
@@ -287,7 +288,7 @@ export async function estimatePairs(r, env) {
   const judge = judgeMethod === r.method ? 0
     : (await libraryCost(env, 'pairs', judgeMethod, { n: r.n, d: r.d }, options)).flops /
       (methodSpeed(judgeMethod, { ...env, threads }) * 1e9);
-  const perInstance = timedSeconds(one, (r.min_ms ?? 200) / seeds) + judge + 1e-8 * r.n * r.d;
+  const perInstance = timedSeconds(one, (r.min_ms ?? 200) / seeds, Math.ceil(5 / seeds)) + judge + 1e-8 * r.n * r.d;
   return { seconds: seeds * perInstance, memory: c.memory_bytes + 4 * r.n * r.d };
 }
 

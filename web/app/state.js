@@ -127,7 +127,7 @@ const PAGE = {
   // pair search
   pmethods: { type: 'list', default: 'gram,simhash' },
   pnmin: { lib: 'suite:pairs.n', default: 1024 },
-  pnmax: { lib: 'suite:pairs.n', default: 8192 },
+  pnmax: { lib: 'suite:pairs.n', default: 16384 }, // simhash overtakes gram near 8k (tests/browser/pairs.test.mjs)
   pgen: { lib: 'suite:pairs.gen', values: ['planted', 'planted_sparse', 'ovhard'], default: 'planted' },
   prho: { lib: 'suite:pairs.rho', default: 0.9 },
   pd: { lib: 'suite:pairs.d', default: 128 },

@@ -295,13 +295,13 @@ function sweepCharts(cfg) {
   // Built once the elements are in the page (the embed height needs their place).
   self.create = () => {
     self.chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
-      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed });
+      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed, spread: cfg.y.key === 'median_ms' });
     // An optional second chart from the same records (e.g. time beside accuracy).
     if (cfg.y2) {
       const el2 = el('div', { id: `${id}-chart2`, 'aria-label': `${cfg.y2.label} vs ${cfg.x.label}` });
       chartEl.after(el2);
       self.chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
-        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed });
+        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed, spread: cfg.y2.key === 'median_ms' });
     }
     for (const c of [self.chart, self.chart2]) if (c) c.initialHeight = c.o.height;
   };
@@ -337,7 +337,9 @@ function sweepCharts(cfg) {
     const slopes = cfg.fit !== false && parts.length
       ? `Measured log-log slopes (± 95 % interval)${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join('; ')}. `
       : '';
-    const full = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    // Methods on 0/1 words (bitset's AND + popcount) are not rated against the float multiply–add ceiling.
+    const binary = new Set(cfg.methods.filter((m) => m.binary).map((m) => m.name));
+    const full = `${slopes}${extra || ''} ${peakShare(records.filter((r) => !binary.has(r.method)), cfg.x)}`.trim();
     // On a slide the legend carries the slopes: the caption says only the panel's finding.
     captionEl.textContent = state.embed ? (extra || full) : full;
     captionEl.title = state.embed ? full : '';
@@ -379,10 +381,10 @@ function minEmbedHeight() {
 
 // ---- exports: CSV, JSON lines, the chart as PNG --------------------------------
 
-function sweepExports({ id, state }, charts) {
+function sweepExports({ id, state, info, label, x, y }, charts) {
   const buttons = [
     el('button', { type: 'button', 'data-export': 'csv' }, 'Export CSV'),
-    el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON'),
+    el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON Lines'),
     el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'),
   ];
   // Embedded: one "Export" button that opens the three.
@@ -392,9 +394,9 @@ function sweepExports({ id, state }, charts) {
   box.addEventListener('click', (e) => {
     const kind = e.target.dataset.export;
     const name = `subquad-${id}`;
-    if (kind === 'csv') exportCSV(name, charts.records);
-    if (kind === 'json') exportJSON(name, charts.records);
-    if (kind === 'png') exportPNG(name, charts.chart.toPNG());
+    if (kind === 'csv') exportCSV(name, charts.records, info);
+    if (kind === 'json') exportJSON(name, charts.records, info);
+    if (kind === 'png') exportPNG(name, charts.chart.toPNG(`${label}: ${y.label} vs ${x.label} · ${info.flavour}, subquad ${info.version}`));
     if (kind && box.open) box.open = false;
   });
   return { el: box, show: () => { box.hidden = false; }, hide: () => { box.hidden = true; } };

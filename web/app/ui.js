@@ -166,12 +166,24 @@ export function recordsToCSV(records) {
   return [keys.join(','), ...records.map((r) => keys.map((k) => cell(r[k])).join(','))].join('\n') + '\n';
 }
 
-export function exportCSV(name, records) {
-  download(`${name}.csv`, new Blob([recordsToCSV(records)], { type: 'text/csv' }));
+/**
+ * Where and with what the records were measured, on every exported row: the
+ * browser, the build's flavour and version, the date (records carry their
+ * own flavour and threads; this fills what they lack).
+ */
+export function provenance(info = {}) {
+  return { browser: navigator.userAgent, flavour: info.flavour, version: info.version, date: new Date().toISOString() };
 }
 
-export function exportJSON(name, records) {
-  download(`${name}.json`, new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n'], { type: 'application/x-ndjson' }));
+export function exportCSV(name, records, info) {
+  const meta = provenance(info);
+  download(`${name}.csv`, new Blob([recordsToCSV(records.map((r) => ({ ...meta, ...r })))], { type: 'text/csv' }));
+}
+
+/** JSON Lines (one record per line, as `npm run bench` prints them), so named .jsonl. */
+export function exportJSON(name, records, info) {
+  const meta = provenance(info);
+  download(`${name}.jsonl`, new Blob([records.map((r) => JSON.stringify({ ...meta, ...r })).join('\n') + '\n'], { type: 'application/x-ndjson' }));
 }
 
 export function exportPNG(name, dataUrl) {

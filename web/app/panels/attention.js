@@ -305,7 +305,7 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
       weights: [estimate.seconds],
       onRecord: (r) => {
         result.replaceChildren(el('p', { class: 'headline' },
-          `${r.method}: ${fmt(r.median_ms)} ms (median of ${r.reps}) · ${fmt(r.gflops)} GFLOP/s · relative error ${fmt(r.error, 2)} vs the double-precision reference · ${r.flavour}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`));
+          `${r.method}: ${fmt(r.median_ms)} ms (median of ${r.reps}${Number.isFinite(r.q1_ms) ? `, quartiles ${fmt(r.q1_ms)}–${fmt(r.q3_ms)} ms` : ''}) · ${fmt(r.gflops)} GFLOP/s · relative error ${fmt(r.error, 2)} vs the double-precision reference · ${r.flavour}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`));
         result.dataset.record = JSON.stringify(r);
         result.dataset.count = String(Number(result.dataset.count || 0) + 1);
         addHistoryRow(r);

@@ -3,6 +3,7 @@
 // the shared vocabulary words highlighted. Everything happens in this page:
 // the texts go to the worker, never to a server.
 import { $, el, fmt, showError, runWithProgress, copyLinkButton } from '../ui.js';
+import { FAILING_BETA } from '../hints.js';
 
 const STORE_KEY = 'subquad.documents.text';
 const MAX_TEXT_BYTES = 16 * 1048576; // the C++ tokeniser's cap, checked here first
@@ -66,6 +67,8 @@ export function mountDocuments({ client, methods, state, saveState }) {
     form.hidden = true;
     return;
   }
+  $('#documents-beta-hint').textContent = String(FAILING_BETA.documents);
+  $('#documents-beta').title = `the attention layer uses β = c·ln n; small c spreads the weights and the answer goes wrong (try ${FAILING_BETA.documents})`;
   const ui = {
     runButton: $('#documents-run'),
     cancelButton: $('#documents-cancel'),
@@ -232,9 +235,29 @@ export function mountDocuments({ client, methods, state, saveState }) {
     out.dataset.reused = String(record.vectorsReused);
   }
 
+  // bitset compares 0/1 words: with TF-IDF vectors it has nothing to compare.
+  const binary = new Set(methods.pairs.filter((m) => m.binary).map((m) => m.name));
+  function offerBinary() {
+    showError(ui.errorBox, '');
+    ui.errorBox.hidden = false;
+    ui.errorBox.dataset.refused = 'weighting';
+    ui.errorBox.replaceChildren(el('span', {}, `${methodSelect.value} needs 0/1 vectors (which words occur), not TF-IDF weights. `),
+      el('span', { class: 'offer' }, el('button', { type: 'button', 'data-offer': 'binary', onclick: () => {
+        form.elements.dweight.value = 'binary';
+        read();
+        form.requestSubmit();
+      } }, 'Switch to 0/1 and run')));
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(ui.errorBox, '');
+    delete ui.errorBox.dataset.refused;
+    if (binary.has(methodSelect.value) && form.elements.dweight.value !== 'binary') {
+      $('#documents-result').replaceChildren(); // no earlier answer left under the question
+      offerBinary();
+      return;
+    }
     let input;
     try {
       input = await documentsToCompare();
@@ -249,6 +272,8 @@ export function mountDocuments({ client, methods, state, saveState }) {
       ui,
       label: 'Documents search',
       onRecord: (r) => render(r, input.texts, input.labels),
+      // An answer from earlier settings must not stand beside this run's error.
+      onError: () => $('#documents-result').replaceChildren(),
     });
   });
   ui.runButton.disabled = false;

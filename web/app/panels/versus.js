@@ -6,6 +6,7 @@ import { estimateConstruction } from '../plan.js';
 import { panelEntry } from '../catalog.js';
 import { plainAttention } from './attention.js';
 import { $ } from '../ui.js';
+import { FAILING_BETA } from '../hints.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 
@@ -31,7 +32,7 @@ export function mountVersus({ client, info, methods, state, saveState }) {
     y2: { key: 'median_ms', label: 'median time (ms)', fitLast: 3 },
     controls: [
       { stateKey: 'vl', label: 'ℓ (words)', type: 'number' },
-      { stateKey: 'vbeta', label: 'β / ln n', type: 'number', title: 'the construction uses β = c·ln n; try 0.05 to see it fail' },
+      { stateKey: 'vbeta', label: 'β / ln n', type: 'number', title: `the construction uses β = c·ln n; try ${FAILING_BETA.versus} to see it fail` },
       { stateKey: 'vstate', label: 'reader state N', type: 'number' },
       { stateKey: 'vseeds', label: 'instances', type: 'number' },
       { stateKey: 'vdegree', label: 'polynomial degree g', type: 'number',
