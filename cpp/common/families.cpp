@@ -6,12 +6,14 @@
 #include "grad/grad.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
+#include "tensor/tensor.hpp"
 
 namespace subquad {
 
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
-                                                      &experiments::family(), &grad::family()};
+                                                      &experiments::family(), &grad::family(),
+                                                      &tensor::family()};
   return all;
 }
 
