@@ -10,6 +10,7 @@
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
+#include "tensor/tensor.hpp"
 
 namespace subquad {
 
@@ -110,6 +111,24 @@ std::vector<Suite> make_suites() {
               {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision"}}};
   for (auto& o : matrix_options()) grad.options.push_back(o);
   s.push_back(grad);
+
+  std::vector<std::string> tensor_methods;
+  for (const auto& m : tensor::methods()) tensor_methods.push_back(m.name);
+  s.push_back({"tensor", "one tensor-attention method at one shape: kernel time, GFLOP/s, error on sampled rows; "
+               "optionally flash's GFLOP/s or matrix polynomial attention's error on the same inputs",
+               "tensor",
+               {{"method", T::choice, "exact", 0, 0, tensor_methods, "the tensor-attention method"},
+                {"n", T::integer, "256", 1, double(tensor::kMaxN), {}, "tokens"},
+                {"d", T::integer, "16", 1, 4096, {}, "head width"},
+                seed, min_ms,
+                {"check_rows", T::integer, "4", 0, double(tensor::kMaxN), {},
+                 "rows checked against the double triple loop (none when one row is beyond 2^28 pair-widths)"},
+                {"dist", T::choice, "uniform", 0, 0, {"uniform", "nonnegative"},
+                 "Q, K1, K2 uniform in [−B, B] or in [0, B] (aligned: scores reach scale·d·B³); V1, V2 in [−1, 1]"},
+                {"B", T::number, "1", 0, 1e4, {}, "bound of the entries of Q, K1, K2", true},
+                {"vs", T::choice, "none", 0, 0, {"none", "flash", "matrix_polynomial"},
+                 "also time attention's flash at the same n, d, or run attention's polynomial at the same degree "
+                 "(equal rank) on Q, K1, V1 and report its error"}}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

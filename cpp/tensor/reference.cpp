@@ -11,10 +11,10 @@
 
 namespace subquad::tensor {
 
-void reference_row(const Problem& p, const Params& params, std::size_t i, double* o) {
+void reference_row(const Problem& p, const Params& params, std::size_t i, double* o, bool windowed) {
   const std::size_t d = p.d;
   const double s = resolved_scale(params, d);
-  const Ranges r = ranges(i, p.n, params, false);
+  const Ranges r = ranges(i, p.n, params, windowed);
   std::vector<double> a(d), v(d);
   auto score = [&](std::size_t k) {
     double t = 0;

@@ -89,8 +89,9 @@ void run(const std::string& method, const Problem& p, const Params& params, floa
 
 // The methods, one file each.
 void reference(const Problem&, const Params&, float* O, Stats&);
-// One row of the reference (double), for checking large problems on sampled rows.
-void reference_row(const Problem&, const Params&, std::size_t i, double* o);
+// One row of the reference (double), for checking large problems on sampled
+// rows; windowed: over windowed's pairs (the 2-simplicial reference).
+void reference_row(const Problem&, const Params&, std::size_t i, double* o, bool windowed = false);
 void exact(const Problem&, const Params&, float* O, Stats&);
 void windowed(const Problem&, const Params&, float* O, Stats&);
 void polynomial(const Problem&, const Params&, float* O, Stats&);

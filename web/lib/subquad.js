@@ -100,13 +100,13 @@
   }
 
   // The families' JS, one file each beside this one (web/lib/<family>.js).
-  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad'];
+  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'tensor'];
 
   function familyInstallers() {
     if (isNode) {
       // Literal paths, so bundlers see them.
       return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js'),
-        grad: require('./grad.js') };
+        grad: require('./grad.js'), tensor: require('./tensor.js') };
     }
     const loaded = globalThis.subquadFamilies || {};
     return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
@@ -286,7 +286,7 @@
         // One list per family the build has (attention, ssm, pairs, grad): each
         // family's bindings export <family>Methods().
         const out = {};
-        for (const family of ['attention', 'ssm', 'pairs', 'grad']) {
+        for (const family of FAMILIES) {
           const fn = Module[`${family}Methods`];
           if (typeof fn === 'function') out[family] = fn();
         }
