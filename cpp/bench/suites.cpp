@@ -128,7 +128,10 @@ std::vector<Suite> make_suites() {
                 {"B", T::number, "1", 0, 1e4, {}, "bound of the entries of Q, K1, K2", true},
                 {"vs", T::choice, "none", 0, 0, {"none", "flash", "matrix_polynomial"},
                  "also time attention's flash at the same n, d, or run attention's polynomial at the same degree "
-                 "(equal rank) on Q, K1, V1 and report its error"}}});
+                 "(equal rank) on Q, K1, V1 and report its error"},
+                {"flash_n", T::integer, "0", 0, 1 << 24, {},
+                 "vs = flash: flash's tokens (0 = n); a larger n gives flash runs as long as the cubic kernel's, "
+                 "so both meet the same machine load"}}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

@@ -103,17 +103,23 @@ std::string measure_tensor(const Options& o) {
     fp.scale = tensor::resolved_scale(params, d);
     fp.causal = params.causal;
     fp.threads = params.threads;
-    const attention::Problem ap{n, d, Q.data(), K1.data(), V1.data()};
+    const auto fn = v.integer("flash_n") ? static_cast<std::size_t>(v.integer("flash_n")) : n;
+    require_memory("flash_n", 16.0 * fn * d + attention::find_method("flash").cost(fn, fn, d, fp).memory_bytes);
+    const auto FQ = fn == n ? Q : tensor::generate(fn, d, B, nonnegative, seed + 5),
+               FK = fn == n ? K1 : tensor::generate(fn, d, B, nonnegative, seed + 6),
+               FV = fn == n ? V1 : tensor::generate(fn, d, 1.0, false, seed + 7);
+    std::vector<float> fout(fn * d);
+    const attention::Problem ap{fn, d, FQ.data(), FK.data(), FV.data()};
     attention::Stats fstats;
     const attention::Method& fm = attention::prepare("flash", ap, fp);
     const Timing ft = time_median(
         [&] {
           fstats.clear();
-          attention::execute(fm, ap, fp, out.data(), fstats);
+          attention::execute(fm, ap, fp, fout.data(), fstats);
         },
         1, min_ms, 200);
-    const double flash_gflops = fm.cost(n, n, d, fp).flops / (ft.median_ms * 1e6);
-    j.add("vs", "flash").add("flash_median_ms", ft.median_ms).add("flash_reps", ft.reps);
+    const double flash_gflops = fm.cost(fn, fn, d, fp).flops / (ft.median_ms * 1e6);
+    j.add("vs", "flash").add("flash_n", fn).add("flash_median_ms", ft.median_ms).add("flash_reps", ft.reps);
     j.add("flash_gflops", flash_gflops).add("gflops_over_flash", cost.flops / (t.median_ms * 1e6) / flash_gflops);
   } else if (vs == "matrix_polynomial") {
     attention::Params pp;
