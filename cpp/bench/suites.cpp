@@ -132,6 +132,33 @@ std::vector<Suite> make_suites() {
                 {"flash_n", T::integer, "0", 0, 1 << 24, {},
                  "vs = flash: flash's tokens (0 = n); a larger n gives flash runs as long as the cubic kernel's, "
                  "so both meet the same machine load"}}});
+  const OptionSpec tensor_threads{"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"};
+  s.push_back({"tensor_threshold",
+               "the polynomial method's error as B grows, tensor vs matrix attention at the same degree (equal rank) "
+               "on the same nonnegative inputs: the cliff at B³ vs B²",
+               "",
+               {{"layer", T::choice, "tensor", 0, 0, {"tensor", "matrix"}, "tensor attention, or matrix attention on Q, K1, V1"},
+                {"n", T::integer, "1024", 1, 65536, {}, "tokens"},
+                {"d", T::integer, "4", 1, 64, {}, "head width"},
+                {"B", T::number, "1", 0, 64, {}, "entries of Q, K1, K2 uniform in [0, B]", true},
+                {"degree", T::integer, "4", 0, attention::kMaxDegree, {}, "degree g of P ≈ exp (rank C(d+g, g))"},
+                {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
+                {"scale", T::number, "inv_d", 0, 1e6, {"sqrt", "inv_d"}, "score scale: 1/√d, 1/d (the papers) or a number", true},
+                seed, tensor_threads,
+                {"min_ms", T::number, "50", 0, 1e6, {}, "repeat the kernel until this many ms have passed"},
+                {"check_rows", T::integer, "8", 1, 65536, {}, "rows checked against the double reference"}}});
+  s.push_back({"match3",
+               "Match3 (Sanford, Hsu & Telgarsky): one layer's accuracy against brute force — the hand-set tensor "
+               "layer or the matrix-attention baseline",
+               "",
+               {{"layer", T::choice, "tensor", 0, 0, {"tensor", "matrix"}, "the tensor-attention layer or the matrix baseline"},
+                {"n", T::integer, "16", 1, double(tensor::kMatch3MaxN), {}, "tokens per sequence"},
+                {"M", T::integer, "0", 0, double(tensor::kMatch3MaxM), {},
+                 "the modulus; 0 = round(n(n+1)/(2 ln 2)), about half the positions positive"},
+                seed,
+                {"instances", T::integer, "20", 1, double(tensor::kMatch3MaxInstances), {}, "sequences per point"},
+                tensor_threads,
+                {"min_ms", T::number, "20", 0, 1e6, {}, "repeat the timed layer until this many ms have passed"}}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

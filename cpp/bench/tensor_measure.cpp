@@ -158,3 +158,139 @@ std::string measure_tensor(const Options& o) {
 }
 
 }  // namespace subquad::bench
+
+namespace subquad::bench {
+
+// Suite "tensor_threshold": the polynomial method's error as B grows, for
+// tensor attention (layer = tensor: trilinear scores up to scale·d·B³) or
+// matrix attention (layer = matrix: attention's polynomial on Q, K1, V1,
+// scores up to scale·d·B²) at the same degree — equal rank C(d+g, g) — on
+// the same nonnegative inputs in [0, B] (aligned: the worst case is reached).
+// Error: max |O − R| / max |R| over sampled rows of each one's double reference.
+std::string measure_tensor_threshold(const Options& o) {
+  const OptionValues v = suite_values("tensor_threshold", o.without({"suite"}));
+  const std::string layer = v.text("layer");
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto d = static_cast<std::size_t>(v.integer("d"));
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double B = v.number("B"), min_ms = v.number("min_ms");
+  const auto rows = std::min<std::size_t>(static_cast<std::size_t>(v.integer("check_rows")), n);
+  const std::string scale_text = v.text("scale");
+  const double scale = scale_text == "sqrt" ? 1 / std::sqrt(double(d)) : scale_text == "inv_d" ? 1.0 / d : v.number("scale");
+  const int degree = static_cast<int>(v.integer("degree")), threads = static_cast<int>(v.integer("threads"));
+  const std::string poly = v.text("poly");
+  require_memory("n, d", 24.0 * n * d);
+  const auto Q = tensor::generate(n, d, B, true, seed), K1 = tensor::generate(n, d, B, true, seed + 1),
+             K2 = tensor::generate(n, d, B, true, seed + 2), V1 = tensor::generate(n, d, 1.0, false, seed + 3),
+             V2 = tensor::generate(n, d, 1.0, false, seed + 4);
+  std::vector<float> out(n * d);
+  std::vector<double> r(d);
+  std::vector<std::pair<std::string, double>> stats;
+  std::string stopped;
+  double err = 0, ref = 0;
+  Timing t{};
+  try {
+    if (layer == "tensor") {
+      tensor::Params p;
+      p.scale = scale;
+      p.degree = degree;
+      p.poly = poly;
+      p.threads = threads;
+      const tensor::Problem prob{n, d, Q.data(), K1.data(), K2.data(), V1.data(), V2.data()};
+      const tensor::Method& m = tensor::prepare("polynomial", prob, p);
+      t = time_median([&] { stats.clear(); tensor::execute(m, prob, p, out.data(), stats); }, 1, min_ms, 50);
+      tensor::describe(m, prob, p, stats);
+      for (std::size_t s = 0; s < rows; ++s) {
+        const std::size_t i = row_of(s, rows, n);
+        tensor::reference_row(prob, p, i, r.data());
+        for (std::size_t k = 0; k < d; ++k) {
+          err = std::max(err, std::fabs(double(out[i * d + k]) - r[k]));
+          ref = std::max(ref, std::fabs(r[k]));
+        }
+      }
+    } else {
+      attention::Params p;
+      p.scale = scale;
+      p.degree = degree;
+      p.poly = poly;
+      p.threads = threads;
+      const attention::Problem prob{n, d, Q.data(), K1.data(), V1.data()};
+      const attention::Method& m = attention::prepare("polynomial", prob, p);
+      t = time_median([&] { stats.clear(); attention::execute(m, prob, p, out.data(), stats); }, 1, min_ms, 50);
+      attention::describe(m, prob, p, stats);
+      for (std::size_t s = 0; s < rows; ++s) {
+        const std::size_t i = row_of(s, rows, n);
+        attention::reference_row(m, prob, p, i, r.data());
+        for (std::size_t k = 0; k < d; ++k) {
+          err = std::max(err, std::fabs(double(out[i * d + k]) - r[k]));
+          ref = std::max(ref, std::fabs(r[k]));
+        }
+      }
+    }
+  } catch (const Error& e) {
+    if (e.param() == "cancelled") throw;
+    stopped = e.what();  // the score range is beyond float32 (R > the family's limit)
+  }
+  JsonLine j;
+  j.add("suite", "tensor_threshold").add("method", layer).add("n", n).add("d", d).add("B", B);
+  j.add("dist", "nonnegative").add("scale", scale).add("degree", degree).add("poly", poly);
+  j.add("flavour", build_flavour()).add("threads", resolve_threads(threads));
+  j.add("rank", attention::poly_rank(d, degree));
+  j.add("ln_n", std::log(double(n))).add("cbrt_ln_n", std::cbrt(std::log(double(n)))).add("sqrt_ln_n", std::sqrt(std::log(double(n))));
+  if (stopped.empty()) {
+    j.add("timed", "kernel").add("median_ms", t.median_ms).add("reps", t.reps);
+    j.add("error", rows ? (ref > 0 ? err / ref : err) : NAN).add("error_rows", rows);
+    for (const auto& [key, value] : stats)
+      if (key != "degree" && key != "rank") j.add(key, value);
+  } else {
+    j.add("error", NAN).add("stopped", stopped);
+  }
+  return j.str();
+}
+
+// Suite "match3": one layer's accuracy on Match3 against brute force
+// (tensor: the hand-set tensor-attention layer; matrix: the one-layer
+// matrix-attention baseline; cpp/tensor/match3.cpp), over `instances` seeded
+// token sequences; median_ms times the layer on the first instance.
+std::string measure_match3(const Options& o) {
+  const OptionValues v = suite_values("match3", o.without({"suite"}));
+  const std::string layer = v.text("layer");
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto M0 = static_cast<std::uint32_t>(v.integer("M"));
+  if (M0 == 1) throw Error("M", "got 1, must be 0 (automatic) or in [2, 2048]");
+  const std::uint32_t M = M0 ? M0 : tensor::match3_default_modulus(n);
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const auto instances = static_cast<std::size_t>(v.integer("instances"));
+  const int threads = static_cast<int>(v.integer("threads"));
+  resolve_threads(threads);
+  std::size_t positions = 0, positives = 0, correct = 0, fn = 0, fp = 0;
+  double beta = 0;
+  for (std::size_t s = 0; s < instances; ++s) {
+    throw_if_cancelled();
+    const auto x = tensor::match3_tokens(n, M, seed + s);
+    const auto truth = tensor::match3_brute_force(x, M);
+    const tensor::Match3Answer a = layer == "tensor" ? tensor::match3_tensor(x, M, threads) : tensor::match3_matrix(x, M, threads);
+    beta = a.beta;
+    for (std::size_t i = 0; i < n; ++i) {
+      positions += 1;
+      positives += truth[i];
+      correct += a.says[i] == truth[i];
+      fn += truth[i] && !a.says[i];
+      fp += !truth[i] && a.says[i];
+    }
+  }
+  const auto x = tensor::match3_tokens(n, M, seed);
+  const Timing t = time_median(
+      [&] { layer == "tensor" ? tensor::match3_tensor(x, M, threads) : tensor::match3_matrix(x, M, threads); }, 1,
+      v.number("min_ms"), 20);
+  JsonLine j;
+  j.add("suite", "match3").add("method", layer).add("n", n).add("M", double(M)).add("instances", instances);
+  j.add("flavour", build_flavour()).add("threads", resolve_threads(threads));
+  j.add("positions", positions).add("positives", positives).add("positive_rate", double(positives) / positions);
+  j.add("accuracy", double(correct) / positions).add("false_negatives", fn).add("false_positives", fp);
+  j.add("beta", beta).add("width", layer == "tensor" ? 4 : 2);
+  j.add("timed", "layer").add("median_ms", t.median_ms).add("reps", t.reps);
+  return j.str();
+}
+
+}  // namespace subquad::bench
