@@ -32,6 +32,9 @@ export const SUITES = {
   // so both kernels run long enough to meet the same machine load); --method
   // windowed --n 4096,...,65536 --causal true and --method polynomial --dist nonnegative --d 4 for the others.
   tensor: { method: ['exact'], n: [128, 256, 512, 1024], d: [16], vs: ['flash'], flash_n: [8192], threads: [2] },
+  // The polynomial method's error vs B, tensor vs matrix attention at equal rank (nonnegative inputs), and Match3.
+  tensor_threshold: { layer: ['tensor', 'matrix'], B: [0.5, 1, 1.5, 2, 3], n: [1024], d: [4], degree: [4], threads: [2] },
+  match3: { layer: ['tensor', 'matrix'], n: [4, 8, 16, 24, 32, 48], instances: [50], threads: [2] },
 };
 
 function parseArgs(argv) {
