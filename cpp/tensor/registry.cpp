@@ -177,10 +177,14 @@ const Method& prepare(const std::string& name, const Problem& p, const Params& p
     if (!data) throw Error(array, "missing (an n×d array is required)");
     require_bounded(array, data, nd, kMaxEntry, "larger entries overflow float32 trilinear scores");
   }
+  // Every float32 score must be finite: Σ_l max|Q_l|·max|K1_l|·max|K2_l| bounds them all.
+  const double bound = score_bound(p, resolved_scale(params, p.d));
+  if (!(bound <= 1e37))
+    throw Error("Q", "scores scale·Σ q·k1·k2 reach " + detail::to_text(bound) +
+                         ", beyond float32 (≤ 1e37): smaller entries or scale");
   if (m.run == polynomial && params.causal)
     throw Error("causal", "the polynomial method is non-causal only (reference, exact and windowed take causal)");
   if (m.run == polynomial && params.R == 0) {
-    const double bound = score_bound(p, resolved_scale(params, p.d));
     require(bound <= kMaxR, "R", bound,
             "<= 40: the inputs' score bound scale·Σ_l max|Q_l|·max|K1_l|·max|K2_l| is too wide for float32 sums "
             "over n² pairs (smaller entries or scale)");

@@ -332,6 +332,12 @@ TEST_CASE("tensor: bad input is refused by name, and the family keeps working") 
   tensor::Params causal;
   causal.causal = true;
   CHECK(call("polynomial", in.problem(), causal).rfind("causal: ", 0) == 0);
+  std::vector<float> huge(16, 1e11f);
+  p = in.problem();
+  p.Q = p.K1 = p.K2 = huge.data();
+  tensor::Params big_scale;
+  big_scale.scale = 1e6;
+  CHECK(call("exact", p, big_scale).rfind("Q: scores scale·Σ q·k1·k2 reach ", 0) == 0);
   const Inputs wide = inputs(8, 2, 20.0);
   CHECK(call("polynomial", wide.problem(), {}).rfind("R: got ", 0) == 0);
 
