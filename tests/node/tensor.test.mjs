@@ -114,6 +114,23 @@ for (const flavour of FLAVOURS) {
   });
 }
 
+test('the bench suites: tensor (vs flash), tensor_threshold (tensor vs matrix), match3 (both layers)', async () => {
+  const sq = await load('mt');
+  const t = sq.measure({ suite: 'tensor', method: 'exact', n: 70, d: 4, vs: 'flash', min_ms: 0, check_rows: 3 });
+  assert.ok(t.error <= 1e-5 && t.gflops > 0 && t.flash_gflops > 0 && t.gflops_over_flash > 0);
+  const w = sq.measure({ suite: 'tensor', method: 'windowed', n: 300, d: 4, causal: true, w1: 20, w2: 5, min_ms: 0 });
+  assert.ok(w.error <= 1e-5 && w.w1 === 20 && w.w2 === 5);
+  const low = ['tensor', 'matrix'].map((layer) => sq.measure({ suite: 'tensor_threshold', layer, n: 128, B: 0.5, min_ms: 0 }));
+  const high = ['tensor', 'matrix'].map((layer) => sq.measure({ suite: 'tensor_threshold', layer, n: 128, B: 2, min_ms: 0 }));
+  for (const r of low) assert.ok(r.error < 1e-4 && r.rank === 70, `${r.method} B=0.5: ${r.error}`);
+  assert.ok(high[0].error > 3 * high[1].error, `B = 2: tensor ${high[0].error} vs matrix ${high[1].error}`);  // the earlier cliff
+  const m3 = ['tensor', 'matrix'].map((layer) => sq.measure({ suite: 'match3', layer, n: 12, instances: 4, min_ms: 0 }));
+  assert.equal(m3[0].accuracy, 1);
+  assert.ok(m3[1].accuracy < 1 && m3[1].false_positives === 0);
+  assert.equal(m3[0].positives, m3[1].positives);
+  assert.throws(() => sq.measure({ suite: 'match3', layer: 'tensor', n: 12, nn: 3 }), /^SubquadError: nn: unknown option|nn: unknown option/);
+});
+
 test('st and mt agree on exact and polynomial', async () => {
   const [st, mt] = [await load('st'), await load('mt')];
   const p = problem(66, 5, 1, 12);
