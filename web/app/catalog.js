@@ -16,6 +16,7 @@ const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bo
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
+const ALMAN_SONG_TENSOR = { authors: 'Alman & Song', title: 'How to Capture Higher-order Correlations? Generalizing Matrix Softmax Attention to Kronecker Computation', arxiv: '2310.04064' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -38,9 +39,15 @@ export const PANELS = [
     paper: ALMAN_SONG_ROPE,
   },
   {
+    panel: 'tensor', group: 'forward', title: 'Tensor attention',
+    theorem: 'With $d = O(\log n)$, tensor attention over key pairs $(j,k)$ costs $n^3$ naively, has an $n^{1+o(1)}$ algorithm when entries are $o(\\sqrt[3]{\\log n})$, and needs $n^{3-o(1)}$ time at $\\Theta(\\sqrt[3]{\\log n})$ unless SETH fails — a higher order buys expressiveness with a lower entry bound.',
+    regime: 'Time vs n for the cubic exact kernel, 2-simplicial windows and the polynomial method (our reconstruction); its error vs B against matrix attention at equal rank on nonnegative inputs, with $\\sqrt[3]{\\ln n}$ and $\\sqrt{\\ln n}$ marked; Match3 accuracy vs n for one tensor layer and a matrix-attention baseline.',
+    paper: ALMAN_SONG_TENSOR,
+  },
+  {
     panel: 'grad', group: 'training', title: 'Attention gradients',
     theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
-    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
+    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the paper\'s own problem $dL/dX$ exact ($O(n^2 d)$) against almost linear ($O(n\\,r\\,d^2)$); a live training run where gradient descent pushes $\\|A_1X\\|_\\infty$ past $\\sqrt{\\ln n}$ and the polynomial gradient stops tracking the exact one.',
     paper: ALMAN_SONG_GRAD,
   },
   {

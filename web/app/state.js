@@ -22,7 +22,7 @@ const PAGE = {
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
-  run: { type: 'enum', values: ['single', 'sweep', 'errors', 'degree', 'versus'], default: 'single' }, // what autorun runs
+  run: { type: 'string', default: 'single' }, // what autorun runs: a form's id (a sweep's cfg.id, 'single', 'documents')
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -72,6 +72,40 @@ const PAGE = {
   bnmax: { lib: 'suite:grad.n', default: 8192 },
   bd: { lib: 'suite:grad.d', default: 8 },
   bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
+  // tensor attention: time vs n, error vs B (tensor vs matrix), Match3
+  xmethods: { type: 'list', default: 'exact,windowed,polynomial' },
+  xnmin: { lib: 'suite:tensor.n', default: 64 },
+  xnmax: { lib: 'suite:tensor.n', default: 4096 },
+  xd: { lib: 'suite:tensor.d', default: 8 },
+  xdegree: { lib: 'option:tensor.polynomial.degree', default: 4 },
+  xthreads: { lib: 'option:tensor.exact.threads', default: 0 },
+  xemethods: { type: 'list', default: 'tensor,matrix' },
+  xeBmin: { lib: 'suite:tensor_threshold.B', default: 0.5 },
+  xeBmax: { lib: 'suite:tensor_threshold.B', default: 3 },
+  xen: { lib: 'suite:tensor_threshold.n', default: 1024 },
+  xed: { lib: 'suite:tensor_threshold.d', default: 4 },
+  xedegree: { lib: 'suite:tensor_threshold.degree', default: 4 },
+  xethreads: { lib: 'suite:tensor_threshold.threads', default: 0 },
+  xmmethods: { type: 'list', default: 'tensor,matrix' },
+  xmnmin: { lib: 'suite:match3.n', default: 4 },
+  xmnmax: { lib: 'suite:match3.n', default: 48 },
+  xminstances: { lib: 'suite:match3.instances', default: 20 },
+  xmthreads: { lib: 'suite:match3.threads', default: 0 },
+  // attention gradients: the paper's loss L(X), dL/dX (loss_* methods)
+  lmethods: { type: 'list', default: 'loss_exact,loss_polynomial' },
+  lnmin: { lib: 'suite:grad.n', default: 512 },
+  lnmax: { lib: 'suite:grad.n', default: 8192 },
+  ld: { lib: 'suite:grad.d', default: 8 },
+  ldegree: { lib: 'option:grad.loss_polynomial.degree', default: 4 },
+  lthreads: { lib: 'option:grad.loss_exact.threads', default: 0 },
+  // attention gradients: the live training run (sq.attentionTraining)
+  trn: { lib: 'limit:training.n', default: 1024 },
+  trd: { lib: 'limit:training.d', default: 4 },
+  trsteps: { lib: 'limit:training.steps', default: 200 },
+  trlr: { lib: 'limit:training.lr', default: 3 },
+  trteacher: { lib: 'limit:training.teacher', default: 3 },
+  trdegree: { lib: 'option:grad.loss_polynomial.degree', default: 3 },
+  trthreads: { lib: 'option:grad.loss_exact.threads', default: 0 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },
@@ -103,6 +137,32 @@ const PAGE = {
   vstate: { lib: 'suite:construction.state', default: 2048 },
   vseeds: { lib: 'suite:construction.seeds', default: 5 },
   vdegree: { lib: 'option:attention.polynomial.degree', default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
+  // Every form has keys of its own (a copied link reproduces each form): the
+  // attention time sweep's shape and options, and each sweep's threads.
+  td: { lib: 'dim:attention.d', default: 64 },
+  tB: { lib: 'suite:attention.B', default: 1 },
+  tscale: { lib: 'option:attention.flash.scale', names: true, default: 'sqrt' },
+  tdegree: { lib: 'option:attention.polynomial.degree', default: 4 },
+  tthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  ethreads: { lib: 'option:attention.flash.threads', default: 0 },
+  gthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  rthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  rethreads: { lib: 'option:attention.flash.threads', default: 0 },
+  red: { lib: 'dim:attention.d', default: 8 },
+  repd: { lib: 'dim:attention.d', default: 4 },
+  redegree: { lib: 'option:attention.rope_polynomial.degree', default: 4 },
+  bthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  sthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  pthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  vthreads: { lib: 'option:attention.flash.threads', default: 0 },
+};
+
+// Links made before the forms had keys of their own: what a shared key meant
+// for the form the link ran (`run`), e.g. ?run=sweep&d=32 set the sweep's d.
+const LEGACY = {
+  sweep: { d: 'td', B: 'tB', threads: 'tthreads', scale: 'tscale', degree: 'tdegree' },
+  errors: { threads: 'ethreads' },
+  degree: { threads: 'gthreads' },
 };
 
 /** The library's spec a `lib` ref names (undefined when the build lacks it). */
@@ -164,6 +224,9 @@ export function fromQuery(search) {
   const state = defaults();
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (params.has(key)) state[key] = parseValue(spec, params.get(key));
+  }
+  for (const [old, key] of Object.entries(LEGACY[params.get('run')] ?? {})) {
+    if (params.has(old) && !params.has(key)) state[key] = parseValue(SCHEMA[key], params.get(old));
   }
   // No panel named: the home view, unless the link carries a panel's settings
   // (or embed=1) — such links predate the home view and meant attention.

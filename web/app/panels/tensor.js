@@ -63,7 +63,7 @@ export function mountTensor({ client, info, methods, state, saveState }) {
     },
   });
 
-  mountSweep({
+  const threshold = mountSweep({
     id: 'tensor-threshold',
     label: `${title} error-vs-B sweep`,
     estimate: estimateTensorThreshold,
@@ -107,7 +107,7 @@ export function mountTensor({ client, info, methods, state, saveState }) {
     },
   });
 
-  mountSweep({
+  const match3 = mountSweep({
     id: 'tensor-match3',
     label: `${title} Match3 sweep`,
     estimate: estimateMatch3,
@@ -146,5 +146,9 @@ export function mountTensor({ client, info, methods, state, saveState }) {
       return `${parts.join('; ')}. M = round(n(n+1)/(2 ln 2)) keeps about half the positions positive, so 50 % is what always answering “no” scores.`;
     },
   });
-  if (state.autorun && state.panel === 'tensor') time.run();
+  if (state.autorun && state.panel === 'tensor') {
+    if (state.run === 'tensor-threshold') threshold.run();
+    else if (state.run === 'tensor-match3') match3.run();
+    else time.run();
+  }
 }
