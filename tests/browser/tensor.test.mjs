@@ -12,7 +12,7 @@ const env = sharedBrowser();
 
 test('the tensor panel times exact, windowed and polynomial, shows the earlier cliff and Match3', async () => {
   const url = `${env.server.url}?panel=tensor&xmethods=exact,windowed,polynomial&xnmin=32&xnmax=128&xd=4` +
-    '&xemethods=tensor,matrix&xeBmin=0.5&xeBmax=2&xen=256&xmnmin=8&xmnmax=16&xminstances=5';
+    '&xemethods=tensor,matrix&xeBmin=1&xeBmax=2&xen=256&xmnmin=8&xmnmax=16&xminstances=5';
   const { context, page, problems, external } = await openPage(env.browser, url);
   await waitReady(page);
   assert.equal(await page.isHidden('#tensor-missing'), true);
