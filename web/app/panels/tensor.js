@@ -103,7 +103,7 @@ export function mountTensor({ client, info, methods, state, saveState }) {
       };
       const t = cliff('tensor'), m = cliff('matrix');
       if (!t && !m) return 'Both use the same degree g, hence the same rank C(d+g, g).';
-      return `Error ≥ 1e-2: tensor ${t ?? '—'}; matrix ${m ?? '—'}. At a fixed degree the cliff sits where the score range R outgrows what g covers: B³ for tensor, B² for matrix attention, so tensor falls off at smaller B once B > 1 (below 1 the trilinear scores are the smaller ones). The lines mark ∛ln n and √ln n, where the theorems put the thresholds for n^{1+o(1)} time; at fixed g and n this chart shows the ordering, not those constants.`;
+      return `Error ≥ 1e-2: tensor ${t ?? '—'}; matrix ${m ?? '—'}. At a fixed degree the cliff sits where the score range R outgrows what g covers: B³ for tensor, B² for matrix attention, so tensor falls off at smaller B once B > 1 (below 1 the trilinear scores are the smaller ones). The lines mark ∛ln n and √ln n, where the theorems put the thresholds for almost linear time as n grows; at one fixed g and n this chart shows their order, not their constants.`;
     },
   });
 
