@@ -28,9 +28,15 @@ export const SUITES = {
   triad: { threads: [1, 2] },
   // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
+  // Layer collapse (issue #18): one forward of the L-layer, H-head network vs L, H and n (no report: compare false).
+  collapse: { method: ['san_forward'], n: [256, 1024, 4096], d: [32], layers: [1, 2, 4, 8], heads: [1, 2], compare: ['false'], threads: [2] },
   // The paper's problem L(X), dL/dX (the grad suite's loss_* methods): loss_polynomial vs loss_exact at d = 8,
   // the paper's scale 1/d (issue #14: slopes ≤ 1.1 vs ≥ 1.9, with the crossover).
   grad_loss: { suite: 'grad', method: ['loss_exact', 'loss_polynomial'], n: [1024, 2048, 4096, 8192, 16384, 32768, 65536], d: [8], scale: ['inv_d'], threads: [2] },
+  // Issue #16: blocks_lse (and the paper's blocks) against direct flash at N = 16,384, M = 1,024 (target ≤ 1.5×);
+  // the window's time slope in N at fixed r and M (target ≤ 1.05).
+  simulate: { method: ['blocks_lse', 'blocks'], n: [16384], d: [64], M: [1024], threads: [2] },
+  simulate_window: { suite: 'simulate', method: ['window'], n: [4096, 16384, 65536, 262144], d: [64], M: [256], window: [64], threads: [2] },
   // Tensor attention (issue #15): exact's slope and GFLOP/s against flash's in the same run (flash at n = 8192,
   // so both kernels run long enough to meet the same machine load); --method
   // windowed --n 4096,...,65536 --causal true and --method polynomial --dist nonnegative --d 4 for the others.

@@ -24,6 +24,8 @@ std::string measure_ssm(const Options& options);
 std::string measure_triad(const Options& options);
 std::string measure_pairs(const Options& options);
 std::string measure_grad(const Options& options);
+std::string measure_collapse(const Options& options);
+std::string measure_simulate(const Options& options);
 std::string measure_tensor(const Options& options);
 std::string measure_tensor_threshold(const Options& options);
 std::string measure_match3(const Options& options);

@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "collapse/collapse.hpp"
 #include "common/schema.hpp"
 #include "grad/grad.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
+#include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
 #include "tensor/tensor.hpp"
 
@@ -113,6 +115,32 @@ std::vector<Suite> make_suites() {
   for (auto& o : matrix_options()) grad.options.push_back(o);
   s.push_back(grad);
 
+  std::vector<std::string> collapse_methods;
+  for (const auto& m : collapse::methods()) collapse_methods.push_back(m.name);
+  Suite collapse{"collapse", "one forward pass of the L-layer, H-head network (or a surrogate) at one shape: time, ms per head, error against the double reference",
+                 "collapse",
+                 {{"method", T::choice, "san_forward", 0, 0, collapse_methods, "the collapse method"},
+                  {"n", T::integer, "256", 1, 16384, {}, "tokens"},
+                  {"d", T::integer, "32", 1, 128, {}, "model width"},
+                  seed, min_ms,
+                  {"check_n", T::integer, "256", 0, 16384, {}, "compare san_forward with the double reference up to this n"}}};
+  for (auto& o : matrix_options()) collapse.options.push_back(o);
+  s.push_back(collapse);
+  std::vector<std::string> simulate_methods;
+  for (const auto& m : simulate::methods()) simulate_methods.push_back(m.name);
+  Suite simulate{"simulate",
+                 "one simulate mode at one shape: the whole simulation's time and oracle calls; full modes beside direct "
+                 "flash (time, ratio, error on every row)",
+                 "simulate",
+                 {{"method", T::choice, "blocks_lse", 0, 0, simulate_methods, "the simulate mode"},
+                  {"n", T::integer, "16384", 2, 1 << 24, {}, "tokens N"},
+                  {"d", T::integer, "64", 1, 4096, {}, "head width"},
+                  seed, min_ms,
+                  {"check_rows", T::integer, "16", 0, 1 << 24, {}, "window, sinks: rows checked against the double reference"},
+                  {"needle", T::boolean, "false", 0, 0, {}, "plant one key every query scores 8 with, value 10 (values made ≥ 0)"},
+                  {"positive", T::boolean, "false", 0, 0, {}, "values |V| ≥ 0, so they do not cancel (Thm 4.1's condition)"}}};
+  for (auto& o : matrix_options()) simulate.options.push_back(o);
+  s.push_back(simulate);
   std::vector<std::string> tensor_methods;
   for (const auto& m : tensor::methods()) tensor_methods.push_back(m.name);
   s.push_back({"tensor", "one tensor-attention method at one shape: kernel time, GFLOP/s, error on sampled rows; "

@@ -18,6 +18,8 @@ int pairs(const std::uint8_t* data, std::size_t size);
 int text(const std::uint8_t* data, std::size_t size);
 int options(const std::uint8_t* data, std::size_t size);
 int grad(const std::uint8_t* data, std::size_t size);
+int collapse(const std::uint8_t* data, std::size_t size);
+int simulate(const std::uint8_t* data, std::size_t size);
 int tensor(const std::uint8_t* data, std::size_t size);
 
 // name → harness, for the replay test and the runner script.

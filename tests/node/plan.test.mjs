@@ -203,3 +203,23 @@ test('estimateTensor asks the tensor cost model with the options the method take
   assert.deepEqual(calls.at(-1).slice(0, 4), ['cost', 'tensor', 'exact', { n: 16, d: 4 }]);
   assert.ok(m.seconds > 0);
 });
+
+import { estimateCollapse } from '../../web/app/plan.js';
+
+test('estimateCollapse asks the collapse cost model with the network\'s options, and the reference check up to check_n', async () => {
+  const { calls, cost } = fakeCost((fn, family, method) => ({ flops: method === 'reference' ? 2e8 : 1e9, memory_bytes: 5e6 }));
+  const opts = (...names) => ({ options: Object.fromEntries(names.map((k) => [k, {}])) });
+  const schema = { families: { collapse: { methods: {
+    san_forward: opts('layers', 'heads', 'eta', 'residual', 'seed', 'scale', 'attention', 'compare', 'threads'),
+    reference: opts('layers', 'heads', 'eta', 'residual', 'seed', 'scale', 'compare') } } } };
+  const env = { info: INFO_ST, peakGflops: 32, cost, schema };
+  const small = await estimateCollapse({ method: 'san_forward', n: 64, d: 16, layers: 6, heads: 2, compare: true, threads: 0, min_ms: 0 }, env);
+  assert.deepEqual(calls[0].slice(0, 4), ['cost', 'collapse', 'san_forward', { n: 64, d: 16 }]);
+  assert.equal(calls[0][4].layers, 6);
+  assert.equal(calls[0][4].compare, true);
+  assert.deepEqual(calls[1].slice(0, 3), ['cost', 'collapse', 'reference']);
+  assert.equal(calls[1][4].compare, false);
+  const large = await estimateCollapse({ method: 'san_forward', n: 4096, d: 16, layers: 6, heads: 2, compare: true, threads: 0, min_ms: 0 }, env);
+  assert.equal(calls.length, 3); // no reference check past check_n = 256
+  assert.ok(small.seconds > large.seconds && large.seconds > 0 && large.memory >= 5e6);
+});

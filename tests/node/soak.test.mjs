@@ -1,5 +1,5 @@
 // Soak: 1,000 mixed calls — every family (attention, SSM, pair search,
-// documents), valid and invalid — on one module instance per flavour. Valid
+// documents, simulate), valid and invalid — on one module instance per flavour. Valid
 // results stay correct against JS references, errors stay clean, and the heap
 // in use returns to its warmed-up size (nothing leaks across errors).
 import { test, after } from 'node:test';
@@ -94,6 +94,18 @@ for (const flavour of FLAVOURS) {
         const po = sq.attentionLossGrad('loss_polynomial', lp, { degree: 1 + (i % 4) });
         assert.ok(po.dX.every(Number.isFinite) && Number.isFinite(po.loss), `call ${i}`);
         ok++;
+      } else if (kind < 0.67) {
+        // Length-n attention from calls to a length-M oracle (simulate), checked against the JS reference.
+        const nn = 2 + n;
+        const Q = randomMatrix(nn, d, 1, i);
+        const K = randomMatrix(nn, d, 1, i + 1);
+        const V = randomMatrix(nn, d, 1, i + 2);
+        const M = 2 + Math.floor(rand() * (nn - 1));
+        const causal = rand() < 0.5;
+        const r = sq.simulate(pick(['blocks', 'blocks_lse']), { Q, K, V, n: nn, d }, { M, causal });
+        assert.ok(relativeError(r.O, attentionReference(Q, K, V, nn, d, { causal })) <= 1e-4, `call ${i}`);
+        assert.equal(r.calls, r.callsPredicted, `call ${i}`);
+        ok++;
       } else if (kind < 0.7) {
         const r = sq.measure({ suite: 'attention', method: 'exact', n: 8 + n, d, min_ms: 0 });
         assert.ok(r.error <= 1e-5);
@@ -149,8 +161,22 @@ for (const flavour of FLAVOURS) {
           () => sq.documents(['a'.repeat(17 * 1048576)]),
           () => sq.attentionLossGrad('loss_exact', { A1: Q, A2: Q, A3: Q, X: new Float32Array(d * d + 1), Y: Q, E: Q, n, d }),
           () => sq.attentionTraining({ n: 16, d: 2, steps: 10001 }),
+          () => sq.simulate('blocks', { Q, K: Q, V: Q, n, d }, { M: n + 1 }),
+          () => sq.simulate('window', { Q, K: Q, V: Q, n, d }, { M: 2, window: 2 }),
         ];
         assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
+        refused++;
+      }
+      if (i % 50 === 25) {
+        // Layer collapse (every 50th call, its own data, no draw from rand): the network
+        // against its double reference, then a refused call.
+        const X = randomMatrix(2 + (i % 11), 1 + (i % 5), 1.5, i);
+        const shape = { X, n: 2 + (i % 11), d: 1 + (i % 5) };
+        const opts = { layers: 1 + (i % 4), heads: 1 + (i % 3), eta: 0.05, seed: i, residual: i % 100 !== 25 };
+        const a = sq.collapse('san_forward', shape, opts), b = sq.collapse('reference', shape, opts);
+        assert.ok(relativeError(a.S, b.S) <= 1e-5, `call ${i}: collapse`);
+        ok++;
+        assert.throws(() => sq.collapse('san_forward', shape, { eta: -i }), (e) => e instanceof sq.SubquadError && /^eta: /.test(e.message));
         refused++;
       }
     }

@@ -7,6 +7,7 @@
 export const GROUPS = [
   { group: 'forward', title: 'Forward pass', question: 'How fast can one attention layer be computed?' },
   { group: 'training', title: 'Training', question: 'How fast can attention be trained?' },
+  { group: 'depth', title: 'Depth and weights', question: 'Does a deep network with small weights need its depth?' },
   { group: 'alternatives', title: 'Alternatives', question: 'Can a faster architecture do what attention does?' },
   { group: 'similarity', title: 'Similarity and kernels', question: 'How fast can the most similar pair be found?' },
   { group: 'environment', title: 'Environment', question: 'What does this machine give the lab?' },
@@ -16,6 +17,8 @@ const ALMAN_SONG = { authors: 'Alman & Song', title: 'Fast Attention Requires Bo
 const ALMAN_YU = { authors: 'Alman & Yu', title: 'Fundamental Limitations on Subquadratic Alternatives to Transformers', arxiv: '2410.04271' };
 const ALMAN_SONG_ROPE = { authors: 'Alman & Song', title: 'Fast RoPE Attention: Combining the Polynomial Method and Fast Fourier Transform', arxiv: '2505.11892' };
 const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Complexity of Gradient Computation for Training Large Language Models', arxiv: '2402.04497' };
+const ALMAN_SONG_COLLAPSE = { authors: 'Alman & Song', title: 'Only Large Weights (And Not Skip Connections) Can Prevent the Perils of Rank Collapse', arxiv: '2505.16284' };
+const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
 const ALMAN_SONG_TENSOR = { authors: 'Alman & Song', title: 'How to Capture Higher-order Correlations? Generalizing Matrix Softmax Attention to Kronecker Computation', arxiv: '2310.04064' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
@@ -49,6 +52,18 @@ export const PANELS = [
     theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
     regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the paper\'s own problem $dL/dX$ exact ($O(n^2 d)$) against almost linear ($O(n\\,r\\,d^2)$); a live training run where gradient descent pushes $\\|A_1X\\|_\\infty$ past $\\sqrt{\\ln n}$ and the polynomial gradient stops tracking the exact one.',
     paper: ALMAN_SONG_GRAD,
+  },
+  {
+    panel: 'collapse', group: 'depth', title: 'Layer collapse',
+    theorem: 'Claimed (the proofs were disputed by reviewers): a residual self-attention network whose weights are at most $\\eta$ is within $O(\\eta)\\|X\\|$ of a network with one layer, so expressive transformers need large weights, where attention needs quadratic time.',
+    regime: 'An $L$-layer, $H$-head network with weights $\\eta\\,U[-1,1]$ against one layer holding all its heads, measured relative to its own deviation from identity as $\\eta$ grows past the point where the entries of $XW_Q, XW_K$ reach $\\sqrt{\\ln n}$; rank collapse with and without skips.',
+    paper: ALMAN_SONG_COLLAPSE,
+  },
+  {
+    panel: 'simulate', group: 'forward', title: 'Large from small',
+    theorem: 'Attention over $N$ tokens is computed exactly by $O((N/M)^2)$ calls to an attention of length $M$, which cannot be improved in the worst case (each call costs $\\approx M^2$, attention needs $N^{2-o(1)}$ under SETH); $O(N/M)$ calls suffice for sliding windows, attention sinks and average-case inputs.',
+    regime: 'One run at a time: the grid of oracle calls, calls made vs predicted, flops (constant $\\approx 4N^2 d$), float32 vs float64 for the synthetic-token normaliser; the sampled mode\'s error vs $M$ on bounded data and with one planted needle.',
+    paper: YU_ALMAN,
   },
   {
     panel: 'ssm', group: 'alternatives', title: 'SSM vs attention',

@@ -8,6 +8,8 @@ import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
 import { mountRope } from './panels/rope.js';
 import { mountGrad } from './panels/grad.js';
+import { mountCollapse } from './panels/collapse.js';
+import { mountSimulate } from './panels/simulate.js';
 import { mountTensor } from './panels/tensor.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
@@ -224,6 +226,8 @@ async function boot() {
     mountRope({ client, info, methods, state, saveState });
     mountSsm({ client, info, methods, state, saveState });
     mountGrad({ client, info, methods, state, saveState });
+    mountCollapse({ client, info, methods, state, saveState });
+    mountSimulate({ client, info, methods, state, saveState });
     mountTensor({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });

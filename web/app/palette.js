@@ -58,6 +58,15 @@ export const STYLES = {
   mamba_block: ['sky', 'solid'],
   attention_block_reference: ['grey', 'long'],
   attention_block: ['vermillion', 'dashdot'],
+  // layer collapse (the network, its surrogates; the depth chart's two networks)
+  san_forward: ['blue', 'solid'],
+  san_merged: ['green', 'dashed'],
+  first_layer: ['orange', 'dotted'],
+  res_norm: ['purple', 'dotted'],
+  fit_one_layer: ['vermillion', 'dashdot'],
+  float32: ['grey', 'long'],
+  skips: ['blue', 'solid'],
+  no_skips: ['vermillion', 'dashed'],
   // the paper's loss problem (grad family: L(X), dL/dX)
   loss_reference: ['grey', 'long'],
   loss_exact: ['vermillion', 'long'],
@@ -67,6 +76,15 @@ export const STYLES = {
   bitset: ['sky', 'dashed'],
   simhash: ['orange', 'solid'],
   minhash: ['purple', 'dashed'],
+  // simulate (large from small; its window is attention's window above)
+  blocks: ['blue', 'dashdot'],
+  blocks_lse: ['vermillion', 'dotted'],
+  sinks: ['purple', 'dashdot'],
+  sampled: ['green', 'dashdot'],
+  packed: ['orange', 'long'],
+  // the sampled mode's two data sets (simulate panel)
+  bounded: ['green', 'solid'],
+  needle: ['fg', 'dashed'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;

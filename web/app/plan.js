@@ -173,6 +173,25 @@ export async function estimateGrad(r, env) {
 }
 
 /**
+ * Suite "collapse": one forward of the network (with compare: the merged
+ * layer, the first layer and the other skip setting too — the cost model
+ * counts them), min_ms as given.
+ */
+export async function estimateCollapse(r, env) {
+  const threads = threadsOf(r, env.info);
+  const c = await libraryCost(env, 'collapse', r.method, { n: r.n, d: r.d },
+    { threads: r.threads, layers: r.layers, heads: r.heads, compare: r.compare });
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  // Up to check_n tokens san_forward is also checked against the double reference (no report).
+  let check = 0;
+  if (r.method === 'san_forward' && r.n <= (r.check_n ?? 256)) {
+    const ref = await libraryCost(env, 'collapse', 'reference', { n: r.n, d: r.d }, { layers: r.layers, heads: r.heads, compare: false });
+    check = ref.flops / (methodSpeed('reference', env) * 1e9);
+  }
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + check, memory: c.memory_bytes + 8 * r.n * r.d };
+}
+
+/**
  * Suite "grad" with a loss_* method (the paper's L(X), dL/dX): the method
  * timed alone, then the check the bench runs beside it — loss_exact for the
  * others, loss_reference for loss_exact up to n = 2,048 (cpp/bench/grad_measure.cpp).
@@ -205,6 +224,23 @@ export async function estimateTraining(cfg, env) {
   const step = (2 * exact.flops) / (methodSpeed('flash', { ...env, threads }) * 1e9) +
     poly.flops / (methodSpeed('polynomial', { ...env, threads }) * 1e9);
   return { seconds: (cfg.steps + 1) * step, memory: Math.max(exact.memory_bytes, poly.memory_bytes) + 4 * 6 * cfg.n * cfg.d };
+}
+
+/**
+ * Suite "simulate": the mode's oracle calls (the simulate family's cost model:
+ * their flops at flash's speed), and for the full-attention modes direct flash
+ * timed beside it; float64 runs the double oracle and the double reference.
+ */
+export async function estimateSimulate(r, env) {
+  const threads = threadsOf(r, env.info);
+  const f64 = r.precision === 'float64';
+  const c = await libraryCost(env, 'simulate', r.method, { n: r.n, d: r.d },
+    { M: r.M, causal: r.causal, window: r.window, sinks: r.sinks, precision: r.precision, threads: r.threads });
+  const one = c.flops / (methodSpeed(f64 ? 'reference' : 'flash', { ...env, threads }) * 1e9);
+  const full = ['blocks', 'blocks_lse', 'sampled'].includes(r.method);
+  const direct = f64 ? (4 * r.n * r.n * r.d) / (methodSpeed('reference', env) * 1e9)
+    : full ? timedSeconds((4 * r.n * r.n * r.d) / (methodSpeed('flash', { ...env, threads }) * 1e9), r.min_ms ?? 200) : 0;
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + direct, memory: c.memory_bytes + 4 * 5 * r.n * r.d };
 }
 
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */

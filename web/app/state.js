@@ -72,6 +72,14 @@ const PAGE = {
   bnmax: { lib: 'suite:grad.n', default: 8192 },
   bd: { lib: 'suite:grad.d', default: 8 },
   bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
+  // layer collapse: the η grid's shape, the highlighted η (log slider)
+  ceta: { lib: 'option:collapse.san_forward.eta', default: 0.01 },
+  cL: { lib: 'option:collapse.san_forward.layers', default: 6 },
+  cH: { lib: 'option:collapse.san_forward.heads', default: 2 },
+  cd: { lib: 'suite:collapse.d', default: 16 },
+  cn: { lib: 'suite:collapse.n', default: 64 },
+  cthreads: { lib: 'option:collapse.san_forward.threads', default: 0 },
+  cfit: { type: 'bool', default: false },  // also train fit_one_layer at every η
   // tensor attention: time vs n, error vs B (tensor vs matrix), Match3
   xmethods: { type: 'list', default: 'exact,windowed,polynomial' },
   xnmin: { lib: 'suite:tensor.n', default: 64 },
@@ -106,6 +114,21 @@ const PAGE = {
   trteacher: { lib: 'limit:training.teacher', default: 3 },
   trdegree: { lib: 'option:grad.loss_polynomial.degree', default: 3 },
   trthreads: { lib: 'option:grad.loss_exact.threads', default: 0 },
+  // large from small (simulate): one run, and sampled's error vs M
+  simmode: { lib: 'suite:simulate.method', default: 'blocks_lse' },
+  simn: { lib: 'suite:simulate.n', default: 2048 },
+  simd: { lib: 'suite:simulate.d', default: 16 },
+  // M, r and s: their real limits depend on N (M ≤ N, r < M, s ≤ M), which the library checks per run.
+  simM: { type: 'int', min: 2, max: 16384, default: 256 },
+  simcausal: { lib: 'option:simulate.blocks.causal', default: false },
+  simr: { type: 'int', min: 1, max: 16383, default: 64 },
+  sims: { type: 'int', min: 1, max: 16384, default: 4 },
+  simprec: { lib: 'option:simulate.blocks.precision', default: 'float32' },
+  simB: { lib: 'suite:simulate.B', default: 1 },
+  simscale: { type: 'enum', values: ['sqrt', '1'], default: 'sqrt' }, // 1/√d, or 1 (the paper's unscaled scores)
+  simthreads: { lib: 'option:simulate.blocks.threads', default: 0 },
+  simsn: { lib: 'suite:simulate.n', default: 4096 },
+  simsthreads: { lib: 'option:simulate.sampled.threads', default: 0 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

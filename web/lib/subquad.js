@@ -10,7 +10,7 @@
 //
 // This file is the core: loading, the heap plumbing, errors, the schema and
 // the one cost call, measurements, cancel. Each family's methods live in a
-// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js), installed on
+// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js, simulate.js), installed on
 // the same api object; a classic worker loads them with importScripts
 // (subquad.FAMILIES lists them), Node with require.
 //
@@ -100,13 +100,13 @@
   }
 
   // The families' JS, one file each beside this one (web/lib/<family>.js).
-  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'tensor'];
+  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'collapse', 'simulate', 'tensor'];
 
   function familyInstallers() {
     if (isNode) {
       // Literal paths, so bundlers see them.
       return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js'),
-        grad: require('./grad.js'), tensor: require('./tensor.js') };
+        grad: require('./grad.js'), collapse: require('./collapse.js'), simulate: require('./simulate.js'), tensor: require('./tensor.js') };
     }
     const loaded = globalThis.subquadFamilies || {};
     return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
@@ -283,7 +283,7 @@
 
       methods() {
         check();
-        // One list per family the build has (attention, ssm, pairs, grad): each
+        // One list per family the build has (FAMILIES): each
         // family's bindings export <family>Methods().
         const out = {};
         for (const family of FAMILIES) {
