@@ -41,6 +41,13 @@ export const SUITES = {
   // Which neurons fire (issue #19): dtree's forward ≥ 5× dense's at n = 1,024, m = 32,768, d = 32, b = 2.5
   // (Φ̄(b) = 0.6 % fire); whole steps full batch and s = 32. The b sweep: --b 1,1.5,2,2.5,3,3.5 --batch 32.
   neurons: { method: ['dense', 'dtree'], n: [1024], m: [32768], d: [32], b: [2.5], batch: [0, 32], threads: [2] },
+  // Tensor attention (issue #15): exact's slope and GFLOP/s against flash's in the same run (flash at n = 8192,
+  // so both kernels run long enough to meet the same machine load); --method
+  // windowed --n 4096,...,65536 --causal true and --method polynomial --dist nonnegative --d 4 for the others.
+  tensor: { method: ['exact'], n: [128, 256, 512, 1024], d: [16], vs: ['flash'], flash_n: [8192], threads: [2] },
+  // The polynomial method's error vs B, tensor vs matrix attention at equal rank (nonnegative inputs), and Match3.
+  tensor_threshold: { layer: ['tensor', 'matrix'], B: [0.5, 1, 1.5, 2, 3], n: [1024], d: [4], degree: [4], threads: [2] },
+  match3: { layer: ['tensor', 'matrix'], n: [4, 8, 16, 24, 32, 48], instances: [50], threads: [2] },
 };
 
 function parseArgs(argv) {

@@ -157,9 +157,12 @@ std::string measure(const Options& o) {
   if (suite == "collapse") return measure_collapse(o);
   if (suite == "simulate") return measure_simulate(o);
   if (suite == "neurons") return measure_neurons(o);
+  if (suite == "tensor") return measure_tensor(o);
+  if (suite == "tensor_threshold") return measure_tensor_threshold(o);
+  if (suite == "match3") return measure_match3(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate, neurons or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate, neurons, tensor, tensor_threshold, match3 or peak");
 }
 
 }  // namespace subquad::bench

@@ -13,6 +13,7 @@
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
+#include "tensor/tensor.hpp"
 
 namespace subquad {
 
@@ -156,6 +157,53 @@ std::vector<Suite> make_suites() {
                 {"data", T::choice, "gaussian", 0, 0, {"gaussian", "planted"}, "the network's data (see neuronsInit)"},
                 {"steps", T::integer, "3", 0, 1000, {}, "whole steps timed, one by one (the network moves)"},
                 min_ms}});
+  std::vector<std::string> tensor_methods;
+  for (const auto& m : tensor::methods()) tensor_methods.push_back(m.name);
+  s.push_back({"tensor", "one tensor-attention method at one shape: kernel time, GFLOP/s, error on sampled rows; "
+               "optionally flash's GFLOP/s or matrix polynomial attention's error on the same inputs",
+               "tensor",
+               {{"method", T::choice, "exact", 0, 0, tensor_methods, "the tensor-attention method"},
+                {"n", T::integer, "256", 1, double(tensor::kMaxN), {}, "tokens"},
+                {"d", T::integer, "16", 1, 4096, {}, "head width"},
+                seed, min_ms,
+                {"check_rows", T::integer, "4", 0, double(tensor::kMaxN), {},
+                 "rows checked against the double triple loop (none when one row is beyond 2^28 pair-widths)"},
+                {"dist", T::choice, "uniform", 0, 0, {"uniform", "nonnegative"},
+                 "Q, K1, K2 uniform in [−B, B] or in [0, B] (aligned: scores reach scale·d·B³); V1, V2 in [−1, 1]"},
+                {"B", T::number, "1", 0, 1e4, {}, "bound of the entries of Q, K1, K2", true},
+                {"vs", T::choice, "none", 0, 0, {"none", "flash", "matrix_polynomial"},
+                 "also time attention's flash at the same n, d, or run attention's polynomial at the same degree "
+                 "(equal rank) on Q, K1, V1 and report its error"},
+                {"flash_n", T::integer, "0", 0, 1 << 24, {},
+                 "vs = flash: flash's tokens (0 = n); a larger n gives flash runs as long as the cubic kernel's, "
+                 "so both meet the same machine load"}}});
+  const OptionSpec tensor_threads{"threads", T::integer, "0", 0, 1024, {}, "threads to use; 0 = all the pool has"};
+  s.push_back({"tensor_threshold",
+               "the polynomial method's error as B grows, tensor vs matrix attention at the same degree (equal rank) "
+               "on the same nonnegative inputs: the cliff at B³ vs B²",
+               "",
+               {{"layer", T::choice, "tensor", 0, 0, {"tensor", "matrix"}, "tensor attention, or matrix attention on Q, K1, V1"},
+                {"n", T::integer, "1024", 1, 65536, {}, "tokens"},
+                {"d", T::integer, "4", 1, 64, {}, "head width"},
+                {"B", T::number, "1", 0, 64, {}, "entries of Q, K1, K2 uniform in [0, B]", true},
+                {"degree", T::integer, "4", 0, attention::kMaxDegree, {}, "degree g of P ≈ exp (rank C(d+g, g))"},
+                {"poly", T::choice, "chebyshev", 0, 0, {"chebyshev", "taylor"}, "how P is fitted on [−R, R]"},
+                {"scale", T::number, "inv_d", 0, 1e6, {"sqrt", "inv_d"}, "score scale: 1/√d, 1/d (the papers) or a number", true},
+                seed, tensor_threads,
+                {"min_ms", T::number, "50", 0, 1e6, {}, "repeat the kernel until this many ms have passed"},
+                {"check_rows", T::integer, "8", 1, 65536, {}, "rows checked against the double reference"}}});
+  s.push_back({"match3",
+               "Match3 (Sanford, Hsu & Telgarsky): one layer's accuracy against brute force — the hand-set tensor "
+               "layer or the matrix-attention baseline",
+               "",
+               {{"layer", T::choice, "tensor", 0, 0, {"tensor", "matrix"}, "the tensor-attention layer or the matrix baseline"},
+                {"n", T::integer, "16", 1, double(tensor::kMatch3MaxN), {}, "tokens per sequence"},
+                {"M", T::integer, "0", 0, double(tensor::kMatch3MaxM), {},
+                 "the modulus; 0 = round(n(n+1)/(2 ln 2)), about half the positions positive"},
+                seed,
+                {"instances", T::integer, "20", 1, double(tensor::kMatch3MaxInstances), {}, "sequences per point"},
+                tensor_threads,
+                {"min_ms", T::number, "20", 0, 1e6, {}, "repeat the timed layer until this many ms have passed"}}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

@@ -9,6 +9,7 @@
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
+#include "tensor/tensor.hpp"
 
 namespace subquad {
 
@@ -16,7 +17,7 @@ const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
                                                       &experiments::family(), &grad::family(),
                                                       &collapse::family(), &simulate::family(),
-                                                      &neurons::family()};
+                                                      &neurons::family(), &tensor::family()};
   return all;
 }
 

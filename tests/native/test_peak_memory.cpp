@@ -208,6 +208,7 @@ TEST_CASE("peak memory: every method of every family, through the generic exampl
     if (f->name == "ssm") dims = {{"L", 2048}, {"D", 64}, {"N", 16}};
     if (f->name == "pairs") dims = {{"n", 2048}, {"d", 64}};
     if (f->name == "construction") dims = {{"n", 512}, {"l", 64}};
+    if (f->name == "tensor") dims = {{"n", 192}, {"d", 32}};  // the per-pair methods are O(n³d)
     for (const auto& m : f->methods) {
       Options o;
       if (takes_option(*f, m.name, "threads")) o.set("threads", std::to_string(two_threads()));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   sweepPoints, estimatePoints, refusal, largestFit, timedSeconds, methodSpeed, threadsOf,
-  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateTraining, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
+  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateTraining, estimateTensor, estimateTensorThreshold, estimateMatch3, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
 } from '../../web/app/plan.js';
 
 const CHOICES = [256, 512, 1024, 2048, 4096];
@@ -180,6 +180,30 @@ test('poly_degree: the polynomial method\'s cost at degrees 0…8 (the search st
   assert.ok(calls.some((c) => c[2] === 'flash'));
   assert.equal(e.memory, 900 + 16 * 4096 * 8);
   assert.ok(e.seconds > 2 * timedSeconds(1e9 / (methodSpeed('flash', env) * 1e9), 50) - 1e-9);
+});
+
+test('estimateTensor asks the tensor cost model with the options the method takes; threshold and match3 their layer', async () => {
+  const { calls, cost } = fakeCost((fn, family, method, dims) => ({ flops: 4 * dims.n ** 3 * dims.d, memory_bytes: 5e5 }));
+  const opts = (...names) => ({ options: Object.fromEntries(names.map((k) => [k, {}])) });
+  const schema = { families: {
+    tensor: { methods: { exact: opts('scale', 'causal', 'threads'), windowed: opts('scale', 'causal', 'threads', 'w1', 'w2'),
+      polynomial: opts('scale', 'threads', 'degree', 'poly', 'R') } },
+    attention: { methods: { exact: opts('scale', 'causal', 'threads'), polynomial: opts('scale', 'threads', 'degree', 'poly', 'R') } } } };
+  const env = { info: INFO_ST, peakGflops: 32, cost, schema };
+  const w = await estimateTensor({ method: 'windowed', n: 256, d: 8, causal: true, w1: 512, w2: 32, degree: 4, threads: 0 }, env);
+  assert.deepEqual(calls[0].slice(0, 4), ['cost', 'tensor', 'windowed', { n: 256, d: 8 }]);
+  assert.equal(calls[0][4].w1, 512);
+  assert.equal(calls[0][4].degree, undefined);  // not an option of windowed
+  assert.equal(w.memory, 5e5 + 24 * 256 * 8);
+  // Cubic: doubling n multiplies the kernel's time by 8.
+  const a = await estimateTensor({ method: 'exact', n: 512, d: 8, check_rows: 0, min_ms: 0 }, env);
+  const b = await estimateTensor({ method: 'exact', n: 1024, d: 8, check_rows: 0, min_ms: 0 }, env);
+  assert.ok(Math.abs(b.seconds / a.seconds - 8) < 1e-9);
+  await estimateTensorThreshold({ layer: 'matrix', n: 1024, d: 4, degree: 4 }, env);
+  assert.deepEqual(calls.at(-1).slice(0, 3), ['cost', 'attention', 'polynomial']);
+  const m = await estimateMatch3({ layer: 'tensor', n: 16, instances: 10 }, env);
+  assert.deepEqual(calls.at(-1).slice(0, 4), ['cost', 'tensor', 'exact', { n: 16, d: 4 }]);
+  assert.ok(m.seconds > 0);
 });
 
 import { estimateCollapse } from '../../web/app/plan.js';

@@ -129,6 +129,34 @@ for (const flavour of FLAVOURS) {
           dense.dispose();
         }
         ok++;
+      } else if (kind > 0.96) {
+        // Tensor attention (cpp/tensor/): exact or windowed (w = n) against a JS triple loop, then a refused call.
+        const m = 1 + (n % 12);
+        const [Q, K1, K2, V1, V2] = [0, 1, 2, 3, 4].map((t) => randomMatrix(m, d, 1, i + t));
+        const causal = rand() < 0.5;
+        const want = new Float64Array(m * d);
+        for (let a = 0; a < m; a++) {
+          const keys = causal ? a + 1 : m, e = [];
+          for (let j = 0; j < keys; j++) for (let k = 0; k < keys; k++) {
+            let s = 0;
+            for (let l = 0; l < d; l++) s += Q[a * d + l] * K1[j * d + l] * K2[k * d + l];
+            e.push([j, k, s / Math.sqrt(d)]);
+          }
+          const top = Math.max(...e.map((x) => x[2]));
+          let sum = 0;
+          for (const [j, k, s] of e) {
+            const w = Math.exp(s - top);
+            sum += w;
+            for (let l = 0; l < d; l++) want[a * d + l] += w * V1[j * d + l] * V2[k * d + l];
+          }
+          for (let l = 0; l < d; l++) want[a * d + l] /= sum;
+        }
+        const method = pick(['exact', 'windowed']);
+        const { O } = sq.tensorAttention(method, { Q, K1, K2, V1, V2, n: m, d }, method === 'windowed' ? { causal, w1: m, w2: m } : { causal });
+        assert.ok(relativeError(O, want) <= 1e-5, `call ${i}: tensor ${method}`);
+        assert.throws(() => sq.tensorAttention(pick(['windowed', 'polynomial']), { Q, K1, K2, V1, V2, n: m, d }, { w1: 0, causal: true }),
+          (e) => e instanceof sq.SubquadError && /^(w1|causal): /.test(e.message));
+        ok++;
       } else {
         // Invalid calls of every kind; each must throw a named error.
         const Q = randomMatrix(n, d, 1, i);

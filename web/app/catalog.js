@@ -20,6 +20,7 @@ const ALMAN_SONG_GRAD = { authors: 'Alman & Song', title: 'The Fine-Grained Comp
 const ALMAN_SONG_COLLAPSE = { authors: 'Alman & Song', title: 'Only Large Weights (And Not Skip Connections) Can Prevent the Perils of Rank Collapse', arxiv: '2505.16284' };
 const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
 const ALSZZ = { authors: 'Alman, Liang, Song, Zhang & Zhuo', title: 'Bypass Exponential Time Preprocessing: Fast Neural Network Training via Weight-Data Correlation Preprocessing', arxiv: '2211.14227' };
+const ALMAN_SONG_TENSOR = { authors: 'Alman & Song', title: 'How to Capture Higher-order Correlations? Generalizing Matrix Softmax Attention to Kronecker Computation', arxiv: '2310.04064' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -40,6 +41,12 @@ export const PANELS = [
     theorem: 'RoPE attention is ordinary attention on rotated $Q$ and $K$ with unchanged row norms, so the polynomial method keeps its $n^{1+o(1)}$ time when $B = o(\\sqrt{\\log n})$, while position matrices $W_{i-j}$ that do not factor need the FFT: $\\binom{|S|+g}{g}$ Toeplitz products of $O(n \\log n)$ time each.',
     regime: 'Time vs n for rope_flash (exact), rope_polynomial (pre-rotation, then the polynomial method), and for random diagonal $W_\\Delta$ positional_exact (exact, tiled) against positional_fft (polynomial method + FFT), with the measured crossovers.',
     paper: ALMAN_SONG_ROPE,
+  },
+  {
+    panel: 'tensor', group: 'forward', title: 'Tensor attention',
+    theorem: 'With $d = O(\log n)$, tensor attention over key pairs $(j,k)$ costs $n^3$ naively, has an $n^{1+o(1)}$ algorithm when entries are $o(\\sqrt[3]{\\log n})$, and needs $n^{3-o(1)}$ time at $\\Theta(\\sqrt[3]{\\log n})$ unless SETH fails — a higher order buys expressiveness with a lower entry bound.',
+    regime: 'Time vs n for the cubic exact kernel, 2-simplicial windows and the polynomial method (our reconstruction); its error vs B against matrix attention at equal rank on nonnegative inputs, with $\\sqrt[3]{\\ln n}$ and $\\sqrt{\\ln n}$ marked; Match3 accuracy vs n for one tensor layer and a matrix-attention baseline.',
+    paper: ALMAN_SONG_TENSOR,
   },
   {
     panel: 'grad', group: 'training', title: 'Attention gradients',

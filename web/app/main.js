@@ -11,6 +11,7 @@ import { mountGrad } from './panels/grad.js';
 import { mountCollapse } from './panels/collapse.js';
 import { mountSimulate } from './panels/simulate.js';
 import { mountNeurons } from './panels/neurons.js';
+import { mountTensor } from './panels/tensor.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
@@ -233,6 +234,7 @@ async function boot() {
     mountCollapse({ client, info, methods, state, saveState });
     mountSimulate({ client, info, methods, state, saveState });
     mountNeurons({ client, info, methods, state, saveState });
+    mountTensor({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });

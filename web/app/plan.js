@@ -309,3 +309,48 @@ export async function estimateConstruction(r, env) {
   // A and B beside what the method allocates.
   return { seconds: seeds * (one + brute), memory: c.memory_bytes + 8 * r.n * r.l };
 }
+
+/**
+ * Suite "tensor" (cpp/bench/tensor_measure.cpp): the tensor family's cost
+ * model, plus the rows checked against the double triple loop (6 flops per
+ * key pair per width; none when one row is beyond 2^28 pair-widths).
+ */
+export async function estimateTensor(r, env) {
+  const threads = threadsOf(r, env.info);
+  const c = await libraryCost(env, 'tensor', r.method, { n: r.n, d: r.d },
+    { threads: r.threads, degree: r.degree, causal: r.causal, w1: r.w1, w2: r.w2 });
+  const one = c.flops / (methodSpeed(r.method, { ...env, threads }) * 1e9);
+  const perRow = r.method === 'windowed' ? Math.min(r.n, 2 * (r.w1 ?? 512)) * Math.min(r.n, 2 * (r.w2 ?? 32)) : r.n * r.n;
+  const rows = perRow * r.d <= 2 ** 28 ? Math.min(r.check_rows ?? 4, r.n) : 0;
+  const check = (6 * rows * perRow * r.d) / (methodSpeed('reference', env) * 1e9);
+  return { seconds: timedSeconds(one, r.min_ms ?? 200) + check, memory: c.memory_bytes + 24 * r.n * r.d };
+}
+
+/**
+ * Suite "tensor_threshold": the polynomial method of tensor attention (or of
+ * attention, layer = matrix) and the rows checked against its double
+ * reference (n² pairs per tensor row, n keys per matrix row).
+ */
+export async function estimateTensorThreshold(r, env) {
+  const threads = threadsOf(r, env.info);
+  const family = r.layer === 'matrix' ? 'attention' : 'tensor';
+  const c = await libraryCost(env, family, 'polynomial', { n: r.n, d: r.d }, { threads: r.threads, degree: r.degree });
+  const one = c.flops / (methodSpeed('polynomial', { ...env, threads }) * 1e9);
+  const perRow = r.layer === 'matrix' ? 4 * r.n * r.d : 6 * r.n * r.n * r.d;
+  const check = (Math.min(r.check_rows ?? 8, r.n) * perRow) / (methodSpeed('reference', env) * 1e9);
+  return { seconds: timedSeconds(one, r.min_ms ?? 50) + check, memory: c.memory_bytes + 24 * r.n * r.d };
+}
+
+/**
+ * Suite "match3": per instance one layer — tensor attention's exact kernel at
+ * width 4, or attention's exact at width 2 — and the brute-force labels
+ * (n² pair sums); then the layer timed once more on the first instance.
+ */
+export async function estimateMatch3(r, env) {
+  const threads = threadsOf(r, env.info);
+  const tensor = r.layer !== 'matrix';
+  const c = await libraryCost(env, tensor ? 'tensor' : 'attention', 'exact', { n: r.n, d: tensor ? 4 : 2 }, { threads: r.threads });
+  const one = c.flops / (methodSpeed('exact', { ...env, threads }) * 1e9);
+  const brute = (r.n * r.n) / (methodSpeed('brute_force', env) * 1e9);
+  return { seconds: (r.instances ?? 20) * (one + brute) + timedSeconds(one, r.min_ms ?? 20), memory: c.memory_bytes + 64 * r.n };
+}

@@ -100,14 +100,14 @@
   }
 
   // The families' JS, one file each beside this one (web/lib/<family>.js).
-  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'collapse', 'simulate', 'neurons'];
+  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'collapse', 'simulate', 'neurons', 'tensor'];
 
   function familyInstallers() {
     if (isNode) {
       // Literal paths, so bundlers see them.
       return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js'),
         grad: require('./grad.js'), collapse: require('./collapse.js'), simulate: require('./simulate.js'),
-        neurons: require('./neurons.js') };
+        neurons: require('./neurons.js'), tensor: require('./tensor.js') };
     }
     const loaded = globalThis.subquadFamilies || {};
     return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
