@@ -4,6 +4,7 @@
 #include "common/schema.hpp"
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
+#include "kernel/kernel.hpp"
 #include "pairs/pairs.hpp"
 #include "ssm/ssm.hpp"
 
@@ -11,7 +12,8 @@ namespace subquad {
 
 const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
-                                                      &experiments::family(), &grad::family()};
+                                                      &experiments::family(), &grad::family(),
+                                                      &kernel::family()};
   return all;
 }
 
