@@ -10,7 +10,7 @@
 //
 // This file is the core: loading, the heap plumbing, errors, the schema and
 // the one cost call, measurements, cancel. Each family's methods live in a
-// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js), installed on
+// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js, kernel.js), installed on
 // the same api object; a classic worker loads them with importScripts
 // (subquad.FAMILIES lists them), Node with require.
 //
@@ -100,13 +100,13 @@
   }
 
   // The families' JS, one file each beside this one (web/lib/<family>.js).
-  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad'];
+  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'kernel'];
 
   function familyInstallers() {
     if (isNode) {
       // Literal paths, so bundlers see them.
       return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js'),
-        grad: require('./grad.js') };
+        grad: require('./grad.js'), kernel: require('./kernel.js') };
     }
     const loaded = globalThis.subquadFamilies || {};
     return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
@@ -283,10 +283,10 @@
 
       methods() {
         check();
-        // One list per family the build has (attention, ssm, pairs, grad): each
+        // One list per family the build has (attention, ssm, pairs, grad, kernel): each
         // family's bindings export <family>Methods().
         const out = {};
-        for (const family of ['attention', 'ssm', 'pairs', 'grad']) {
+        for (const family of ['attention', 'ssm', 'pairs', 'grad', 'kernel']) {
           const fn = Module[`${family}Methods`];
           if (typeof fn === 'function') out[family] = fn();
         }
