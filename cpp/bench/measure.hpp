@@ -24,6 +24,7 @@ std::string measure_ssm(const Options& options);
 std::string measure_triad(const Options& options);
 std::string measure_pairs(const Options& options);
 std::string measure_grad(const Options& options);
+std::string measure_kernel(const Options& options);
 
 // The options of a bench request that go to `method` of `family`: every key
 // but the suite's own; an own key the method also takes (seed, threads, N)

@@ -18,6 +18,7 @@ int pairs(const std::uint8_t* data, std::size_t size);
 int text(const std::uint8_t* data, std::size_t size);
 int options(const std::uint8_t* data, std::size_t size);
 int grad(const std::uint8_t* data, std::size_t size);
+int kernel(const std::uint8_t* data, std::size_t size);
 
 // name → harness, for the replay test and the runner script.
 struct Target {

@@ -167,7 +167,8 @@ int attention(const std::uint8_t* data, std::size_t size) {
 
 const std::vector<Target>& targets() {
   static const std::vector<Target> list = {
-      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}, {"options", options}, {"grad", grad}};
+      {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}, {"options", options}, {"grad", grad},
+      {"kernel", kernel}};
   return list;
 }
 

@@ -195,8 +195,8 @@ double method_memory(const std::string& method, std::size_t n, std::size_t d, co
   if (method == "reference") return wy + points;
   if (method == "exact") {
     const double npad = std::ceil(n / 128.0) * 128;
-    // float points, packed 2x̃ᵀ strips, norms, float W (padded); a 48×128 tile per thread.
-    return wy + points + 4.0 * n * d + 4.0 * npad * (d + 1 + c) + threads * 4.0 * 48 * 128;
+    // float points and packed 2x̃ᵀ strips (padded), norms, float W.
+    return wy + points + 4.0 * npad * (2 * d + 1 + c);
   }
   if (method == "polynomial") {
     const double r = polynomial_rank(p.factor, d, model_degree(p));

@@ -130,6 +130,10 @@ for (const flavour of FLAVOURS) {
     assert.ok(maxAbs(r.y.map((v, i) => v - want[i])) <= 1e-5 * maxAbs(want));
     const cost = sq.cost('kernel', 'exact', { n: 16384, d: 8 }, {});
     assert.ok(cost.flops > 0 && cost.memory_bytes > 0);
+    const m = sq.measure({ suite: 'kernel', method: 'exact', n: 300, d: 3, B: 4, min_ms: 1, check_rows: 300 });
+    assert.ok(m.error_rel <= 1e-5 && m.median_ms > 0 && m.B_bound >= 4 * 0.9, JSON.stringify(m));
+    const p = sq.measure({ suite: 'kernel', method: 'polynomial', n: 300, d: 2, B: 4, min_ms: 1, check_rows: 300, compare_exact: true });
+    assert.ok(p.error_l1 <= p.delta + 1e-7 && p.speedup > 0 && p.rank > 0, JSON.stringify(p));
   });
 }
 
