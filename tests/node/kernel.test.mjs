@@ -105,6 +105,21 @@ for (const flavour of FLAVOURS) {
     assert.equal(capped.stats.iterations, 2);
   });
 
+  test(`${flavour}: laplacianLabels recovers well-separated Gaussian clusters from 3 seeds each`, async () => {
+    const sq = await load(flavour);
+    const n = 600, d = 2;
+    const { X, labels: truth } = sq.kernelPoints('clusters', { n, d, B: 64, clusters: 4, sigma: 0.6, seed: 3 });
+    const seeds = new Int32Array(n).fill(-1);
+    for (let i = 0; i < 12; i++) seeds[i] = truth[i];  // points i, i+4, i+8 of each cluster
+    const r = sq.laplacianLabels('laplacian_solve', { X, n, d, seeds }, { threads: sq.info().threads });
+    assert.equal(r.classes, 4);
+    let right = 0;
+    for (let i = 0; i < n; i++) right += r.labels[i] === truth[i] ? 1 : 0;
+    assert.ok(right >= 0.97 * n, `${right} of ${n}`);
+    assert.ok(r.solves.every((s) => s.converged === 1));
+    assert.throws(() => sq.laplacianLabels('laplacian_solve', { X, n, d, seeds: new Int32Array(n).fill(-1) }), /^SubquadError: seeds: needs|seeds: needs/);
+  });
+
   test(`${flavour}: bad input is refused by name and the module keeps working`, async () => {
     const sq = await load(flavour);
     const n = 16, d = 3;

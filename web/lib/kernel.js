@@ -11,6 +11,7 @@
 
   return function install(api, core) {
     const { Module, check, unwrap, stringify, positiveInt, floatArray, withinBudget, withHeap } = core;
+    const fail = core.fail;
 
     function shape(n, d) {
       const limits = api.schema().families.kernel.dims;
@@ -55,6 +56,46 @@
         b = floatArray('b', b, n, 'n');
         const { result, y } = call(method, X, b, n, d, options);
         return { ...result, z: y };
+      },
+
+      /**
+       * Semi-supervised labels on the kernel graph by Laplacian potentials: for
+       * each class c, z_c solves L z_c = 1_{S_c}/|S_c| − 1/n (S_c: the points
+       * seeded with class c; the right-hand side is ⊥ 1), and each point takes
+       * the class of its largest potential. seeds: n integers, −1 = unlabelled.
+       * Returns { labels (Int32Array), ms (all solves), solves: [{ iterations,
+       * residual, converged }], classes }.
+       */
+      laplacianLabels(method, { X, n, d, seeds }, options = {}) {
+        check();
+        shape(n, d);
+        X = floatArray('X', X, n * d, 'n·d');
+        if (!seeds || seeds.length !== n) fail(`seeds: length ${seeds ? seeds.length : 0} does not match n = ${n}`);
+        let classes = 0;
+        for (let i = 0; i < n; i++) {
+          if (!Number.isInteger(seeds[i]) || seeds[i] < -1 || seeds[i] > 255) fail(`seeds: entry ${i} is ${seeds[i]}, must be −1 or a class in [0, 255]`);
+          classes = Math.max(classes, seeds[i] + 1);
+        }
+        if (classes < 2) fail('seeds: needs points of at least two classes');
+        const best = new Float64Array(n).fill(-Infinity), labels = new Int32Array(n).fill(0), solves = [];
+        let ms = 0;
+        for (let c = 0; c < classes; c++) {
+          let count = 0;
+          for (let i = 0; i < n; i++) count += seeds[i] === c ? 1 : 0;
+          if (!count) fail(`seeds: class ${c} has no seeded point`);
+          const b = new Float32Array(n);
+          for (let i = 0; i < n; i++) b[i] = (seeds[i] === c ? 1 / count : 0) - 1 / n;
+          const { result, y } = call(method, X, b, n, d, options);
+          ms += result.ms;
+          solves.push({ iterations: result.stats.iterations, residual: result.stats.residual, converged: result.stats.converged });
+          for (let i = 0; i < n; i++) {
+            if (y[i] > best[i]) {
+              best[i] = y[i];
+              labels[i] = c;
+            }
+          }
+        }
+        return { labels, ms, solves, classes };
       },
 
       /**
