@@ -98,6 +98,7 @@ int kernel(const std::uint8_t* data, std::size_t size) {
     if (!(std::fabs(double(y[i]) - double(r[i])) <= allowed)) {
       std::fprintf(stderr, "%s row %zu: %.9g vs reference %.9g (allowed %g; n=%zu d=%zu B=%g op=%s)\n", name.c_str(), i,
                    y[i], r[i], allowed, n, d, B, params.op.c_str());
+      for (const auto& [k, v] : stats) std::fprintf(stderr, "  %s = %g\n", k.c_str(), v);
       std::abort();
     }
   }

@@ -64,7 +64,8 @@ constexpr std::size_t kMaxD = 64;
 constexpr int kMaxDegree = 64;
 constexpr int kMaxOrder = 40;
 constexpr int kMaxClusters = 4096;
-constexpr double kMaxRank = 16e6;  // monomials per polynomial/fgt table
+constexpr double kMaxRank = 16e6;
+constexpr double kMaxProductB = 1000;  // factor = product: e^{B/2} stays a finite double  // monomials per polynomial/fgt table
 constexpr double kMaxCoordinate = 1e6;  // |x| in units of h beyond which exp underflows everything anyway
 
 const std::vector<Method>& methods();

@@ -132,8 +132,10 @@ Fit finish(std::vector<double> a, double half, double kappa_scale, Err err) {
   for (std::size_t k = 0; k < a.size(); ++k) fit.kappa += std::fabs(a[k]) * std::pow(kappa_scale, double(k));
   for (int j = 0; j <= kSamples; ++j) {
     const double sigma = -1.0 + 2.0 * j / kSamples;
-    fit.sup_error = std::max(fit.sup_error, err(sigma, horner(a, sigma)));
+    const double e = err(sigma, horner(a, sigma));
+    fit.sup_error = std::isnan(e) ? INFINITY : std::max(fit.sup_error, e);
   }
+  if (!std::isfinite(fit.kappa)) fit.sup_error = INFINITY;
   double scale = 1;
   for (auto& v : a) {
     v /= scale;
@@ -249,6 +251,10 @@ void polynomial_core(const Points& pts, const Params& params, const double* W, s
   const std::size_t D = distance ? pts.d + 2 : pts.d;
   const double B = pts.B;
   const char* which = params.degree > 0 ? "degree" : "error";
+  // e^{s} for s up to B/2 must be a finite double (the product form's interpolant).
+  if (!distance && B > kMaxProductB)
+    throw Error("factor", "got product at B = " + detail::to_text(B) + ": e^{B/2} overflows double beyond B = " +
+                              detail::to_text(kMaxProductB) + "; use factor distance, a wider bandwidth, or exact");
   const int g = params.degree > 0 ? params.degree : degree_for(params.factor, B, params.error);
   if (g < 0)
     throw Error("error", "got " + detail::to_text(params.error) + ": no degree ≤ 64 reaches it at B = " +
@@ -263,6 +269,11 @@ void polynomial_core(const Points& pts, const Params& params, const double* W, s
                            " MiB); the limits are rank 16000000 and the memory budget " +
                            detail::to_text(std::round(memory_budget_bytes() / 1048576.0)) + " MiB");
   const Fit fit = distance ? fit_distance(B, g) : fit_product(B, g);
+  // Every A_ij is in (0, 1]: a sup-error ≥ 1 bounds nothing (y = 0 would do as well).
+  if (!(fit.sup_error < 1))
+    throw Error(which, "got " + (params.degree > 0 ? std::to_string(g) : detail::to_text(params.error)) +
+                           ": degree " + std::to_string(g) + " errs by " + detail::to_text(fit.sup_error) +
+                           " ≥ 1 on the interval at B = " + detail::to_text(B) + "; raise the degree or use exact");
   const Monomials M(D, g);
   std::vector<double> coef(M.r);
   for (std::size_t q = 0; q < M.r; ++q) coef[q] = fit.a[M.degree[q]] * M.multinomial[q];

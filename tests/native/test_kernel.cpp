@@ -329,6 +329,15 @@ TEST_CASE("kernel: bad input names the parameter; the module keeps working") {
               .rfind("error: got ", 0) == 0);
   }
   {
+    kernel::Params p;  // found by the fuzzer: the product form's e^{B/2} overflows; a degree that bounds nothing
+    p.factor = "product";
+    p.bandwidth = 0.01;  // B ≈ 4·10⁴
+    CHECK(msg("polynomial", p).rfind("factor: got product at B = ", 0) == 0);
+    p.bandwidth = 0.1;  // B ≈ 400
+    p.degree = 3;
+    CHECK(msg("polynomial", p).rfind("degree: got 3: degree 3 errs by ", 0) == 0);
+  }
+  {
     kernel::Params p;  // far more clusters than the cap at a tiny radius
     p.radius = 1e-6;
     p.bandwidth = 1e-3;
