@@ -84,6 +84,7 @@ std::string measure_kernel(const Options& o) {
   JsonLine j;
   j.add("suite", "kernel").add("method", method).add("n", n).add("d", d).add("B", B);
   j.add("points", v.text("points")).add("bandwidth", h).add("op", params.op);
+  if (m.run == kernel::laplacian_solve) j.add("product", params.product).add("tolerance", params.tolerance);
   j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
   j.add("timed", "kernel").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
   j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps).add("validate_ms", validate_ms);
