@@ -21,6 +21,9 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
       assert.match(await note.textContent(), /single-threaded because the slides are not isolated — open in full page for threads/);
       const href = await frame.getAttribute('#isolation-note a', 'href');
       assert.ok(href && !/embed=1/.test(href), href);
+      // The full page isolates itself on a plain static host (?coi=1), and the note says how.
+      assert.match(href, /[?&]coi=1/);
+      assert.match(await note.textContent(), /reloads once/);
     } else {
       assert.equal(await note.isVisible(), false);
     }
@@ -34,28 +37,84 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
   });
 }
 
+// The chart's plot (uPlot's canvas, axes included) and the chart's font size.
+const chartBox = (sel) => {
+  const c = document.querySelector(sel);
+  return { plotH: c.querySelector('canvas')?.getBoundingClientRect().height ?? 0, fontPx: c.chart?.fontPx(), empty: c.dataset.empty };
+};
+const fits = () => ({ scrollH: document.documentElement.scrollHeight, innerH: innerHeight, scrollW: document.documentElement.scrollWidth, innerW: innerWidth });
+
 for (const [w, h] of [[1280, 720], [1920, 1080]]) {
-  test(`embed mode fits ${w}×${h} with no scroll bars`, async () => {
-    const url = `${servers.isolated.url}?embed=1&panel=attention&methods=exact&nmin=128&nmax=1024&theme=dark&fontscale=1.2`;
-    const { context, page, problems } = await openPage(env.browser, url, { width: w, height: h });
-    await waitReady(page);
-    await page.click('#sweep-run');
-    await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 4, null, { timeout: 60000 });
-    const size = await page.evaluate(() => ({
-      scrollH: document.documentElement.scrollHeight, innerH: innerHeight,
-      scrollW: document.documentElement.scrollWidth, innerW: innerWidth,
-    }));
-    assert.ok(size.scrollH <= size.innerH, `content ${size.scrollH}px taller than ${size.innerH}px`);
-    assert.ok(size.scrollW <= size.innerW, `content ${size.scrollW}px wider than ${size.innerW}px`);
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
-    // Keyboard: Tab reaches the Run button and Enter starts a run.
-    await page.keyboard.press('Tab');
-    assert.ok(await page.evaluate(() => document.activeElement && document.activeElement !== document.body));
-    await page.screenshot({ path: path.join(SCREENSHOTS, `embed-attention-${w}x${h}.png`) });
-    assert.deepEqual(problems, []);
-    await context.close();
+  test(`embed at ${w}×${h}: the chart keeps half the slide at fontscale 1.0–1.4, before and after Run; fonts scale; one Export button; focus back on Run`, async () => {
+    const fonts = {};
+    for (const fontscale of [1, 1.2, 1.4]) {
+      for (const theme of fontscale === 1.4 ? ['dark', 'light'] : ['dark']) {
+        const url = `${servers.isolated.url}?embed=1&panel=attention&methods=exact,flash&nmin=128&nmax=1024&theme=${theme}&fontscale=${fontscale}`;
+        const { context, page, problems } = await openPage(env.browser, url, { width: w, height: h });
+        await waitReady(page);
+        const before = await page.evaluate(chartBox, '#sweep-chart');
+        assert.equal(before.empty, 'true', 'empty axes before Run');
+        assert.ok(before.plotH >= h / 2, `before Run at fontscale ${fontscale}: plot ${before.plotH}px of ${h}`);
+        fonts[fontscale] = before.fontPx;
+        if (fontscale === 1.2) {
+          await context.close();
+          continue;
+        }
+        // Run from the keyboard: focus returns to Run afterwards, so Enter runs again.
+        await page.focus('#sweep-run');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) >= 8 && !document.querySelector('#sweep-run').disabled, null, { timeout: 60000 });
+        assert.equal(await page.evaluate(() => document.activeElement?.id), 'sweep-run', 'focus back on Run');
+        const after = await page.evaluate(chartBox, '#sweep-chart');
+        assert.equal(after.empty, 'false');
+        assert.ok(after.plotH >= h / 2, `after Run at fontscale ${fontscale}: plot ${after.plotH}px of ${h}`);
+        const size = await page.evaluate(fits);
+        assert.ok(size.scrollH <= size.innerH, `content ${size.scrollH}px taller than ${size.innerH}px`);
+        assert.ok(size.scrollW <= size.innerW, `content ${size.scrollW}px wider than ${size.innerW}px`);
+        assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
+        // Exports behind one button; the caption is the panel's finding, slopes in the legend.
+        assert.equal(await page.evaluate(() => document.querySelector('#sweep-exports').tagName), 'DETAILS');
+        assert.equal(await page.locator('#sweep-exports button').first().isVisible(), false);
+        assert.doesNotMatch(await page.textContent('#sweep-caption'), /Measured log-log slopes/);
+        if (fontscale === 1.4) await page.screenshot({ path: path.join(SCREENSHOTS, `embed-attention-${w}x${h}-fontscale1.4-${theme}.png`) });
+        assert.deepEqual(problems, []);
+        await context.close();
+      }
+    }
+    // Chart text follows fontscale (and, below, the slide's size).
+    assert.ok(Math.abs(fonts[1.4] / fonts[1] - 1.4) < 0.05, JSON.stringify(fonts));
+    assert.ok(Math.abs(fonts[1.2] / fonts[1] - 1.2) < 0.05, JSON.stringify(fonts));
+    chartFonts[`${w}`] = fonts[1];
   });
 }
+
+const chartFonts = {};
+test('chart text grows with the slide: 1920×1080 draws 1.5× the 1280×720 size', () => {
+  assert.ok(chartFonts[1280] && chartFonts[1920], JSON.stringify(chartFonts));
+  assert.ok(Math.abs(chartFonts[1920] / chartFonts[1280] - 1.5) < 0.08, JSON.stringify(chartFonts));
+});
+
+test('deck: once focus is inside a panel, the arrows still move the deck; keys a field uses stay in the panel', async () => {
+  const { context, page, problems } = await openPage(env.browser, `${servers.isolated.url}deck.html#/1`, { width: 1280, height: 720 });
+  const frameEl = await page.waitForSelector('iframe[title="attention panel"][src]', { timeout: 15000 });
+  const frame = await frameEl.contentFrame();
+  await frame.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const slide = () => page.evaluate(() => Reveal.getIndices().h);
+  assert.equal(await slide(), 1);
+  // A number field keeps its arrows.
+  await frame.click('#sweep-settings summary');
+  await frame.focus('#sweep-form input[name="td"]');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForTimeout(200);
+  assert.equal(await slide(), 1, 'an arrow in a text field moved the deck');
+  // Focus on a button inside the panel (not a key it uses): ArrowRight moves on.
+  await frame.focus('#sweep-run');
+  assert.ok(await frame.evaluate(() => document.hasFocus() && document.activeElement.id === 'sweep-run'));
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => Reveal.getIndices().h === 2, null, { timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
 
 test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot for review', async () => {
   const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', grad: '#grad-chart2', environment: '#calibrate-form' };
@@ -68,6 +127,10 @@ test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot fo
     }, last);
     assert.ok(box.scrollW <= box.innerW, `${panel}: content ${box.scrollW}px wider than ${box.innerW}px`);
     assert.ok(box.bottom <= box.innerH, `${panel}: ${last} ends at ${box.bottom}px, below the ${box.innerH}px slide`);
+    for (const chart of await page.$$eval(`section[data-panel="${panel}"] .chart`, (cs) => cs.filter((c) => c.offsetParent).map((c) => `#${c.id}`))) {
+      const { plotH } = await page.evaluate(chartBox, chart);
+      assert.ok(plotH >= 360, `${panel}: ${chart} is ${plotH}px tall before Run, under half the slide`);
+    }
     await page.screenshot({ path: path.join(SCREENSHOTS, `embed-${panel}-1280x720.png`) });
     assert.deepEqual(problems, [], panel);
     assert.deepEqual(external, [], panel);

@@ -61,7 +61,7 @@ for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
   });
 
   test(`${flavour}: two panels' runs at once: the second waits for the first, both complete; cancelling one leaves the other`, async () => {
-    const url = `${servers[mode].url}?panel=ssm&smethods=mamba_block,attention_block&Lmin=256&Lmax=4096&sD=128&sN=8&methods=exact&nmin=256&nmax=1024&d=32`;
+    const url = `${servers[mode].url}?panel=ssm&smethods=mamba_block,attention_block&Lmin=256&Lmax=4096&sD=128&sN=8&methods=exact&nmin=256&nmax=1024&td=32`;
     const { context, page, problems } = await openPage(env.browser, url);
     await waitReady(page);
     const ssmDone = () => page.waitForFunction(() => Number(document.querySelector('#ssm-chart').dataset.count) === 10

@@ -9,7 +9,7 @@ import { sharedBrowser, openPage, waitReady, longestTaskSince, SCREENSHOTS } fro
 const env = sharedBrowser();
 
 test('a sweep draws one point per record and fits a slope near 2 for exact', async () => {
-  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=128&nmax=2048&d=32`);
+  const { context, page, problems, external } = await openPage(env.browser, `${env.server.url}?methods=exact&nmin=128&nmax=2048&td=32`);
   await waitReady(page);
   const sweepStart = await page.evaluate(() => performance.now());
   await page.click('#sweep-run');
@@ -29,6 +29,7 @@ test('a sweep draws one point per record and fits a slope near 2 for exact', asy
   assert.match(caption, /exact \d+\.\d+ ± \d+\.\d+ \(r² [01]\.\d{3}, \d points\)/);
   assert.match(await page.textContent('.u-legend'), /exact \(slope \d+\.\d+ ± \d+\.\d+, r² [01]\.\d{3}\)/);
   // Every timed point shows its spread in the tooltip: hover the last point.
+  await page.locator('#sweep-chart .u-over').scrollIntoViewIfNeeded();
   const box = await page.locator('#sweep-chart .u-over').boundingBox();
   await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
   await page.waitForSelector('#sweep-chart .chart-tooltip:not([hidden])');

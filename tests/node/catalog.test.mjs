@@ -58,3 +58,12 @@ test('toQuery round-trips every panel, and home with settings says panel=home', 
   assert.equal(fromQuery(toQuery(home)).panel, 'home');
   assert.equal(toQuery({ ...defaults(), theme: 'dark' }), '?theme=dark');
 });
+
+test('every form has URL keys of its own; links from before read a shared key as the form they ran', () => {
+  const s = fromQuery('?panel=attention&td=32&tB=2&tthreads=1&d=16');
+  assert.deepEqual([s.td, s.tB, s.tthreads, s.d], [32, 2, 1, 16]);
+  const old = fromQuery('?run=sweep&d=32&B=2&threads=1');
+  assert.deepEqual([old.td, old.tB, old.tthreads], [32, 2, 1]);
+  assert.equal(fromQuery('?run=single&d=32').td, defaults().td);
+  assert.equal(fromQuery('?run=pairs&autorun=1&panel=pairs').run, 'pairs');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitLogLog, predict, crossover, measuredCrossover, slopeText, spreadOf, t975, tickLabel } from '../../web/app/fit.js';
+import { fitLogLog, predict, crossover, measuredCrossover, slopeText, spreadOf, t975, tickLabel, logTicks } from '../../web/app/fit.js';
 
 test('fitLogLog recovers exponent and constant of an exact power law', () => {
   const pts = [256, 512, 1024, 4096].map((n) => [n, 3e-6 * n ** 2]);
@@ -66,4 +66,15 @@ test('tickLabel: small values in exponent form, never "0"; others to 3 digits', 
   assert.equal(tickLabel(1234.5), '1230');
   assert.equal(tickLabel(0), '0');
   assert.equal(tickLabel(null), '');
+});
+
+test('logTicks: labels at powers of ten only, minor lines at 2 and 5; 2 and 5 labelled when under two decades', () => {
+  const t = logTicks(3e-6, 0.002);
+  assert.deepEqual(t.major, [1e-5, 1e-4, 1e-3]);
+  assert.deepEqual(t.minor, [5e-6, 2e-5, 5e-5, 2e-4, 5e-4, 0.002]);
+  assert.deepEqual(t.major.map(tickLabel), ['1e-5', '1e-4', '0.001']);
+  assert.deepEqual(logTicks(1.5, 30).major, [2, 5, 10, 20]);
+  assert.deepEqual(logTicks(1.5, 30).minor, []);
+  assert.ok(!logTicks(1e-7, 1).major.includes(0));
+  assert.deepEqual(logTicks(0, 1), { major: [], minor: [] });
 });

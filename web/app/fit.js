@@ -101,3 +101,27 @@ export function tickLabel(v) {
   }
   return String(Number(v.toPrecision(3)));
 }
+
+/**
+ * Ticks of a log axis over [min, max]: labelled major ticks at powers of ten,
+ * unlabelled minor ones at 2× and 5× them. When the range holds fewer than
+ * two powers of ten, 2× and 5× are labelled too (still no other values).
+ */
+export function logTicks(min, max) {
+  const major = [];
+  const minor = [];
+  if (!(min > 0) || !(max > min)) return { major, minor };
+  const lo = Math.floor(Math.log10(min));
+  const hi = Math.ceil(Math.log10(max));
+  const eps = 1e-9;
+  for (let e = lo; e <= hi; e++) {
+    const p = Number(`1e${e}`);
+    if (p >= min * (1 - eps) && p <= max * (1 + eps)) major.push(p);
+    for (const m of [2, 5]) {
+      const v = Number(`${m}e${e}`);
+      if (v >= min * (1 - eps) && v <= max * (1 + eps)) minor.push(v);
+    }
+  }
+  if (major.length < 2) return { major: [...major, ...minor].sort((a, b) => a - b), minor: [] };
+  return { major, minor };
+}

@@ -2,7 +2,7 @@
 // that send requests and draw what comes back. No kernel runs on this thread.
 import { LabClient } from './client.js';
 import { fromQuery, toQuery, SCHEMA } from './state.js';
-import { $, el, fmt, showError, runWithProgress, calibration } from './ui.js';
+import { $, el, fmt, fmtMiB, showError, runWithProgress, calibration, copyLinkButton } from './ui.js';
 import { mountAttention } from './panels/attention.js';
 import { mountVersus } from './panels/versus.js';
 import { mountSsm } from './panels/ssm.js';
@@ -115,14 +115,43 @@ function renderBadge(info) {
   if (info.crossOriginIsolated) return;
   const note = $('#isolation-note');
   note.hidden = false;
-  const full = `${location.pathname}${toQuery({ ...state, embed: false })}`;
+  // ?coi=1 makes the page isolate itself (web/app/coi.js: a service worker adds
+  // COOP/COEP, one reload) where the host sends no such headers.
+  const query = toQuery({ ...state, embed: false, autorun: false });
+  const threaded = `${location.pathname}${query ? `${query}&` : '?'}coi=1`;
   if (window.self !== window.top) {
     note.replaceChildren('Threads are off: single-threaded because the slides are not isolated — ',
-      el('a', { href: full, target: '_blank', rel: 'noopener' }, 'open in full page for threads'), '.');
+      el('a', { href: threaded, target: '_blank', rel: 'noopener' }, 'open in full page for threads'),
+      ' (it reloads once to isolate itself, and remembers).');
   } else {
     note.replaceChildren('Threads are off: this page is not cross-origin isolated (the server sends no COOP/COEP headers), so the browser withholds SharedArrayBuffer and the single-threaded build runs. ',
-      el('code', {}, 'npm start'), ' serves it isolated.');
+      el('a', { href: threaded }, 'Turn threads on'), ' (the page reloads once to isolate itself, and remembers), or serve it with ', el('code', {}, 'npm start'), '.');
   }
+}
+
+// ---- slides: keys the panel does not use go to the deck around it ------------
+
+// The reveal.js keys a deck navigates with. A panel in a slide keeps those it
+// uses itself (typing in a field, choosing in a list, Space/Enter on a button)
+// and posts the others to the parent page ({ type: 'subquad:key', key, shiftKey });
+// web/app/deck.js turns them into Reveal calls (README: "Embedding a panel in slides").
+const DECK_KEYS = new Set(['ArrowRight', 'ArrowLeft', 'ArrowUp', 'ArrowDown', 'PageDown', 'PageUp', ' ', 'Home', 'End', 'n', 'p', 'N', 'P', 'Escape', 'o', 'O', 'b', 'B', '.']);
+
+function panelUsesKey(target, key) {
+  if (!target || target === document.body || target === document.documentElement) return false;
+  if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
+  if (target.tagName === 'INPUT') return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type) || key === ' ';
+  if (['BUTTON', 'SUMMARY', 'A'].includes(target.tagName)) return key === ' ' || key === 'Enter';
+  return false;
+}
+
+function forwardDeckKeys() {
+  if (window.self === window.top) return;
+  document.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !DECK_KEYS.has(e.key) || panelUsesKey(e.target, e.key)) return;
+    e.preventDefault();
+    window.parent.postMessage({ type: 'subquad:key', key: e.key, shiftKey: e.shiftKey }, '*');
+  });
 }
 
 function renderEnvironment(info) {
@@ -133,7 +162,7 @@ function renderEnvironment(info) {
     ['cross-origin isolated', info.crossOriginIsolated ? 'yes' : 'no'],
     ['WebAssembly SIMD', info.simd ? 'yes' : 'no'],
     ['timer resolution', `${fmt(info.timerResolutionMs * 1000, 2)} µs`],
-    ['memory budget', `${fmt(info.memoryBudgetMB, 4)} MiB`],
+    ['memory budget', fmtMiB(info.memoryBudgetMB)],
     ['browser', navigator.userAgent],
     ['subquad version', info.version],
   ];
@@ -156,6 +185,7 @@ function mountCalibrate(client) {
     errorBox: $('#calibrate-error'),
   };
   ui.runButton.disabled = false;
+  ui.cancelButton.after(copyLinkButton({ id: 'calibrate-copy-link', state }));
   $('#calibrate-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     showError(ui.errorBox, '');
@@ -172,7 +202,11 @@ function mountCalibrate(client) {
 async function boot() {
   document.documentElement.dataset.theme = state.theme;
   document.documentElement.style.setProperty('--fontscale', String(state.fontscale));
-  if (state.embed) document.body.classList.add('embed');
+  if (state.embed) {
+    document.body.classList.add('embed');
+    document.documentElement.classList.add('embed'); // text scales with the slide (style.css)
+  }
+  forwardDeckKeys();
   renderNav();
   renderHome();
   showPanel(state.panel);

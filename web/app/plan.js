@@ -40,13 +40,15 @@ export async function estimatePoints(requests, estimateOne) {
   let seconds = 0;
   let memory = 0;
   const weights = [];
+  const memories = [];
   for (const r of requests) {
     const e = await estimateOne(r);
     seconds += e.seconds;
     memory = Math.max(memory, e.memory);
     weights.push(e.seconds);
+    memories.push(e.memory);
   }
-  return { seconds, memory, weights };
+  return { seconds, memory, weights, memories };
 }
 
 /** Why a sweep must not start unasked: 'memory', 'time' (unless confirmed), or null. */

@@ -22,7 +22,7 @@ const PAGE = {
   flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
-  run: { type: 'enum', values: ['single', 'sweep', 'errors', 'degree', 'versus'], default: 'single' }, // what autorun runs
+  run: { type: 'string', default: 'single' }, // what autorun runs: a form's id (a sweep's cfg.id, 'single', 'documents')
   theme: { type: 'enum', values: ['auto', 'light', 'dark'], default: 'auto' },
   fontscale: { type: 'number', min: 0.5, max: 3, default: 1 },
   // attention panel
@@ -103,6 +103,32 @@ const PAGE = {
   vstate: { lib: 'suite:construction.state', default: 2048 },
   vseeds: { lib: 'suite:construction.seeds', default: 5 },
   vdegree: { lib: 'option:attention.polynomial.degree', default: 2 }, // the polynomial method's rank is C(ℓ+g, g)
+  // Every form has keys of its own (a copied link reproduces each form): the
+  // attention time sweep's shape and options, and each sweep's threads.
+  td: { lib: 'dim:attention.d', default: 64 },
+  tB: { lib: 'suite:attention.B', default: 1 },
+  tscale: { lib: 'option:attention.flash.scale', names: true, default: 'sqrt' },
+  tdegree: { lib: 'option:attention.polynomial.degree', default: 4 },
+  tthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  ethreads: { lib: 'option:attention.flash.threads', default: 0 },
+  gthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  rthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  rethreads: { lib: 'option:attention.flash.threads', default: 0 },
+  red: { lib: 'dim:attention.d', default: 8 },
+  repd: { lib: 'dim:attention.d', default: 4 },
+  redegree: { lib: 'option:attention.rope_polynomial.degree', default: 4 },
+  bthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  sthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  pthreads: { lib: 'option:attention.flash.threads', default: 0 },
+  vthreads: { lib: 'option:attention.flash.threads', default: 0 },
+};
+
+// Links made before the forms had keys of their own: what a shared key meant
+// for the form the link ran (`run`), e.g. ?run=sweep&d=32 set the sweep's d.
+const LEGACY = {
+  sweep: { d: 'td', B: 'tB', threads: 'tthreads', scale: 'tscale', degree: 'tdegree' },
+  errors: { threads: 'ethreads' },
+  degree: { threads: 'gthreads' },
 };
 
 /** The library's spec a `lib` ref names (undefined when the build lacks it). */
@@ -164,6 +190,9 @@ export function fromQuery(search) {
   const state = defaults();
   for (const [key, spec] of Object.entries(SCHEMA)) {
     if (params.has(key)) state[key] = parseValue(spec, params.get(key));
+  }
+  for (const [old, key] of Object.entries(LEGACY[params.get('run')] ?? {})) {
+    if (params.has(old) && !params.has(key)) state[key] = parseValue(SCHEMA[key], params.get(old));
   }
   // No panel named: the home view, unless the link carries a panel's settings
   // (or embed=1) — such links predate the home view and meant attention.

@@ -6,7 +6,7 @@
 // What to run and what it costs is decided in ./plan.js (pure, tested in Node).
 import { LogLogChart } from './chart.js';
 import { slopeText } from './fit.js';
-import { el, fmt, fmtSeconds, showError, runWithProgress, runControls, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
+import { el, fmt, fmtMiB, fmtSeconds, showError, showNote, runWithProgress, runControls, copyLinkButton, exportCSV, exportJSON, exportPNG, calibration } from './ui.js';
 import { sweepPoints, estimatePoints, refusal, largestFit, LONG_SWEEP_SECONDS } from './plan.js';
 import { SCHEMA } from './state.js';
 
@@ -34,23 +34,37 @@ export function mountSweep(cfg) {
   const { id, mount, client, info, state, saveState } = cfg;
   const form = sweepForm(cfg);
   const ui = runControls(id);
-  form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton));
-  const charts = sweepCharts(cfg);
-  const exports = sweepExports(cfg, charts);
-  mount.append(form.el, el('div', { id: `${id}-status` }, ui.progress, ui.errorBox), charts.chartEl, charts.captionEl, exports.el);
-  charts.create();
-  ui.runButton.disabled = false;
-  const planner = sweepPlanner(cfg);
-
   const read = () => {
     form.read();
     saveState();
   };
-  form.el.addEventListener('change', read);
+  const copy = copyLinkButton({ id: `${id}-copy-link`, state, read, run: id });
+  const charts = sweepCharts(cfg);
+  const exports = sweepExports(cfg, charts);
+  const status = el('div', { id: `${id}-status`, class: 'sweep-status' }, ui.progress, ui.errorBox, ui.note);
+  if (state.embed) {
+    // On a slide the chart is the point: settings and exports fold into one
+    // button each, run status floats over the chart's corner.
+    form.settings.append(copy);
+    form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton, exports.el));
+    mount.append(form.el, el('div', { class: `chart-area${cfg.y2 ? ' two' : ''}` }, status, charts.chartEl), charts.captionEl);
+  } else {
+    form.el.append(el('div', { class: 'buttons' }, ui.runButton, ui.cancelButton, copy));
+    mount.append(form.el, status, charts.chartEl, charts.captionEl, exports.el);
+  }
+  charts.create();
+  const hint = () => charts.setXHint(cfg.x.choices.filter((v) => v >= state[cfg.x.minKey] && v <= state[cfg.x.maxKey]));
+  hint();
+  form.el.addEventListener('change', hint);
+  ui.runButton.disabled = false;
+  const planner = sweepPlanner(cfg);
+
+  form.el.addEventListener('change', read, { capture: true });
 
   async function run({ confirmed = false } = {}) {
     read();
     showError(ui.errorBox, '');
+    showNote(ui.note, '');
     delete ui.errorBox.dataset.refused;
     if (!form.el.reportValidity()) return;
     const { requests, skipped } = planner.points();
@@ -67,12 +81,13 @@ export function mountSweep(cfg) {
     }
     const why = refusal(estimate, { budgetBytes: planner.budgetBytes, confirmed });
     if (why) {
-      await offerSmaller(why, estimate);
+      await offerSmaller(why, estimate, requests);
       return;
     }
     charts.clear();
     exports.hide();
-    if (skipped.length) showError(ui.errorBox, `Skipped: ${skipped.join('; ')}.`);
+    // Points left out on purpose are information, not an error.
+    if (skipped.length) showNote(ui.note, `Skipped: ${skipped.join('; ')}.`);
     await runWithProgress(client, requests, {
       ui,
       label: cfg.label,
@@ -85,15 +100,39 @@ export function mountSweep(cfg) {
   }
 
   // A sweep too long or too large is not started: the error box says why and
-  // offers the largest "to" that fits (and, when only time is the problem,
-  // running it anyway).
-  async function offerSmaller(why, estimate) {
+  // offers what would fit — the largest "to"; for memory, the method at
+  // fault and a smaller value of the option that sizes it, or the sweep
+  // without that method; for time, running it anyway.
+  async function offerSmaller(why, estimate, requests) {
     const fit = await planner.largestFit();
     const name = cfg.x.label.split(' ')[0];
-    const reason = why === 'memory'
-      ? `The largest point needs ${fmt(estimate.memory / 1048576)} MiB, more than the memory budget of ${fmt(info.memoryBudgetMB)} MiB.`
-      : `This sweep would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
     const buttons = [];
+    let reason;
+    if (why === 'memory') {
+      const k = estimate.memories.indexOf(Math.max(...estimate.memories));
+      const worst = requests[k];
+      reason = `${worst.method} at ${name} = ${Number(worst[cfg.x.key]).toLocaleString('en')} needs ${fmtMiB(estimate.memory / 1048576)}, ` +
+        `more than the memory budget of ${fmtMiB(planner.budgetBytes / 1048576)}.`;
+      const smaller = await planner.smallerOption(worst);
+      if (smaller) {
+        reason += ` It fits with ${smaller.label} = ${smaller.value.toLocaleString('en')}.`;
+        buttons.push(el('button', { type: 'button', 'data-offer': 'option', onclick: () => {
+          form.el.elements[smaller.key].value = String(smaller.value);
+          read();
+          run();
+        } }, `Run with ${smaller.label} = ${smaller.value.toLocaleString('en')}`));
+      }
+      const others = String(state[cfg.methodsKey]).split(',').filter((m) => m && m !== worst.method);
+      if (others.length) {
+        buttons.push(el('button', { type: 'button', 'data-offer': 'without', onclick: () => {
+          for (const box of form.el.querySelectorAll('input[name=method]')) if (box.value === worst.method) box.checked = false;
+          read();
+          run();
+        } }, `Run without ${worst.method}`));
+      }
+    } else {
+      reason = `This sweep would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
+    }
     if (fit) {
       buttons.push(el('button', { type: 'button', 'data-offer': 'smaller', onclick: () => {
         form.el.xmax.value = String(fit.x);
@@ -106,7 +145,7 @@ export function mountSweep(cfg) {
     }
     ui.errorBox.hidden = false;
     ui.errorBox.dataset.refused = why;
-    ui.errorBox.replaceChildren(el('span', {}, `${reason} ${fit ? '' : 'Even the smallest range is too much: lower "from" or the other sizes.'}`.trim()),
+    ui.errorBox.replaceChildren(el('span', {}, `${reason} ${buttons.length ? '' : 'Even the smallest range is too much: lower "from" or the other sizes.'}`.trim()),
       ...(buttons.length ? [el('span', { class: 'offer' }, ...buttons)] : []));
   }
 
@@ -121,6 +160,8 @@ export function mountSweep(cfg) {
 
 function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
   const form = el('form', { id: `${id}-form`, class: 'controls', autocomplete: 'off' });
+  // Embedded, everything but the range sits behind one "Settings" button.
+  const settings = state.embed ? el('div', { class: 'popover-body' }) : form;
   const methodBox = el('div', { id: `${id}-methods` });
   const chosen = new Set(String(state[methodsKey] || '').split(',').filter((m) => methods.some((c) => c.name === m)));
   if (!chosen.size && methods.length) chosen.add(methods[0].name);
@@ -128,7 +169,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
     methodBox.append(el('label', { class: 'check', title: m.summary },
       el('input', { type: 'checkbox', name: 'method', value: m.name, checked: chosen.has(m.name) }), ` ${m.name}`));
   }
-  form.append(el('fieldset', { class: 'methods' }, el('legend', {}, 'methods'), methodBox));
+  settings.append(el('fieldset', { class: 'methods' }, el('legend', {}, 'methods'), methodBox));
 
   const rangeSelect = (name, key) => {
     const sel = el('select', { name, id: `${id}-${name}` });
@@ -137,8 +178,8 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
     sel.value = String(x.choices.includes(value) ? value : x.choices[0]);
     return sel;
   };
-  form.append(el('label', {}, `${x.label} from `, rangeSelect('xmin', x.minKey)));
-  form.append(el('label', {}, 'to ', rangeSelect('xmax', x.maxKey)));
+  form.append(el('label', {}, `${x.label} from `, rangeSelect('xmin', x.minKey)), el('label', {}, 'to ', rangeSelect('xmax', x.maxKey)));
+  if (state.embed) form.append(el('details', { class: 'popover settings', id: `${id}-settings` }, el('summary', {}, 'Settings'), settings));
 
   for (const c of controls) {
     let input;
@@ -158,7 +199,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       const shown = el('output', { for: `${id}-${c.stateKey}` }, input.value);
       input.id = `${id}-${c.stateKey}`;
       input.addEventListener('input', () => { shown.textContent = input.value; });
-      form.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
+      settings.append(el('label', { title: c.title, class: 'range' }, `${c.label} `, el('span', { class: 'range-row' }, input, shown)));
       continue;
     } else {
       // Limits from the state schema, i.e. from the library's (state.js).
@@ -166,7 +207,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       input = el('input', { name: c.stateKey, type: 'number', min: spec.min, max: spec.max, step: c.step || (spec.type === 'int' ? 1 : 'any'), required: true });
       input.value = String(state[c.stateKey]);
     }
-    form.append(el('label', { title: c.title }, `${c.label} `, input));
+    settings.append(el('label', { title: c.title }, `${c.label} `, input));
   }
 
   function read() {
@@ -180,7 +221,7 @@ function sweepForm({ id, methods, methodsKey, x, controls, info, state }) {
       else state[c.stateKey] = Number(v);
     }
   }
-  return { el: form, read };
+  return { el: form, read, settings };
 }
 
 // ---- the plan and its estimate (./plan.js), with this page's cost models ------
@@ -196,8 +237,35 @@ function sweepPlanner(cfg) {
     request: (m, x) => cfg.request(m, x, state),
   });
   const budgetBytes = info.memoryBudgetMB * 1048576;
+  // The form's number option whose smaller value lets `request` (its method,
+  // its x) fit the memory budget with the least change: { key, label, value } or null.
+  const smallerOption = async (request) => {
+    const x = request[cfg.x.key];
+    const found = [];
+    for (const c of cfg.controls.filter((k) => k.type === 'number')) {
+      const v = Number(state[c.stateKey]);
+      const min = Math.max(SCHEMA[c.stateKey]?.min ?? 0, Number.MIN_VALUE);
+      const tries = [];
+      if (Number.isInteger(v)) for (let t = v > 16 ? Math.floor(v / 2) : v - 1; t >= min && tries.length < 12; t = t > 16 ? Math.floor(t / 2) : t - 1) tries.push(t);
+      else for (let t = v / 2; t >= min && tries.length < 8; t /= 2) tries.push(t);
+      for (const t of tries) {
+        const r = cfg.request(request.method, x, { ...state, [c.stateKey]: t });
+        if (!r || r.skip || JSON.stringify(r) === JSON.stringify(request)) break; // this option does not size it
+        try {
+          if ((await estimateOne(r)).memory <= budgetBytes) {
+            found.push({ key: c.stateKey, label: c.label, value: t, change: (v - t) / v });
+            break;
+          }
+        } catch {
+          break;
+        }
+      }
+    }
+    return found.sort((a, b) => a.change - b.change)[0] ?? null;
+  };
   return {
     budgetBytes,
+    smallerOption,
     points,
     estimate: (requests) => estimatePoints(requests, estimateOne),
     largestFit: () => largestFit({ choices: cfg.x.choices, ...range(), pointsUpTo: (x) => points(x).requests,
@@ -213,26 +281,34 @@ function sweepCharts(cfg) {
   const captionEl = el('p', { id: `${id}-caption`, class: 'caption', 'aria-live': 'polite' });
   const self = { chartEl, captionEl, chart: null, chart2: null, records: [] };
 
-  // In embed mode the chart(s) take the height left on the slide.
+  // In embed mode the chart takes the height left on the slide below the
+  // form, less room for its legend (two lines) and a two-line caption, and
+  // never less than half the slide; two charts stand side by side.
   const height = () => {
     if (!state.embed) return 320;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
     const top = chartEl.getBoundingClientRect().top;
-    const left = window.innerHeight - top - 140 * state.fontscale;
-    return Math.max(cfg.y2 ? 120 : 160, Math.round(cfg.y2 ? left / 2 - 50 * state.fontscale : left));
+    const reserve = 2 * 1.5 * 0.9 * rem + 0.3 * rem + 2 * 1.5 * 1.05 * rem + 0.3 * rem + 12;
+    return Math.round(Math.max(minEmbedHeight(), window.innerHeight - top - reserve));
   };
 
   // Built once the elements are in the page (the embed height needs their place).
   self.create = () => {
     self.chart = new LogLogChart(chartEl, { xLabel: cfg.x.label, yLabel: cfg.y.label, fitLast: cfg.fitLast ?? 4,
-      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range });
+      logY: cfg.logY ?? true, fit: cfg.fit ?? true, height: height(), yRange: cfg.y.range, embed: state.embed });
     // An optional second chart from the same records (e.g. time beside accuracy).
     if (cfg.y2) {
       const el2 = el('div', { id: `${id}-chart2`, 'aria-label': `${cfg.y2.label} vs ${cfg.x.label}` });
       chartEl.after(el2);
       self.chart2 = new LogLogChart(el2, { xLabel: cfg.x.label, yLabel: cfg.y2.label, fitLast: cfg.y2.fitLast ?? 4,
-        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range });
+        logY: cfg.y2.logY ?? true, fit: cfg.y2.fit ?? true, height: height(), yRange: cfg.y2.range, embed: state.embed });
     }
     for (const c of [self.chart, self.chart2]) if (c) c.initialHeight = c.o.height;
+  };
+
+  self.setXHint = (xs) => {
+    self.chart.setXHint(xs);
+    self.chart2?.setXHint(xs);
   };
 
   self.clear = () => {
@@ -261,7 +337,10 @@ function sweepCharts(cfg) {
     const slopes = cfg.fit !== false && parts.length
       ? `Measured log-log slopes (± 95 % interval)${cfg.fitLast ? ` over the ${cfg.fitLast} largest ${cfg.x.label}` : ''}: ${parts.join('; ')}. `
       : '';
-    captionEl.textContent = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    const full = `${slopes}${extra || ''} ${peakShare(records, cfg.x)}`.trim();
+    // On a slide the legend carries the slopes: the caption says only the panel's finding.
+    captionEl.textContent = state.embed ? (extra || full) : full;
+    captionEl.title = state.embed ? full : '';
     chart.setRefLines(cfg.refLines ? cfg.refLines(chart, state, records) : []);
     if (state.embed) fitSlide(cfg.mount, [self.chart, self.chart2].filter(Boolean));
   }
@@ -287,25 +366,36 @@ function peakShare(records, x) {
 function fitSlide(mount, charts) {
   const over = mount.getBoundingClientRect().bottom - (window.innerHeight - 8);
   for (const c of charts) {
-    const target = Math.min(c.initialHeight, c.o.height - over / charts.length);
-    const h = Math.max(100, Math.floor(target));
+    const target = Math.min(c.initialHeight, c.o.height - over);
+    const h = Math.max(minEmbedHeight(), Math.floor(target));
     if (Math.abs(h - c.o.height) >= 2) c.setHeight(h);
   }
 }
 
+/** Embedded, a chart keeps at least half the slide. */
+function minEmbedHeight() {
+  return Math.ceil(0.5 * window.innerHeight);
+}
+
 // ---- exports: CSV, JSON lines, the chart as PNG --------------------------------
 
-function sweepExports({ id }, charts) {
-  const box = el('div', { class: 'exports', id: `${id}-exports`, hidden: true },
+function sweepExports({ id, state }, charts) {
+  const buttons = [
     el('button', { type: 'button', 'data-export': 'csv' }, 'Export CSV'),
     el('button', { type: 'button', 'data-export': 'json' }, 'Export JSON'),
-    el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'));
+    el('button', { type: 'button', 'data-export': 'png' }, 'Chart as PNG'),
+  ];
+  // Embedded: one "Export" button that opens the three.
+  const box = state.embed
+    ? el('details', { class: 'popover exports exports-menu', id: `${id}-exports`, hidden: true }, el('summary', {}, 'Export'), el('div', { class: 'popover-body' }, ...buttons))
+    : el('div', { class: 'exports', id: `${id}-exports`, hidden: true }, ...buttons);
   box.addEventListener('click', (e) => {
     const kind = e.target.dataset.export;
     const name = `subquad-${id}`;
     if (kind === 'csv') exportCSV(name, charts.records);
     if (kind === 'json') exportJSON(name, charts.records);
     if (kind === 'png') exportPNG(name, charts.chart.toPNG());
+    if (kind && box.open) box.open = false;
   });
   return { el: box, show: () => { box.hidden = false; }, hide: () => { box.hidden = true; } };
 }

@@ -1,12 +1,11 @@
 // Attention panel: a time-vs-n sweep over the registry's methods (log-log,
 // fitted slopes) and a single run of one method at one shape.
-import { toQuery } from '../state.js';
 import { measuredCrossover } from '../fit.js';
 import { mountSweep } from '../sweep.js';
 import { pickOptions } from '../schema.js';
-import { estimateAttention, estimatePolyDegree } from '../plan.js';
+import { estimateAttention, estimatePolyDegree, refusal } from '../plan.js';
 import { panelEntry } from '../catalog.js';
-import { $, el, fmt, showError, runWithProgress } from '../ui.js';
+import { $, el, fmt, fmtMiB, fmtSeconds, showError, runWithProgress, copyLinkButton, calibration } from '../ui.js';
 
 const N_CHOICES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 const REFERENCE_MAX_N = 4096; // the double-precision reference is O(n²d) with no SIMD
@@ -56,10 +55,10 @@ function mountErrorSweep({ client, info, methods, state, saveState }) {
       { stateKey: 'ed', label: 'd', type: 'number' },
       { stateKey: 'degree', label: 'degree g', type: 'number' },
       { stateKey: 'poly', label: 'polynomial', type: 'select', options: [['taylor', 'Taylor'], ['chebyshev', 'Chebyshev on [−R, R]']] },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'ethreads', label: 'threads', type: 'threads' },
     ],
     request: (method, B, s) => ({ suite: 'attention', method, n: s.en, d: s.ed, B, min_ms: 0, check_rows: 64,
-      ...pickOptions('attention', method, { scale: 'inv_d', degree: s.degree, poly: s.poly, threads: s.threads }) }),
+      ...pickOptions('attention', method, { scale: 'inv_d', degree: s.degree, poly: s.poly, threads: s.ethreads }) }),
     // No √ln n line here: at a fixed degree the jump sits where B² outgrows
     // g, whatever n is. The threshold in n belongs to the degree sweep below.
     caption: (chart, records) => {
@@ -103,10 +102,10 @@ function mountDegreeSweep({ client, info, methods, state, saveState }) {
       { stateKey: 'gn', label: 'n', type: 'number' },
       { stateKey: 'gd', label: 'd', type: 'number' },
       { stateKey: 'gtarget', label: 'error target', type: 'number', title: 'the sampled relative error each degree must reach' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'gthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, B, s) => ({ suite: 'poly_degree', n: s.gn, d: s.gd, B, target: s.gtarget, min_ms: 50,
-      ...pickOptions('attention', 'polynomial', { scale: 'inv_d', threads: s.threads }) }),
+      ...pickOptions('attention', 'polynomial', { scale: 'inv_d', threads: s.gthreads }) }),
     refLines: (chart, s) => [{ x: Math.sqrt(Math.log(s.gn)), label: `B = √ln n = ${Math.sqrt(Math.log(s.gn)).toFixed(2)}` }],
     caption: (chart, records) => degreeCaption(records, state),
   });
@@ -177,14 +176,16 @@ function mountTimeSweep({ client, info, methods, state, saveState }) {
     x: { key: 'n', label: 'n (tokens)', choices: N_CHOICES, minKey: 'nmin', maxKey: 'nmax' },
     y: { key: 'median_ms', label: 'median time (ms)' },
     controls: [
-      { stateKey: 'd', label: 'd', type: 'number' },
-      { stateKey: 'B', label: 'B', type: 'number', title: 'entries uniform in [−B, B]' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'td', label: 'd', type: 'number' },
+      { stateKey: 'tB', label: 'B', type: 'number', title: 'entries uniform in [−B, B]' },
+      { stateKey: 'tscale', label: 'scale s', type: 'select', options: [['sqrt', '1/√d (practice)'], ['inv_d', '1/d (the papers)']] },
+      { stateKey: 'tdegree', label: 'degree g (polynomial)', type: 'number' },
+      { stateKey: 'tthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => (method === 'exact_reference' && n > REFERENCE_MAX_N
       ? { skip: `${method} at n = ${n} (the O(n²d) double-precision reference would take too long)` }
-      : { suite: 'attention', method, n, d: s.d, B: s.B, min_ms: 100, check_rows: 8,
-        ...pickOptions('attention', method, { scale: s.scale, threads: s.threads, degree: s.degree, poly: s.poly }) }),
+      : { suite: 'attention', method, n, d: s.td, B: s.tB, min_ms: 100, check_rows: 8,
+        ...pickOptions('attention', method, { scale: s.tscale, threads: s.tthreads, degree: s.tdegree }) }),
     estimate: estimateAttention,
     caption: (chart) => {
       const { quadratic, at } = crossovers(chart);
@@ -244,18 +245,64 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
     table.tBodies[0].prepend(el('tr', {}, cells.map((c) => el('td', {}, String(c)))));
   }
 
-  async function run() {
+  // The same check as a sweep's (./plan.js): estimated by the cost model
+  // before it starts; too large is refused, too long needs a click, and a
+  // smaller n that fits is offered.
+  const env = { info, get peakGflops() { return calibration.gflops; }, cost: (fn, ...args) => client.call(fn, ...args) };
+  const budgetBytes = info.memoryBudgetMB * 1048576;
+  const requestFor = (n) => ({
+    suite: 'attention', method: state.method, n, d: state.d, B: state.B, min_ms: 300,
+    ...pickOptions('attention', state.method, { scale: state.scale, causal: state.causal, threads: state.threads }),
+  });
+
+  async function offer(why, estimate, request) {
+    let fit = null;
+    for (const n of N_CHOICES.filter((v) => v < request.n).reverse()) {
+      const e = await estimateAttention(requestFor(n), env).catch(() => null);
+      if (e && !refusal(e, { budgetBytes })) {
+        fit = { n, seconds: e.seconds };
+        break;
+      }
+    }
+    const reason = why === 'memory'
+      ? `${request.method} at n = ${request.n.toLocaleString('en')} needs ${fmtMiB(estimate.memory / 1048576)}, more than the memory budget of ${fmtMiB(info.memoryBudgetMB)}.`
+      : `This run would take about ${fmtSeconds(estimate.seconds)} on this machine.`;
+    const buttons = [];
+    if (fit) {
+      buttons.push(el('button', { type: 'button', 'data-offer': 'smaller', onclick: () => {
+        form.n.value = String(fit.n);
+        run();
+      } }, `Run at n = ${fit.n.toLocaleString('en')} (about ${fmtSeconds(fit.seconds)})`));
+    }
+    if (why === 'time') buttons.push(el('button', { type: 'button', 'data-offer': 'anyway', onclick: () => run({ confirmed: true }) }, 'Run it anyway'));
+    ui.errorBox.hidden = false;
+    ui.errorBox.dataset.refused = why;
+    ui.errorBox.replaceChildren(el('span', {}, reason), ...(buttons.length ? [el('span', { class: 'offer' }, ...buttons)] : []));
+  }
+
+  async function run({ confirmed = false } = {}) {
     read();
     showError(ui.errorBox, '');
+    delete ui.errorBox.dataset.refused;
     if (!form.reportValidity()) return;
-    const request = {
-      suite: 'attention', method: state.method, n: state.n, d: state.d, B: state.B, min_ms: 300,
-      ...pickOptions('attention', state.method, { scale: state.scale, causal: state.causal, threads: state.threads }),
-    };
+    const request = requestFor(state.n);
+    let estimate;
+    try {
+      estimate = await estimateAttention(request, env);
+    } catch (e) {
+      showError(ui.errorBox, e.message); // the cost model refused the shape, with its numbers
+      return;
+    }
+    const why = refusal(estimate, { budgetBytes, confirmed });
+    if (why) {
+      await offer(why, estimate, request);
+      return;
+    }
     const result = $('#attention-result');
     await runWithProgress(client, [request], {
       ui,
       label: `${panelEntry('attention').title} single run`,
+      weights: [estimate.seconds],
       onRecord: (r) => {
         result.replaceChildren(el('p', { class: 'headline' },
           `${r.method}: ${fmt(r.median_ms)} ms (median of ${r.reps}) · ${fmt(r.gflops)} GFLOP/s · relative error ${fmt(r.error, 2)} vs the double-precision reference · ${r.flavour}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`));
@@ -271,16 +318,6 @@ function mountSingleRun({ client, info, methods, state, saveState }) {
     run();
   });
   form.addEventListener('change', read);
-  $('#copy-link').addEventListener('click', async () => {
-    read();
-    const url = `${location.origin}${location.pathname}${toQuery({ ...state, autorun: true, run: 'single' })}`;
-    try {
-      await navigator.clipboard.writeText(url);
-      $('#copy-link').textContent = 'Link copied';
-    } catch {
-      prompt('Copy this link:', url);
-    }
-    setTimeout(() => ($('#copy-link').textContent = 'Copy link'), 1500);
-  });
+  ui.runButton.after(ui.cancelButton, copyLinkButton({ id: 'copy-link', state, read, run: 'single' }));
   if (state.autorun && state.panel === 'attention' && state.run === 'single') run();
 }

@@ -2,7 +2,7 @@
 // TF-IDF vectors → the most (or least) similar pair, shown side by side with
 // the shared vocabulary words highlighted. Everything happens in this page:
 // the texts go to the worker, never to a server.
-import { $, el, fmt, showError, runWithProgress } from '../ui.js';
+import { $, el, fmt, showError, runWithProgress, copyLinkButton } from '../ui.js';
 
 const STORE_KEY = 'subquad.documents.text';
 const MAX_TEXT_BYTES = 16 * 1048576; // the C++ tokeniser's cap, checked here first
@@ -147,14 +147,18 @@ export function mountDocuments({ client, methods, state, saveState }) {
       sync();
     }
   });
-  form.addEventListener('change', () => {
+  const read = () => {
     for (const f of fields) {
       const v = form.elements[f].value;
       state[f] = ['dcount', 'dvocab', 'dbeta'].includes(f) ? Number(v) : v;
     }
     saveState();
+  };
+  form.addEventListener('change', () => {
+    read();
     sync();
   });
+  ui.cancelButton.after(copyLinkButton({ id: 'documents-copy-link', state, read, run: 'documents' }));
 
   // Dropped or chosen .txt files: each file becomes one document (paragraph).
   async function addFiles(files) {
@@ -240,7 +244,7 @@ export function mountDocuments({ client, methods, state, saveState }) {
     }
     const request = { op: 'similarPair', texts: input.texts, vocab: Number(form.elements.dvocab.value),
       weighting: form.elements.dweight.value, problem: form.elements.dproblem.value, method: methodSelect.value,
-      beta: Number(form.elements.dbeta.value), threads: state.threads };
+      beta: Number(form.elements.dbeta.value), threads: 0 };
     await runWithProgress(client, [request], {
       ui,
       label: 'Documents search',

@@ -32,10 +32,10 @@ export function mountGrad({ client, info, methods, state, saveState }) {
     controls: [
       { stateKey: 'bd', label: 'd (head width)', type: 'number' },
       { stateKey: 'bdegree', label: 'degree g (polynomial)', type: 'number' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'bthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => ({
-      suite: 'grad', method, n, d: s.bd, threads: s.threads, min_ms: 100,
+      suite: 'grad', method, n, d: s.bd, threads: s.bthreads, min_ms: 100,
       ...(method === 'polynomial' ? { degree: s.bdegree } : {}),
     }),
     caption: (chart, records) => {

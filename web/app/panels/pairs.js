@@ -44,7 +44,7 @@ export function mountPairs({ client, info, methods, state, saveState }) {
         title: 'correlation of the planted pair; the rest are independent' },
       { stateKey: 'pd', label: 'd (dimensions)', type: 'number' },
       { stateKey: 'pseeds', label: 'instances per point', type: 'number' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'pthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => {
       if (method === 'reference' && n > REFERENCE_MAX_N) {
@@ -54,7 +54,7 @@ export function mountPairs({ client, info, methods, state, saveState }) {
         return { skip: `${method} needs 0/1 vectors (choose sparse or OV-hard instances)` };
       }
       return { suite: 'pairs', method, problem: 'msd', gen: s.pgen, n, d: s.pd, rho: s.prho, seeds: s.pseeds,
-        threads: s.threads, min_ms: 50 };
+        threads: s.pthreads, min_ms: 50 };
     },
     caption: (chart, records) => {
       const last = new Map();

@@ -43,14 +43,14 @@ export function mountRope({ client, info, methods, state, saveState }) {
       { stateKey: 'rpd', label: 'd (positional_*)', type: 'number' },
       { stateKey: 'rdegree', label: 'degree g', type: 'number' },
       { stateKey: 'rlayout', label: 'RoPE pairs', type: 'select', options: [['interleaved', '(2t, 2t+1)'], ['half', '(t, t + d/2)']] },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'rthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => {
       if (method.endsWith('_reference') && n > REFERENCE_MAX_N)
         return { skip: `${method} at n = ${n.toLocaleString('en')} (the O(n²d) double-precision reference would take too long)` };
       const d = method.startsWith('positional_') ? s.rpd : s.rd;
       return { suite: 'attention', method, n, d, min_ms: 100, check_rows: 8,
-        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.threads, degree: s.rdegree,
+        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.rthreads, degree: s.rdegree,
           rope_layout: s.rlayout, rope_base: s.rbase }) };
     },
     caption: (chart) => {
@@ -75,7 +75,7 @@ export function mountRope({ client, info, methods, state, saveState }) {
       return lines;
     },
   });
-  if (state.autorun && state.panel === 'rope' && state.run !== 'errors') sweep.run();
+  if (state.autorun && state.panel === 'rope' && !['errors', 'rerrors'].includes(state.run)) sweep.run();
   mountRopeErrors({ client, info, methods: choices, state, saveState });
 }
 
@@ -99,21 +99,20 @@ function mountRopeErrors({ client, info, methods, state, saveState }) {
     y: { key: 'error', label: 'relative error vs its reference' },
     fit: false,
     fitLast: 0,
-    seriesName: (r) => `${r.method} g=${r.degree ?? state.rdegree}${r.pieces ? ` (${r.pieces.toLocaleString('en')} pieces)` : r.rank ? ` (rank ${r.rank.toLocaleString('en')})` : ''}`,
+    seriesName: (r) => `${r.method} g=${r.degree ?? state.redegree}${r.pieces ? ` (${r.pieces.toLocaleString('en')} pieces)` : r.rank ? ` (rank ${r.rank.toLocaleString('en')})` : ''}`,
     controls: [
       { stateKey: 'ren', label: 'n', type: 'number' },
-      { stateKey: 'rd', label: 'd (rope_*, even)', type: 'number' },
-      { stateKey: 'rpd', label: 'd (positional_*)', type: 'number' },
-      { stateKey: 'rdegree', label: 'degree g', type: 'number' },
+      { stateKey: 'red', label: 'd (rope_*, even)', type: 'number' },
+      { stateKey: 'repd', label: 'd (positional_*)', type: 'number' },
+      { stateKey: 'redegree', label: 'degree g', type: 'number' },
       { stateKey: 'rw', label: 'position weights', type: 'select', options: [['uniform', 'uniform in [−1, 1]'], ['smooth', 'smooth e^{−|Δ|/τ}·cos(Δθ)']] },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'rethreads', label: 'threads', type: 'threads' },
     ],
     request: (method, B, s) => {
-      const d = method.startsWith('positional_') ? s.rpd : s.rd;
+      const d = method.startsWith('positional_') ? s.repd : s.red;
       return { suite: 'attention', method, n: s.ren, d, B, min_ms: 0, check_rows: 64,
         ...(method.startsWith('positional_') ? { w: s.rw } : {}),
-        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.threads, degree: s.rdegree,
-          rope_layout: s.rlayout, rope_base: s.rbase }) };
+        ...pickOptions('attention', method, { scale: 'inv_d', threads: s.rethreads, degree: s.redegree }) };
     },
     caption: (chart, records) => {
       const parts = [];
@@ -122,12 +121,12 @@ function mountRopeErrors({ client, info, methods, state, saveState }) {
         if (!rs.length) continue;
         const good = rs.filter((r) => r.error <= 1e-3).map((r) => r.B);
         const bad = rs.filter((r) => r.error >= 0.1).map((r) => r.B);
-        parts.push(`${name} (g = ${rs[0].degree ?? state.rdegree}): ` +
+        parts.push(`${name} (g = ${rs[0].degree ?? state.redegree}): ` +
           (good.length ? `error ≤ 1e-3 up to B = ${Math.max(...good)}` : 'error above 1e-3 everywhere measured') +
           (bad.length ? `, ≥ 0.1 from B = ${Math.min(...bad)}` : ''));
       }
       return parts.length ? `${parts.join('; ')}. At a fixed degree the error jumps where B² outgrows g — the same cliff as the plain polynomial method.` : '';
     },
   });
-  if (state.autorun && state.panel === 'rope' && state.run === 'errors') sweep.run();
+  if (state.autorun && state.panel === 'rope' && ['errors', 'rerrors'].includes(state.run)) sweep.run();
 }

@@ -35,11 +35,11 @@ export function mountSsm({ client, info, methods, state, saveState }) {
     controls: [
       { stateKey: 'sD', label: 'D (width)', type: 'number' },
       { stateKey: 'sN', label: 'N (state)', type: 'number' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'sthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, L, s) => (method === 'attention_block' && L > ATTENTION_MAX_L
       ? { skip: `attention_block at L = ${L.toLocaleString('en')} (quadratic: each call would take tens of seconds)` }
-      : { suite: 'ssm', method, L, D: s.sD, N: s.sN, threads: s.threads, min_ms: 100 }),
+      : { suite: 'ssm', method, L, D: s.sD, N: s.sN, threads: s.sthreads, min_ms: 100 }),
     caption: (chart) => {
       const series = seriesMaps(chart);
       if (!series.has('mamba_block') || !series.has('attention_block')) return '1 means time ∝ L, 2 means ∝ L².';

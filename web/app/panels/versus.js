@@ -36,10 +36,10 @@ export function mountVersus({ client, info, methods, state, saveState }) {
       { stateKey: 'vseeds', label: 'instances', type: 'number' },
       { stateKey: 'vdegree', label: 'polynomial degree g', type: 'number',
         title: 'the polynomial method has rank C(ℓ+g, g): at ℓ = 64, g = 2 gives 2,145 features, g = 4 gives 814,385' },
-      { stateKey: 'threads', label: 'threads', type: 'threads' },
+      { stateKey: 'vthreads', label: 'threads', type: 'threads' },
     ],
     request: (method, n, s) => ({ suite: 'construction', method, n, l: s.vl, beta: s.vbeta, state: s.vstate,
-      seeds: s.vseeds, threads: s.threads, ...pickOptions('attention', method, { degree: s.vdegree }) }),
+      seeds: s.vseeds, threads: s.vthreads, ...pickOptions('attention', method, { degree: s.vdegree }) }),
     caption: (chart, records) => {
       const byMethod = new Map();
       for (const r of records) {
