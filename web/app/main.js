@@ -10,6 +10,7 @@ import { mountRope } from './panels/rope.js';
 import { mountGrad } from './panels/grad.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
+import { mountKernel } from './panels/kernel.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
 
 const state = fromQuery(location.search);
@@ -225,6 +226,7 @@ async function boot() {
     mountGrad({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
+    mountKernel({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });
     document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
     document.body.dataset.ready = 'true';

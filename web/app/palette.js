@@ -63,6 +63,9 @@ export const STYLES = {
   bitset: ['sky', 'dashed'],
   simhash: ['orange', 'solid'],
   minhash: ['purple', 'dashed'],
+  // Gaussian kernel graphs (reference, exact, polynomial as above)
+  fgt: ['orange', 'dashdot'],
+  laplacian_solve: ['fg', 'solid'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;
