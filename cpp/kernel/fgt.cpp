@@ -10,7 +10,7 @@
 //
 // Error (ours, per target, relative to ‖w‖₁): a source in a neighbouring
 // cluster errs by at most the Taylor remainder, with a = ‖Δx‖ ≤ rx, b = ‖Δy‖ ≤ ry,
-//   e^{−a²−b²}·(2ab)^{p+1}/(p+1)!·e^{2ab} = (2ab)^{p+1}/(p+1)!·e^{−(a−b)²};
+//   e^{−a²−b²}·(2ab)^{p+1}/(p+1)!·min(e^{2ab}, 1/(1 − 2ab/(p+2)));
 // a source in a cluster cut off (‖Δy‖ > ry) contributes ≤ e^{−(ry − rx)²}.
 // With ry = rx + √ln(1/δ) the cut-off term is δ; p is the least order whose
 // remainder bound (maximised over a, b) is ≤ δ. The stated error is the larger of the two.
@@ -28,16 +28,20 @@ namespace subquad::kernel {
 double fgt_cutoff(double rx, double error) { return rx + std::sqrt(std::log(1 / error)); }
 
 double fgt_truncation(int p, double rx, double ry) {
-  // For fixed b the exponent (p+1)·ln(2ab) − (a − b)² is concave in a with its
-  // maximum at a* = (b + √(b² + 2(p+1)))/2, clipped to rx; b on a fine grid.
+  // The remainder of Σ_{k≤p} z^k/k! for |z| ≤ 2ab is at most
+  //   (2ab)^{p+1}/(p+1)! · min(e^{2ab}, 1/(1 − 2ab/(p+2)))   (the second when 2ab < p+2:
+  // the tail against a geometric series), times e^{−a²−b²}; maximised over a grid of
+  // a ∈ [0, rx] (its end included) and b ∈ [0, ry].
   const double lf = std::lgamma(p + 2.0);
   double best = 0;
-  const int steps = 4096;
-  for (int j = 1; j <= steps; ++j) {
-    const double b = ry * j / steps;
-    const double a = std::min(rx, (b + std::sqrt(b * b + 2.0 * (p + 1))) / 2);
-    if (a <= 0) continue;
-    best = std::max(best, std::exp((p + 1) * std::log(2 * a * b) - (a - b) * (a - b) - lf));
+  const int na = 32, nb = 512;
+  for (int i = 1; i <= na; ++i) {
+    const double a = rx * i / na;
+    for (int j = 1; j <= nb; ++j) {
+      const double b = ry * j / nb, z = 2 * a * b;
+      const double tail = z < p + 2 ? std::min(z, -std::log1p(-z / (p + 2))) : z;  // log of the smaller factor
+      best = std::max(best, std::exp((p + 1) * std::log(z) - lf + tail - a * a - b * b));
+    }
   }
   return best;
 }
