@@ -34,7 +34,7 @@ double fgt_truncation(int p, double rx, double ry) {
   // a ∈ [0, rx] (its end included) and b ∈ [0, ry].
   const double lf = std::lgamma(p + 2.0);
   double best = 0;
-  const int na = 32, nb = 512;
+  const int na = 16, nb = 256;
   for (int i = 1; i <= na; ++i) {
     const double a = rx * i / na;
     for (int j = 1; j <= nb; ++j) {
