@@ -66,7 +66,6 @@ constexpr int kMaxOrder = 40;
 constexpr int kMaxClusters = 4096;
 constexpr double kMaxRank = 16e6;
 constexpr double kMaxProductB = 1000;  // factor = product: e^{B/2} stays a finite double  // monomials per polynomial/fgt table
-constexpr double kMaxCoordinate = 1e6;  // |x| in units of h beyond which exp underflows everything anyway
 
 const std::vector<Method>& methods();
 const Method& find_method(const std::string& name);
