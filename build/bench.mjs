@@ -28,6 +28,9 @@ export const SUITES = {
   triad: { threads: [1, 2] },
   // The backward given O and lse against the flash forward (issue #14: ≤ 3× at n = 4096, d = 64, 2 threads).
   grad: { method: ['flash'], n: [4096], d: [64], threads: [2] },
+  // The paper's problem L(X), dL/dX (the grad suite's loss_* methods): loss_polynomial vs loss_exact at d = 8,
+  // the paper's scale 1/d (issue #14: slopes ≤ 1.1 vs ≥ 1.9, with the crossover).
+  grad_loss: { suite: 'grad', method: ['loss_exact', 'loss_polynomial'], n: [1024, 2048, 4096, 8192, 16384, 32768, 65536], d: [8], scale: ['inv_d'], threads: [2] },
   // Gaussian kernel graphs (issue #17): exact vs polynomial vs fgt in n; the B sweep (polynomial's rank and
   // time vs exact at n = 16,384, d = 4, δ = 1e-6); fgt's time vs d at fixed n and error.
   kernel: { method: ['exact', 'polynomial', 'fgt'], n: [4096, 16384], d: [4], B: [1], threads: [2], min_ms: [100] },

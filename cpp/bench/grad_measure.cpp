@@ -9,7 +9,9 @@
 #include "attention/attention.hpp"
 #include "bench/measure.hpp"
 #include "common/error.hpp"
+#include "common/compare.hpp"
 #include "common/json.hpp"
+#include "common/rng.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
 #include "grad/grad.hpp"
@@ -83,11 +85,77 @@ double sampled_error(const grad::Problem& p, const grad::Params& params, const g
   return worst;
 }
 
+// The paper's problem (loss_* methods): A₁, A₂, A₃, E from the suite's
+// distribution, X uniform in [−1/d, 1/d] (so ‖A₁X‖∞ ≤ B), Y in [−1, 1]. The
+// method alone is timed; its dX is compared (outside the timer) with
+// loss_exact's, and loss_exact's with loss_reference's up to n = 2,048.
+std::string measure_grad_loss(const OptionValues& v, const Options& o, const std::string& method) {
+  const auto n = static_cast<std::size_t>(v.integer("n"));
+  const auto d = static_cast<std::size_t>(v.integer("d"));
+  const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
+  const double min_ms = v.number("min_ms");
+  const bool check = v.integer("check_rows") > 0;
+  const grad::Params params =
+      grad::params_from(method_options(o, grad::family(), method, suite_keys("grad")), d, method);
+  const grad::LossMethod& m = grad::find_loss_method(method);
+  require_memory("n, d", 4.0 * 4 * n * d + 4.0 * 3 * d * d + m.cost(n, d, params).memory_bytes);
+  const auto A1 = make_matrix(v, n, d, seed), A2 = make_matrix(v, n, d, seed + 1), A3 = make_matrix(v, n, d, seed + 2),
+             E = make_matrix(v, n, d, seed + 3);
+  const auto X = uniform_matrix(d, d, 1.0 / d, seed + 4), Y = uniform_matrix(d, d, 1.0, seed + 5);
+  const std::size_t nd = n * d, dd = d * d;
+  const grad::LossProblem prob{n, d, {A1.data(), nd}, {A2.data(), nd}, {A3.data(), nd}, {E.data(), nd},
+                               {X.data(), dd}, {Y.data(), dd}};
+  std::vector<float> dX(dd);
+  grad::Stats stats;
+  const double v0 = now_ms();
+  grad::prepare_loss(method, prob, params);
+  const double validate_ms = now_ms() - v0;
+  double loss = 0;
+  const Timing t = time_median(
+      [&] {
+        stats.clear();
+        loss = grad::execute_loss(m, prob, params, dX.data(), stats);
+      },
+      1, min_ms, 200);
+
+  double error = NAN, loss_error = NAN;
+  std::string against;
+  if (check) {
+    against = method == "loss_exact" ? "loss_reference" : "loss_exact";
+    if (against == "loss_reference" && n > 2048) against.clear();
+  }
+  if (!against.empty()) {
+    grad::Params rp = params;
+    rp.degree = 4;
+    std::vector<float> ref(dd);
+    grad::Stats rs;
+    const double ref_loss = grad::run_loss(against, prob, rp, ref.data(), rs);
+    error = relative_error(dX.data(), ref.data(), dd);
+    loss_error = std::fabs(loss - ref_loss) / std::max(std::fabs(ref_loss), 1e-300);
+  }
+  const Cost cost = m.cost(n, d, params);
+  JsonLine j;
+  j.add("suite", "grad").add("method", method).add("n", n).add("d", d);
+  j.add("dist", v.text("dist"));
+  if (v.text("dist") == "uniform") j.add("B", v.number("B"));
+  j.add("scale", grad::resolved_scale(params, d));
+  j.add("flavour", build_flavour()).add("threads", resolve_threads(params.threads));
+  j.add("timed", "kernel").add("median_ms", t.median_ms).add("min_ms", t.min_ms).add("max_ms", t.max_ms);
+  j.add("q1_ms", t.q1_ms).add("q3_ms", t.q3_ms).add("reps", t.reps).add("validate_ms", validate_ms);
+  j.add("gflops", cost.flops / (t.median_ms * 1e6));
+  j.add("memory_mb", cost.memory_bytes / 1048576.0);
+  j.add("loss", loss).add("error", error).add("loss_error", loss_error);
+  if (!against.empty()) j.add("error_against", against);
+  for (const auto& [key, value] : stats) j.add(key, value);
+  return j.str();
+}
+
 }  // namespace
 
 std::string measure_grad(const Options& o) {
   const OptionValues v = suite_values("grad", o);
   const std::string method = v.text("method");
+  if (grad::is_loss_method(method)) return measure_grad_loss(v, o, method);
   const auto n = static_cast<std::size_t>(v.integer("n"));
   const auto d = static_cast<std::size_t>(v.integer("d"));
   const auto seed = static_cast<std::uint64_t>(v.integer("seed"));
@@ -97,7 +165,7 @@ std::string measure_grad(const Options& o) {
       grad::params_from(method_options(o, grad::family(), method, suite_keys("grad")), d, method);
   const grad::Method& m = grad::find_method(method);
   // Q, K, V, dO, O and dQ, dK, dV beside what the method allocates.
-  require_memory("n, d", 4.0 * 8 * n * d + 4.0 * n + m.cost(n, d, params).memory_bytes);
+  require_memory("n, d", 4.0 * 8 * n * d + 4.0 * n + m.cost(n, n, d, params).memory_bytes);
 
   const auto Q = make_matrix(v, n, d, seed), K = make_matrix(v, n, d, seed + 1), V = make_matrix(v, n, d, seed + 2),
              dO = make_matrix(v, n, d, seed + 3);
@@ -135,7 +203,7 @@ std::string measure_grad(const Options& o) {
 
   const std::size_t rows = std::min(check_rows, n);
   const double error = sampled_error(prob, params, out, rows);
-  const Cost cost = m.cost(n, d, params);
+  const Cost cost = m.cost(n, n, d, params);
   JsonLine j;
   j.add("suite", "grad").add("method", method).add("n", n).add("d", d);
   j.add("dist", v.text("dist"));

@@ -102,13 +102,14 @@ std::vector<Suite> make_suites() {
 
   std::vector<std::string> grad_methods;
   for (const auto& m : grad::methods()) grad_methods.push_back(m.name);
+  for (const auto& m : grad::loss_methods()) grad_methods.push_back(m.name);
   Suite grad{"grad", "one backward method at one shape given O and lse, and the flash forward it needs: both times, their ratio, error on sampled rows",
              "grad",
-             {{"method", T::choice, "flash", 0, 0, grad_methods, "the backward method"},
+             {{"method", T::choice, "flash", 0, 0, grad_methods, "the backward method, or a loss_* method (the paper's L(X) and dL/dX: timed alone, dX checked against loss_exact / loss_reference)"},
               {"n", T::integer, "4096", 1, 1 << 24, {}, "tokens"},
               {"d", T::integer, "64", 1, 4096, {}, "head width"},
               seed, min_ms,
-              {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision"}}};
+              {"check_rows", T::integer, "8", 0, 1 << 24, {}, "rows of dQ, dK, dV checked against double precision (loss_*: 0 skips the check)"}}};
   for (auto& o : matrix_options()) grad.options.push_back(o);
   s.push_back(grad);
 
@@ -147,6 +148,13 @@ const std::vector<Limit>& limits() {
       {"documents.vocab", 1, double(pairs::kMaxVocab), "words kept in the vocabulary (by document frequency)"},
       {"documents.count", 1, double(pairs::kMaxDocuments), "documents per call"},
       {"documents.bytes", 1, double(pairs::kMaxTextBytes), "bytes of text per call (UTF-8)"},
+      // The grad family's training run (web/lib/grad.js: sq.attentionTraining): its step loop is JS
+      // over loss_exact / loss_polynomial, its limits are here so the page and the library share them.
+      {"training.n", 2, 65536, "tokens of the training run"},
+      {"training.d", 1, 16, "width of the training run (the polynomial gradient's rank is C(d+g, g))"},
+      {"training.steps", 1, 10000, "gradient steps of the training run"},
+      {"training.lr", 0, 10, "learning rate of the training run: X ← X − lr·dL/dX", false, true},
+      {"training.teacher", 0, 8, "the teacher's entry bound ‖A₁X*‖∞ in units of √ln n", false, true},
   };
   return l;
 }

@@ -351,8 +351,9 @@ std::string schema_json() {
   out += "},\"limits\":{";
   for (std::size_t k = 0; k < limits().size(); ++k) {
     const Limit& l = limits()[k];
-    out += (k ? "," : "") + quote(l.name) + ":{\"min\":" + number_text(l.min) + ",\"max\":" + number_text(l.max) +
-           ",\"doc\":" + quote(l.doc) + "}";
+    out += (k ? "," : "") + quote(l.name) + ":{\"type\":" + (l.integer ? "\"integer\"" : "\"number\"") +
+           ",\"min\":" + number_text(l.min) + ",\"max\":" + number_text(l.max) +
+           (l.min_exclusive ? ",\"minExclusive\":true" : "") + ",\"doc\":" + quote(l.doc) + "}";
   }
   return out + "}}";
 }

@@ -163,6 +163,8 @@ struct Limit {
   std::string name;
   double min = 0, max = 0;
   std::string doc;
+  bool integer = true;         // false: any number in the range
+  bool min_exclusive = false;  // the range is (min, max]
 };
 const std::vector<Limit>& limits();
 

@@ -9,8 +9,9 @@
 // per thread (worker 0 writes into the output), summed once at the end — no
 // atomics, (threads − 1)·n·d extra floats. Both score products run on the
 // 4×8 micro-kernel against Kᵀ and Vᵀ packed per 64-key tile; the three
-// accumulating products on the 6×8 one. Causal: key block j only visits
-// query blocks i ≥ j, and the diagonal tile masks keys after the row.
+// accumulating products on the 6×8 one. n_k keys: query i is key position
+// i + n_k − n when causal, so key block j only visits the query blocks with a
+// row at or past it, and masks the keys after each row in the tiles that cross.
 // Without O and lse the attention family's flash forward computes them first.
 #include <algorithm>
 #include <cmath>
@@ -34,15 +35,17 @@ std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m;
 
 }  // namespace
 
-double flash_memory(std::size_t n, std::size_t d, int threads) {
-  const double np = double(round_up(n, kTile));
+double flash_memory(std::size_t n, std::size_t n_k, std::size_t d, int threads) {
+  const double np = double(round_up(n, kTile)), kp = double(round_up(n_k, kTile));
   // Qc, dO padded, Kᵀ and Vᵀ packed, lse₂ and D; dQ partials of the other
   // threads; per thread four 64×64 tiles and the block's dK, dV.
-  return 4.0 * (4 * np * d + 2 * np + (threads - 1.0) * n * d + threads * (4.0 * kTile * kTile + 2.0 * kTile * d));
+  return 4.0 * (2 * np * d + 2 * kp * d + 2 * np + (threads - 1.0) * n * d +
+                threads * (4.0 * kTile * kTile + 2.0 * kTile * d));
 }
 
 void flash(const Problem& p, const Params& params, const Output& out, Stats&) {
-  const std::size_t n = p.n, d = p.d;
+  const std::size_t n = p.n, nk = p.keys(), d = p.d;
+  const std::size_t shift = nk - n;  // causal: query i is key position i + shift (prepare checks nk ≥ n)
   const double s = resolved_scale(params, d);
   const float c = static_cast<float>(s) * kLog2e;
   const int threads = resolve_threads(params.threads);
@@ -59,13 +62,14 @@ void flash(const Problem& p, const Params& params, const Output& out, Stats&) {
     fp.threads = threads;
     fp.return_lse = true;
     attention::Stats fs;
-    attention::run("flash", {n, d, p.Q.data, p.K.data, p.V.data}, fp, O_own.data(), fs, lse_own.data());
+    attention::run("flash", {n, d, p.Q.data, p.K.data, p.V.data, nk}, fp, O_own.data(), fs, lse_own.data());
     O = O_own.data();
     lse = lse_own.data();
   }
 
   const std::size_t tiles = (n + kTile - 1) / kTile, np = tiles * kTile;
-  std::vector<float> Qc(np * d, 0.0f), dOp(np * d, 0.0f), Kt(np * d, 0.0f), Vt(np * d, 0.0f), L2(np, 0.0f),
+  const std::size_t ktiles = (nk + kTile - 1) / kTile, kp = ktiles * kTile;
+  std::vector<float> Qc(np * d, 0.0f), dOp(np * d, 0.0f), Kt(kp * d, 0.0f), Vt(kp * d, 0.0f), L2(np, 0.0f),
       D(np, 0.0f);
   for (std::size_t i = 0; i < n; ++i) {
     double dot = 0;
@@ -73,13 +77,16 @@ void flash(const Problem& p, const Params& params, const Output& out, Stats&) {
       Qc[i * d + k] = p.Q.data[i * d + k] * c;
       dOp[i * d + k] = p.dO.data[i * d + k];
       dot += double(p.dO.data[i * d + k]) * O[i * d + k];
-      // Tile t of Kᵀ (and Vᵀ): d rows of 64 keys.
-      Kt[(i / kTile) * d * kTile + k * kTile + i % kTile] = p.K.data[i * d + k];
-      Vt[(i / kTile) * d * kTile + k * kTile + i % kTile] = p.V.data[i * d + k];
     }
     D[i] = static_cast<float>(dot);
     L2[i] = lse[i] * kLog2e;
   }
+  for (std::size_t j = 0; j < nk; ++j)
+    for (std::size_t k = 0; k < d; ++k) {
+      // Tile t of Kᵀ (and Vᵀ): d rows of 64 keys.
+      Kt[(j / kTile) * d * kTile + k * kTile + j % kTile] = p.K.data[j * d + k];
+      Vt[(j / kTile) * d * kTile + k * kTile + j % kTile] = p.V.data[j * d + k];
+    }
 
   std::fill(out.dQ, out.dQ + n * d, 0.0f);
   std::vector<std::vector<float>> partial(threads - 1, std::vector<float>(n * d, 0.0f));
@@ -96,24 +103,27 @@ void flash(const Problem& p, const Params& params, const Output& out, Stats&) {
     sc.dV.assign(kTile * d, 0.0f);
   }
 
-  parallel_for(n, kTile, threads, [&](std::size_t j0, std::size_t j1, int worker) {
+  parallel_for(nk, kTile, threads, [&](std::size_t j0, std::size_t j1, int worker) {
     throw_if_cancelled();
     Scratch& sc = scratch[worker];
     float* dQ = worker == 0 ? out.dQ : partial[worker - 1].data();
     const std::size_t bk = j1 - j0, cols8 = round_up(bk, 8), t = j0 / kTile;
     std::fill(sc.dK.begin(), sc.dK.end(), 0.0f);
     std::fill(sc.dV.begin(), sc.dV.end(), 0.0f);
-    for (std::size_t qb = params.causal ? t : 0; qb < tiles; ++qb) {
+    // Causal: the first query block with a row i whose position i + shift reaches j0.
+    const std::size_t first = params.causal && j0 > shift ? (j0 - shift) / kTile : 0;
+    for (std::size_t qb = first; qb < tiles; ++qb) {
       const std::size_t i0 = qb * kTile, bq = std::min(kTile, n - i0), rows4 = round_up(bq, 4);
       simd::gemm_4x8(rows4, cols8, d, Qc.data() + i0 * d, d, Kt.data() + t * d * kTile, kTile, sc.S.data(), kTile);
       simd::gemm_4x8(rows4, cols8, d, dOp.data() + i0 * d, d, Vt.data() + t * d * kTile, kTile, sc.dP.data(),
                      kTile);
-      const bool diagonal = params.causal && qb == t;
+      const bool crosses = params.causal && j0 + bk > i0 + shift + 1;  // some key after some row
       for (std::size_t r = 0; r < bq; ++r) {
         float* srow = sc.S.data() + r * kTile;
         float* prow = sc.dP.data() + r * kTile;
-        if (diagonal)
-          for (std::size_t col = r + 1; col < bk; ++col) srow[col] = -INFINITY;
+        if (crosses)  // keys j > i0 + r + shift: masked (P = 2^−∞ = 0)
+          for (std::size_t col = i0 + r + shift + 1 > j0 ? i0 + r + shift + 1 - j0 : 0; col < bk; ++col)
+            srow[col] = -INFINITY;
         const simd::f32x4 l2 = simd::splat(L2[i0 + r]), dr = simd::splat(D[i0 + r]);
         // P into S's row, dS into dP's row (the padded columns too: never read).
         for (std::size_t col = 0; col < cols8; col += 4) {

@@ -3,7 +3,7 @@
 //   dP_ij = dO_i·v_j,  dS_ij = P_ij (dP_ij − D_i),
 //   dQ_i += s dS_ij k_j,  dK_j += s dS_ij q_i,  dV_j += P_ij dO_i.
 // O and lse, when given, are ignored: everything is recomputed in double.
-// Extra memory: dK and dV accumulated in double, two rows of n.
+// Extra memory: dK and dV accumulated in double (n_k×d each), a row of n_k.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -14,13 +14,14 @@
 namespace subquad::grad {
 
 void reference(const Problem& p, const Params& params, const Output& out, Stats&) {
-  const std::size_t n = p.n, d = p.d;
+  const std::size_t n = p.n, nk = p.keys(), d = p.d;
   const double s = resolved_scale(params, d);
   const float *Q = p.Q.data, *K = p.K.data, *V = p.V.data, *dO = p.dO.data;
-  std::vector<double> dK(n * d, 0.0), dV(n * d, 0.0), P(n), dq(d), o(d);
+  std::vector<double> dK(nk * d, 0.0), dV(nk * d, 0.0), P(nk), dq(d), o(d);
   for (std::size_t i = 0; i < n; ++i) {
     if ((i & 15) == 0) throw_if_cancelled();
-    const std::size_t keys = params.causal ? i + 1 : n;
+    // Causal: query i is key position i + n_k − n (prepare checks n_k ≥ n).
+    const std::size_t keys = params.causal ? i + (nk - n) + 1 : nk;
     double m = -INFINITY;
     for (std::size_t j = 0; j < keys; ++j) {
       double dot = 0;
@@ -50,7 +51,7 @@ void reference(const Problem& p, const Params& params, const Output& out, Stats&
     }
     for (std::size_t k = 0; k < d; ++k) out.dQ[i * d + k] = static_cast<float>(dq[k]);
   }
-  for (std::size_t t = 0; t < n * d; ++t) {
+  for (std::size_t t = 0; t < nk * d; ++t) {
     out.dK[t] = static_cast<float>(dK[t]);
     out.dV[t] = static_cast<float>(dV[t]);
   }

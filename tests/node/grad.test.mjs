@@ -9,13 +9,13 @@ import { FLAVOURS, load, disposeAll, randomMatrix, relativeError, attentionRefer
 after(disposeAll);
 
 /** dQ, dK, dV of O = softmax(scale·QKᵀ)V for upstream dO, in double, obvious loops. */
-function gradReference(Q, K, V, dO, n, d, { scale = 1 / Math.sqrt(d), causal = false } = {}) {
-  const O = attentionReference(Q, K, V, n, d, { scale, causal });
-  const dQ = new Float64Array(n * d), dK = new Float64Array(n * d), dV = new Float64Array(n * d);
+function gradReference(Q, K, V, dO, n, d, { scale = 1 / Math.sqrt(d), causal = false, nk = n } = {}) {
+  const O = attentionReference(Q, K, V, n, d, { scale, causal, nk });
+  const dQ = new Float64Array(n * d), dK = new Float64Array(nk * d), dV = new Float64Array(nk * d);
   for (let i = 0; i < n; i++) {
     let D = 0;
     for (let k = 0; k < d; k++) D += dO[i * d + k] * O[i * d + k];
-    const keys = causal ? i + 1 : n;
+    const keys = causal ? i + nk - n + 1 : nk;
     for (let j = 0; j < keys; j++) {
       let s = 0, dp = 0;
       for (let k = 0; k < d; k++) {
@@ -104,8 +104,13 @@ for (const flavour of FLAVOURS) {
     const r = sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { scale: 'inv_d', degree: 6, threads: sq.info().threads });
     for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(r[name], ref[name]) <= 1e-4, `${name}: ${relativeError(r[name], ref[name])}`);
     assert.equal(r.stats.rank, 210);
-    assert.throws(() => sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { causal: true }),
-      /^SubquadError: causal: unknown option for polynomial|^causal: unknown option for polynomial/);
+    // Causal: through prefix states, against the JS causal backward; n_k ≠ n refused then.
+    const refc = gradReference(Q, K, V, dO, n, d, { scale: 1 / d, causal: true });
+    const rc = sq.attentionGrad('polynomial', { Q, K, V, dO, n, d }, { scale: 'inv_d', degree: 6, causal: true });
+    for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(rc[name], refc[name]) <= 1e-4, `causal ${name}: ${relativeError(rc[name], refc[name])}`);
+    const K2 = randomMatrix(n + 1, d, 0.5, 6), V2 = randomMatrix(n + 1, d, 1, 7);
+    assert.throws(() => sq.attentionGrad('polynomial', { Q, K: K2, V: V2, dO, n, n_k: n + 1, d }, { causal: true }),
+      (e) => e.name === 'SubquadError' && /^n_k: got 151 ≠ n = 150; the causal polynomial gradient needs n_k = n/.test(e.message));
     const big = randomMatrix(8, 512, 0.01, 9);
     assert.throws(() => sq.attentionGrad('polynomial', { Q: big, K: big, V: big, dO: big, n: 8, d: 512 }, { degree: 6 }),
       (e) => /^degree: got 6: rank C\(d\+g, g\) = /.test(e.message));
@@ -134,5 +139,34 @@ for (const flavour of FLAVOURS) {
     assert.ok(cost.flops > 0 && cost.memory_bytes > 0);
     const m = sq.measure({ suite: 'grad', method: 'flash', n: 200, d: 16, min_ms: 1, check_rows: 200 });
     assert.ok(m.error <= 1e-4 && m.forward_median_ms > 0 && m.backward_over_forward > 0, JSON.stringify(m));
+  });
+}
+
+for (const flavour of FLAVOURS) {
+  test(`${flavour}: n_k ≠ n — reference, flash and polynomial match the JS backward; causal with n_k < n refused`, async () => {
+    const sq = await load(flavour);
+    for (const { n, nk, d, causal } of [{ n: 1, nk: 70, d: 3, causal: true }, { n: 65, nk: 130, d: 8, causal: true }, { n: 90, nk: 40, d: 4, causal: false }]) {
+      const Q = randomMatrix(n, d, 1, 11), K = randomMatrix(nk, d, 1, 12), V = randomMatrix(nk, d, 1, 13), dO = randomMatrix(n, d, 1, 14);
+      const ref = gradReference(Q, K, V, dO, n, d, { causal, nk });
+      for (const method of ['reference', 'flash']) {
+        const r = sq.attentionGrad(method, { Q, K, V, dO, n, n_k: nk, d }, { causal });
+        for (const name of ['dQ', 'dK', 'dV']) {
+          assert.equal(r[name].length, (name === 'dQ' ? n : nk) * d);
+          assert.ok(relativeError(r[name], ref[name]) <= 1e-4, `${method} n=${n} n_k=${nk} ${name}: ${relativeError(r[name], ref[name])}`);
+        }
+      }
+      if (!causal) {
+        const small = (x) => x.map((v) => v / 2);
+        const [Qs, Ks] = [small(Q), small(K)];
+        const refs = gradReference(Qs, Ks, V, dO, n, d, { scale: 1 / d, nk });
+        const p = sq.attentionGrad('polynomial', { Q: Qs, K: Ks, V, dO, n, n_k: nk, d }, { scale: 'inv_d', degree: 6 });
+        for (const name of ['dQ', 'dK', 'dV']) assert.ok(relativeError(p[name], refs[name]) <= 1e-4, `polynomial ${name}`);
+      }
+    }
+    const Q = randomMatrix(10, 2, 1, 1), K = randomMatrix(6, 2, 1, 2);
+    assert.throws(() => sq.attentionGrad('flash', { Q, K, V: K, dO: Q, n: 10, n_k: 6, d: 2 }, { causal: true }),
+      (e) => e.name === 'SubquadError' && /^n_k: got 6, must be >= n when causal/.test(e.message));
+    assert.throws(() => sq.attentionGrad('flash', { Q, K, V: K, dO: Q, n: 10, n_k: 7, d: 2 }),
+      (e) => e.name === 'SubquadError' && /^K: length 12 does not match n_k·d = 14/.test(e.message));
   });
 }

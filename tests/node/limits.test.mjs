@@ -76,6 +76,13 @@ test('every limit the page offers is accepted by the C++ side, and one past it i
           refusedBy(() => sq.measure({ suite, [option]: below, min_ms: 0 }), option);
         }
       }
+    } else if (kind === 'limit' && path.startsWith('training.')) {
+      // The training run (sq.attentionTraining): its own option name is the limit's last part.
+      const option = parts[1];
+      const small = { n: 64, d: 2, steps: 1 };
+      if (option !== 'n' && option !== 'd') sq.attentionTraining({ ...small, [option]: spec.max });
+      refusedBy(() => sq.attentionTraining({ ...small, [option]: spec.max + (spec.type === 'int' ? 1 : Math.max(1, spec.max * 1e-6)) }), option);
+      if (spec.minExclusive) refusedBy(() => sq.attentionTraining({ ...small, [option]: spec.min }), option);
     } else if (kind === 'limit' && path === 'documents.vocab') {
       assert.equal(sq.documents(['one two', 'two three'], { vocab: spec.max }).vocab.length, 3);
       refusedBy(() => sq.documents(['one two'], { vocab: spec.max + 1 }), 'vocab');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   sweepPoints, estimatePoints, refusal, largestFit, timedSeconds, methodSpeed, threadsOf,
-  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateKernel, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
+  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateTraining, estimateKernel, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
 } from '../../web/app/plan.js';
 
 const CHOICES = [256, 512, 1024, 2048, 4096];
@@ -26,8 +26,8 @@ test('sweepPoints keeps the reasons of skipped points and leaves them out', () =
 
 test('estimatePoints sums seconds, takes the largest memory, keeps weights; async estimators too', async () => {
   const e = await estimatePoints([{ n: 1 }, { n: 3 }, { n: 2 }], async (r) => ({ seconds: r.n, memory: 10 * r.n }));
-  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2] });
-  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [] });
+  assert.deepEqual(e, { seconds: 6, memory: 30, weights: [1, 3, 2], memories: [10, 30, 20] });
+  assert.deepEqual(await estimatePoints([], () => ({ seconds: 1, memory: 1 })), { seconds: 0, memory: 0, weights: [], memories: [] });
 });
 
 test('refusal: memory first, time unless confirmed', () => {
@@ -119,6 +119,25 @@ test('estimateGrad asks the grad cost model with the options the method takes, a
   await estimateGrad({ method: 'flash', n: 4096, d: 64, degree: 4, threads: 0 }, env);
   assert.equal(calls[2][4].degree, undefined); // flash takes no degree
   assert.ok(e.seconds > 0 && e.memory >= 7e6 + 4 * 8 * 4096 * 8);
+});
+
+test('estimateGrad with a loss_* method: the method and the check the bench runs beside it; estimateTraining: 2 exact + 1 polynomial per step', async () => {
+  const { calls, cost } = fakeCost((fn, family, method) => ({ flops: method === 'loss_exact' ? 4e9 : 1e9, memory_bytes: 5e6 }));
+  const opts = (...names) => ({ options: Object.fromEntries(names.map((k) => [k, {}])) });
+  const schema = { families: { grad: { methods: {
+    loss_reference: opts('scale'), loss_exact: opts('scale', 'threads'), loss_polynomial: opts('scale', 'threads', 'degree', 'poly', 'R') } } } };
+  const env = { info: INFO_ST, peakGflops: 32, cost, schema };
+  const p = await estimateGrad({ method: 'loss_polynomial', n: 4096, d: 8, degree: 4, threads: 0, min_ms: 100 }, env);
+  assert.deepEqual(calls.map((c) => c[2]), ['loss_polynomial', 'loss_exact']);
+  assert.equal(calls[0][4].degree, 4);
+  assert.equal(calls[1][4].degree, undefined); // loss_exact takes no degree
+  assert.ok(p.seconds > 4e9 / (methodSpeed('flash', { peakGflops: 32 }) * 1e9) && p.memory >= 5e6 + 4 * 4 * 4096 * 8);
+  calls.length = 0;
+  await estimateGrad({ method: 'loss_exact', n: 4096, d: 8, threads: 0 }, env);
+  assert.deepEqual(calls.map((c) => c[2]), ['loss_exact']); // no double reference past n = 2,048
+  const t = await estimateTraining({ n: 1024, d: 4, steps: 199, degree: 3, threads: 0 }, env);
+  const step = 2 * 4e9 / (methodSpeed('flash', { peakGflops: 32 }) * 1e9) + 1e9 / (methodSpeed('polynomial', { peakGflops: 32 }) * 1e9);
+  assert.ok(Math.abs(t.seconds - 200 * step) <= 1e-9 * t.seconds, `${t.seconds} vs ${200 * step}`);
 });
 
 test('pairs: the library cost model per instance, the exact judge beside it; seeds multiply', async () => {

@@ -84,7 +84,7 @@ for (const flavour of FLAVOURS) {
         assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
-      } else if (kind < 0.64) {
+      } else if (kind < 0.62) {
         // A Gaussian kernel product (or Laplacian solve), checked against the JS kernel sum.
         const dk = 1 + (d % 3), bandwidth = 2 * Math.sqrt(dk);  // B ≤ 1: small ranks and tables
         const X = randomMatrix(n, dk, 1, i), w = randomMatrix(n, 1, 1, i + 1);
@@ -100,6 +100,17 @@ for (const flavour of FLAVOURS) {
           const err = r.y.reduce((m, v, t) => Math.max(m, Math.abs(v - want[t])), 0);
           assert.ok(err <= 1e-5 * (l1 * (laplacian ? n + 1 : 1) + 1), `call ${i}: ${method} ${err}`);
         }
+        ok++;
+      } else if (kind < 0.66) {
+        // The paper's loss gradient (grad family): loss_exact against loss_reference, loss_polynomial finite.
+        const dd = 1 + (d % 6);
+        const lp = { A1: randomMatrix(n, dd, 1, i), A2: randomMatrix(n, dd, 1, i + 1), A3: randomMatrix(n, dd, 1, i + 2),
+          X: randomMatrix(dd, dd, 1 / dd, i + 3), Y: randomMatrix(dd, dd, 1, i + 4), E: randomMatrix(n, dd, 1, i + 5), n, d: dd };
+        const ref = sq.attentionLossGrad('loss_reference', lp);
+        const ex = sq.attentionLossGrad('loss_exact', lp);
+        assert.ok(relativeError(ex.dX, ref.dX) <= 1e-4 && Math.abs(ex.loss - ref.loss) <= 1e-5 * Math.max(1e-3, ref.loss), `call ${i}`);
+        const po = sq.attentionLossGrad('loss_polynomial', lp, { degree: 1 + (i % 4) });
+        assert.ok(po.dX.every(Number.isFinite) && Number.isFinite(po.loss), `call ${i}`);
         ok++;
       } else if (kind < 0.7) {
         const r = sq.measure({ suite: 'attention', method: 'exact', n: 8 + n, d, min_ms: 0 });
@@ -126,6 +137,8 @@ for (const flavour of FLAVOURS) {
           () => sq.pairsByAttention({ X: Q, n, d }, { beta: -1 }),
           () => sq.documents('not an array'),
           () => sq.documents(['a'.repeat(17 * 1048576)]),
+          () => sq.attentionLossGrad('loss_exact', { A1: Q, A2: Q, A3: Q, X: new Float32Array(d * d + 1), Y: Q, E: Q, n, d }),
+          () => sq.attentionTraining({ n: 16, d: 2, steps: 10001 }),
           () => sq.kernelProduct('exact', { X: Q, n, d, w: Q.subarray(0, n) }, { bandwidth: -1 }),
           () => sq.kernelProduct('polynomial', { X: Q, n, d, w: Q.subarray(0, n) }, { error: 2 }),
           () => sq.laplacianSolve('laplacian_solve', { X: Q, n, d, b: Q.subarray(0, n) }, { product: 'laplacian_solve' }),

@@ -41,7 +41,7 @@ export const PANELS = [
   {
     panel: 'grad', group: 'training', title: 'Attention gradients',
     theorem: 'The backward pass of attention has the forward pass\'s dichotomy: with $d = O(\\log n)$ the gradient takes $n^{1+o(1)}$ time when entries are $o(\\sqrt{\\log n})$, and no $n^{2-\\Omega(1)}$ algorithm exists at $\\Theta(\\sqrt{\\log n})$ unless SETH fails.',
-    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the distance of the polynomial gradient to the exact one.',
+    regime: 'Time vs n of the FlashAttention-2 backward and of the polynomial method\'s exact gradient, each beside the flash forward; the paper\'s own problem $dL/dX$ exact ($O(n^2 d)$) against almost linear ($O(n\\,r\\,d^2)$); a live training run where gradient descent pushes $\\|A_1X\\|_\\infty$ past $\\sqrt{\\ln n}$ and the polynomial gradient stops tracking the exact one.',
     paper: ALMAN_SONG_GRAD,
   },
   {

@@ -58,6 +58,10 @@ export const STYLES = {
   mamba_block: ['sky', 'solid'],
   attention_block_reference: ['grey', 'long'],
   attention_block: ['vermillion', 'dashdot'],
+  // the paper's loss problem (grad family: L(X), dL/dX)
+  loss_reference: ['grey', 'long'],
+  loss_exact: ['vermillion', 'long'],
+  loss_polynomial: ['green', 'long'],
   // pair search
   gram: ['blue', 'solid'],
   bitset: ['sky', 'dashed'],

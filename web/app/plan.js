@@ -161,6 +161,7 @@ export async function estimatePolyDegree(r, env) {
  * forward timed beside it, and the sampled-row check (3 rows of n·d per row).
  */
 export async function estimateGrad(r, env) {
+  if (String(r.method).startsWith('loss_')) return estimateGradLoss(r, env);
   const threads = threadsOf(r, env.info);
   const c = await libraryCost(env, 'grad', r.method, { n: r.n, d: r.d }, { threads: r.threads, degree: r.degree, causal: r.causal });
   const fwd = await libraryCost(env, 'attention', 'flash', { n: r.n, d: r.d }, { threads: r.threads, causal: r.causal });
@@ -171,6 +172,41 @@ export async function estimateGrad(r, env) {
     seconds: timedSeconds(one, r.min_ms ?? 200) + timedSeconds(forward, r.min_ms ?? 200) + check,
     memory: Math.max(c.memory_bytes, fwd.memory_bytes) + 4 * (8 * r.n * r.d + r.n),
   };
+}
+
+/**
+ * Suite "grad" with a loss_* method (the paper's L(X), dL/dX): the method
+ * timed alone, then the check the bench runs beside it — loss_exact for the
+ * others, loss_reference for loss_exact up to n = 2,048 (cpp/bench/grad_measure.cpp).
+ */
+async function estimateGradLoss(r, env) {
+  const threads = threadsOf(r, env.info);
+  const dims = { n: r.n, d: r.d };
+  const options = { threads: r.threads, degree: r.degree, poly: r.poly };
+  const speed = (m) => methodSpeed(m === 'loss_polynomial' ? 'polynomial' : m === 'loss_exact' ? 'flash' : 'reference',
+    { ...env, threads });
+  const c = await libraryCost(env, 'grad', r.method, dims, options);
+  const against = r.check_rows === 0 ? null : r.method === 'loss_exact' ? (r.n <= 2048 ? 'loss_reference' : null) : 'loss_exact';
+  const a = against ? await libraryCost(env, 'grad', against, dims, options) : null;
+  return {
+    seconds: timedSeconds(c.flops / (speed(r.method) * 1e9), r.min_ms ?? 200) + (a ? a.flops / (speed(against) * 1e9) : 0),
+    memory: Math.max(c.memory_bytes, a ? a.memory_bytes : 0) + 4 * (4 * r.n * r.d + 3 * r.d * r.d),
+  };
+}
+
+/**
+ * The training run (sq.attentionTraining): per step two loss_exact calls (the
+ * exact trajectory, and the polynomial trajectory's loss measured exactly)
+ * and one loss_polynomial; steps + 1 records.
+ */
+export async function estimateTraining(cfg, env) {
+  const threads = threadsOf(cfg, env.info);
+  const dims = { n: cfg.n, d: cfg.d };
+  const exact = await libraryCost(env, 'grad', 'loss_exact', dims, { threads: cfg.threads });
+  const poly = await libraryCost(env, 'grad', 'loss_polynomial', dims, { threads: cfg.threads, degree: cfg.degree });
+  const step = (2 * exact.flops) / (methodSpeed('flash', { ...env, threads }) * 1e9) +
+    poly.flops / (methodSpeed('polynomial', { ...env, threads }) * 1e9);
+  return { seconds: (cfg.steps + 1) * step, memory: Math.max(exact.memory_bytes, poly.memory_bytes) + 4 * 6 * cfg.n * cfg.d };
 }
 
 /** Suite "ssm": a scan's dims are (L, D, N); a block's state size N is its option. */

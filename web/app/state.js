@@ -72,6 +72,21 @@ const PAGE = {
   bnmax: { lib: 'suite:grad.n', default: 8192 },
   bd: { lib: 'suite:grad.d', default: 8 },
   bdegree: { lib: 'option:grad.polynomial.degree', default: 4 },
+  // attention gradients: the paper's loss L(X), dL/dX (loss_* methods)
+  lmethods: { type: 'list', default: 'loss_exact,loss_polynomial' },
+  lnmin: { lib: 'suite:grad.n', default: 512 },
+  lnmax: { lib: 'suite:grad.n', default: 8192 },
+  ld: { lib: 'suite:grad.d', default: 8 },
+  ldegree: { lib: 'option:grad.loss_polynomial.degree', default: 4 },
+  lthreads: { lib: 'option:grad.loss_exact.threads', default: 0 },
+  // attention gradients: the live training run (sq.attentionTraining)
+  trn: { lib: 'limit:training.n', default: 1024 },
+  trd: { lib: 'limit:training.d', default: 4 },
+  trsteps: { lib: 'limit:training.steps', default: 200 },
+  trlr: { lib: 'limit:training.lr', default: 3 },
+  trteacher: { lib: 'limit:training.teacher', default: 3 },
+  trdegree: { lib: 'option:grad.loss_polynomial.degree', default: 3 },
+  trthreads: { lib: 'option:grad.loss_exact.threads', default: 0 },
   // SSM vs attention
   smethods: { type: 'list', default: 'mamba_block,attention_block' },
   Lmin: { lib: 'suite:ssm.L', default: 512 },

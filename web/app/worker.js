@@ -34,8 +34,18 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
   const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
   // Requests that are not bench measurements: { op, ... } → a record.
-  lab = { sq, ops: { similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }),
-    kernelLabels: (request) => kernelLabels(sq, request) } };
+  lab = { sq, ops: {
+    similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }),
+    // One step of a training run (sq.attentionTraining): a run's requests are its steps in
+    // order, its session lives on the run, so records stream and Cancel stops between steps.
+    trainStep: ({ op, step, ...options }, run) => {
+      if (!run.training) run.training = sq.attentionTraining(options);
+      const record = run.training.next();
+      if (!record || record.step !== step) throw new Error(`step: got ${step}, the run is at ${record ? record.step : 'its end'}`);
+      return { op, ...record, ...(step === options.steps ? { summary: run.training.summary() } : {}) };
+    },
+    kernelLabels: (request) => kernelLabels(sq, request),
+  } };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
@@ -66,10 +76,10 @@ function kernelLabels(sq, { op, n, clusters = 4, B = 64, sigma = 0.6, seeds = 3,
 // Lets queued messages (cancel, call) in between two kernel calls.
 const yieldToEvents = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-function measureOne({ sq, ops }, req) {
+function measureOne({ sq, ops }, req, run) {
   if (!req.op) return sq.measure(req);
   if (typeof ops[req.op] !== 'function') throw new Error(`worker: unknown op '${req.op}'`);
-  return ops[req.op](req);
+  return ops[req.op](req, run);
 }
 
 // In mt the page cancels a running kernel through a flag in shared memory.
@@ -91,7 +101,7 @@ async function execute(run) {
     await yieldToEvents();
     if (run.cancelled) break;
     try {
-      post({ type: 'record', id, index: i, record: measureOne(lab, requests[i]) });
+      post({ type: 'record', id, index: i, record: measureOne(lab, requests[i], run) });
     } catch (e) {
       if (/^cancelled/.test(e.message)) {
         if (await askedToStop(run)) break;
