@@ -48,6 +48,11 @@ export const SUITES = {
   // The polynomial method's error vs B, tensor vs matrix attention at equal rank (nonnegative inputs), and Match3.
   tensor_threshold: { layer: ['tensor', 'matrix'], B: [0.5, 1, 1.5, 2, 3], n: [1024], d: [4], degree: [4], threads: [2] },
   match3: { layer: ['tensor', 'matrix'], n: [4, 8, 16, 24, 32, 48], instances: [50], threads: [2] },
+  // Gaussian kernel graphs (issue #17): exact vs polynomial vs fgt in n; the B sweep (polynomial's rank and
+  // time vs exact at n = 16,384, d = 4, δ = 1e-6); fgt's time vs d at fixed n and error.
+  kernel: { method: ['exact', 'polynomial', 'fgt'], n: [4096, 16384], d: [4], B: [1], threads: [2], min_ms: [100] },
+  kernel_B: { suite: 'kernel', method: ['polynomial'], n: [16384], d: [4], B: [0.5, 1, 2, 4, 6, 8, 10, 12, 16, 24, 32, 39], error: [1e-6], compare_exact: ['true'], threads: [2], min_ms: [30], check_rows: [8] },
+  kernel_fgt: { suite: 'kernel', method: ['fgt'], n: [4096], d: [1, 2, 3, 4, 5, 6], B: [1], error: [1e-4], compare_exact: ['true'], threads: [2], min_ms: [50], check_rows: [8] },
 };
 
 function parseArgs(argv) {

@@ -130,6 +130,24 @@ std::string measure_peak(const Options& o) {
   time_batched(qk, 5.0, 3, min_ms, 400);
   const Timing k = time_batched(qk, 5.0, 3, min_ms, 400);
   const double kernel = 2.0 * tile * tile * d * tiles / (k.min_ms * 1e6);
+  // Exponential throughput, one core: the ceiling of exp-bound kernels (the
+  // kernel family's exact product). exp of a 1024-float L1-resident array of
+  // values in [−10, 0] into another, 64 passes per repetition; simd::exp and
+  // simd::exp2_nonpositive (the one kernel/exact.cpp uses).
+  std::vector<float> ein(1024), eout(1024);
+  for (std::size_t i = 0; i < ein.size(); ++i) ein[i] = -10.0f * float(i) / float(ein.size());
+  const int passes = 64;
+  const auto exp_rate = [&](auto fn) {
+    const auto run = [&] {
+      for (int p = 0; p < passes; ++p)
+        for (std::size_t i = 0; i < ein.size(); i += 4) store(eout.data() + i, fn(load(ein.data() + i)));
+      sink = eout[511];
+    };
+    time_median(run, 3, min_ms, 400);
+    return double(passes) * ein.size() / (time_median(run, 3, min_ms, 400).min_ms * 1e-3);
+  };
+  const double exp_per_s = exp_rate([](f32x4 x) { return simd::exp(x); });
+  const double exp2_per_s = exp_rate([](f32x4 x) { return simd::exp2_nonpositive(x); });
   JsonLine j;
   j.add("suite", "peak").add("method", "simd_mul_add").add("flavour", build_flavour());
   j.add("threads", 1).add("median_ms", t.median_ms).add("reps", t.reps);
@@ -138,6 +156,7 @@ std::string measure_peak(const Options& o) {
   j.add("gflops_q3", flops / (t.q1_ms * 1e6)).add("rounds", rounds).add("calls_per_batch", calls);
   j.add("kernel", "gemm_4x8 (flash QK^T, 64x64 tile, d=64)").add("kernel_gflops", kernel);
   j.add("kernel_ratio", kernel / ceiling).add("kernel_target_ratio", 0.7);
+  j.add("exp_per_s", exp_per_s).add("exp2_nonpositive_per_s", exp2_per_s);
   return j.str();
 }
 
@@ -160,9 +179,10 @@ std::string measure(const Options& o) {
   if (suite == "tensor") return measure_tensor(o);
   if (suite == "tensor_threshold") return measure_tensor_threshold(o);
   if (suite == "match3") return measure_match3(o);
+  if (suite == "kernel") return measure_kernel(o);
   if (suite == "peak") return measure_peak(o);
   throw Error("suite", "got '" + suite +
-                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate, neurons, tensor, tensor_threshold, match3 or peak");
+                           "', must be attention, poly_degree, construction, ssm, triad, pairs, grad, collapse, simulate, neurons, tensor, tensor_threshold, match3, kernel or peak");
 }
 
 }  // namespace subquad::bench

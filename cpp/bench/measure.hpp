@@ -30,6 +30,7 @@ std::string measure_neurons(const Options& options);
 std::string measure_tensor(const Options& options);
 std::string measure_tensor_threshold(const Options& options);
 std::string measure_match3(const Options& options);
+std::string measure_kernel(const Options& options);
 
 // The options of a bench request that go to `method` of `family`: every key
 // but the suite's own; an own key the method also takes (seed, threads, N)

@@ -9,6 +9,7 @@
 #include "common/schema.hpp"
 #include "grad/grad.hpp"
 #include "neurons/neurons.hpp"
+#include "kernel/kernel.hpp"
 #include "pairs/documents.hpp"
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
@@ -204,6 +205,22 @@ std::vector<Suite> make_suites() {
                 {"instances", T::integer, "20", 1, double(tensor::kMatch3MaxInstances), {}, "sequences per point"},
                 tensor_threads,
                 {"min_ms", T::number, "20", 0, 1e6, {}, "repeat the timed layer until this many ms have passed"}}});
+  std::vector<std::string> kernel_methods;
+  for (const auto& m : kernel::methods()) kernel_methods.push_back(m.name);
+  s.push_back({"kernel",
+               "one Gaussian-kernel method at one shape on seeded points of squared diameter B·h²: time, pairs/s, "
+               "error on sampled rows, the method's stats (B, degree, rank, δ, clusters, order); optionally exact's time",
+               "kernel",
+               {{"method", T::choice, "exact", 0, 0, kernel_methods, "the kernel method"},
+                {"n", T::integer, "16384", 1, 1 << 24, {}, "points"},
+                {"d", T::integer, "8", 1, double(kernel::kMaxD), {}, "dimension"},
+                {"B", T::number, "1", 0, 1e6, {}, "squared diameter of the point set in units of h²"},
+                {"points", T::choice, "ball", 0, 0, {"ball", "clusters"}, "uniform in a ball, or Gaussian clusters in it"},
+                {"groups", T::integer, "8", 1, 4096, {}, "clusters of the generator (points = clusters)"},
+                {"sigma", T::number, "0.3", 0, 1e3, {}, "standard deviation of each generated cluster, units of h"},
+                seed, threads, min_ms,
+                {"check_rows", T::integer, "16", 0, 1 << 24, {}, "rows checked against the double-precision sum"},
+                {"compare_exact", T::boolean, "false", 0, 0, {}, "also time exact on the same points (speed-up)"}}});
 
   s.push_back({"triad", "STREAM triad a = b + s·c: the memory bandwidth the scan is compared with", "",
                {{"n", T::integer, "8388608", 1024, 1 << 28, {}, "floats per array"}, threads, min_ms}});

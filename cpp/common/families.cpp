@@ -6,6 +6,7 @@
 #include "experiments/construction.hpp"
 #include "grad/grad.hpp"
 #include "neurons/neurons.hpp"
+#include "kernel/kernel.hpp"
 #include "pairs/pairs.hpp"
 #include "simulate/simulate.hpp"
 #include "ssm/ssm.hpp"
@@ -17,7 +18,7 @@ const std::vector<const Family*>& families() {
   static const std::vector<const Family*> all = {&attention::family(), &ssm::family(), &pairs::family(),
                                                       &experiments::family(), &grad::family(),
                                                       &collapse::family(), &simulate::family(),
-                                                      &neurons::family(), &tensor::family()};
+                                                      &neurons::family(), &tensor::family(), &kernel::family()};
   return all;
 }
 

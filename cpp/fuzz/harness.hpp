@@ -22,6 +22,7 @@ int collapse(const std::uint8_t* data, std::size_t size);
 int simulate(const std::uint8_t* data, std::size_t size);
 int neurons(const std::uint8_t* data, std::size_t size);
 int tensor(const std::uint8_t* data, std::size_t size);
+int kernel(const std::uint8_t* data, std::size_t size);
 
 // name → harness, for the replay test and the runner script.
 struct Target {

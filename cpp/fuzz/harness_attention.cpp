@@ -169,7 +169,7 @@ const std::vector<Target>& targets() {
   static const std::vector<Target> list = {
       {"attention", attention}, {"ssm", ssm}, {"pairs", pairs}, {"text", text}, {"options", options}, {"grad", grad},
       {"collapse", collapse}, {"simulate", simulate},
-      {"neurons", neurons}, {"tensor", tensor}};
+      {"neurons", neurons}, {"tensor", tensor}, {"kernel", kernel}};
   return list;
 }
 

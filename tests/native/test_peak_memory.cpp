@@ -209,12 +209,17 @@ TEST_CASE("peak memory: every method of every family, through the generic exampl
     if (f->name == "pairs") dims = {{"n", 2048}, {"d", 64}};
     if (f->name == "construction") dims = {{"n", 512}, {"l", 64}};
     if (f->name == "tensor") dims = {{"n", 192}, {"d", 32}};  // the per-pair methods are O(n³d)
+    if (f->name == "kernel") dims = {{"n", 2048}, {"d", 4}};
     for (const auto& m : f->methods) {
       Options o;
       if (takes_option(*f, m.name, "threads")) o.set("threads", std::to_string(two_threads()));
       if (m.name.find("polynomial") != std::string::npos) o.set("degree", "2");
       if (m.name == "positional_fft") o.set("degree", "1");
       if (m.name == "fit_one_layer") o.set("steps", "1");  // collapse: one Adam step holds all it allocates
+      if (f->name == "kernel" && takes_option(*f, m.name, "clusters")) {  // fgt's memory depends on the data otherwise
+        o.set("clusters", "8");
+        o.set("order", "6");
+      }
       if (m.name.find("reference") != std::string::npos && f->name == "ssm" && m.name != "scan_reference")
         continue;  // the O(L²·D) double block references: measured at L = 1024 above
       Dims at = dims;

@@ -31,7 +31,7 @@ test('groupedPanels keeps the group order and drops groups without panels', () =
   const groups = groupedPanels();
   assert.deepEqual(groups.map((g) => g.group), GROUPS.map((g) => g.group).filter((g) => PANELS.some((p) => p.group === g)));
   assert.deepEqual(groups.find((g) => g.group === 'training').panels.map((p) => p.panel), ['grad', 'neurons']);
-  assert.deepEqual(groups.find((g) => g.group === 'similarity').panels.map((p) => p.panel), ['pairs', 'documents']);
+  assert.deepEqual(groups.find((g) => g.group === 'similarity').panels.map((p) => p.panel), ['pairs', 'documents', 'kernel']);
   // A group without panels gets no placeholder.
   const withoutTraining = groupedPanels(PANELS.filter((p) => p.group !== 'training'));
   assert.ok(!withoutTraining.some((g) => g.group === 'training'));

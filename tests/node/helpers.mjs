@@ -130,3 +130,23 @@ export function bruteForcePair(problem, X, n, d, Y = null, m = 0) {
   }
   return best || { i: -1, j: -1, value: 0 };
 }
+
+/**
+ * y = A w (or L w = (A1)∘w − A w when laplacian) for A_ij = exp(−‖x_i − x_j‖²/h²),
+ * in double, obvious loops: the kernel family's yardstick on the JS side.
+ */
+export function kernelReference(X, n, d, w, { bandwidth = 1, laplacian = false } = {}) {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let aw = 0, a1 = 0;
+    for (let j = 0; j < n; j++) {
+      let t = 0;
+      for (let k = 0; k < d; k++) t += (X[i * d + k] - X[j * d + k]) ** 2;
+      const a = Math.exp(-t / (bandwidth * bandwidth));
+      aw += a * w[j];
+      a1 += a;
+    }
+    y[i] = laplacian ? a1 * w[i] - aw : aw;
+  }
+  return y;
+}

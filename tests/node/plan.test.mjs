@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   sweepPoints, estimatePoints, refusal, largestFit, timedSeconds, methodSpeed, threadsOf,
-  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateTraining, estimateTensor, estimateTensorThreshold, estimateMatch3, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
+  estimateAttention, estimateSsm, estimatePairs, estimateConstruction, estimatePolyDegree, estimateGrad, estimateTraining, estimateTensor, estimateTensorThreshold, estimateMatch3, estimateKernel, LONG_SWEEP_SECONDS, DEFAULT_PEAK_GFLOPS,
 } from '../../web/app/plan.js';
 
 const CHOICES = [256, 512, 1024, 2048, 4096];
@@ -225,3 +225,23 @@ test('estimateCollapse asks the collapse cost model with the network\'s options,
   assert.equal(calls.length, 3); // no reference check past check_n = 256
   assert.ok(small.seconds > large.seconds && large.seconds > 0 && large.memory >= 5e6);
 });
+test('estimateKernel: the kernel cost model with the options each method takes, the degree from B, exact beside it', async () => {
+  const { calls, cost } = fakeCost((fn, family, method) => ({ flops: 1e9, memory_bytes: method === 'exact' ? 2e6 : 5e6 }));
+  const opts = (...names) => ({ options: Object.fromEntries(names.map((k) => [k, {}])) });
+  const schema = { families: { kernel: { methods: {
+    exact: opts('bandwidth', 'op', 'threads'),
+    polynomial: opts('bandwidth', 'op', 'threads', 'error', 'degree', 'factor'),
+    fgt: opts('bandwidth', 'op', 'threads', 'error', 'order', 'radius', 'clusters') } } } };
+  const env = { info: INFO_ST, peakGflops: 32, cost, schema };
+  const e = await estimateKernel({ method: 'polynomial', n: 16384, d: 4, B: 16, error: 1e-6, threads: 0, compare_exact: true, min_ms: 30 }, env);
+  assert.deepEqual(calls[0].slice(0, 4), ['cost', 'kernel', 'polynomial', { n: 16384, d: 4 }]);
+  assert.equal(calls[0][4].degree, 16); // ⌈√(16·ln 1e6)⌉ + 1; measured: 15
+  assert.equal(calls[0][4].error, 1e-6);
+  assert.deepEqual(calls[1].slice(0, 3), ['cost', 'kernel', 'exact']);
+  assert.equal(calls[1][4].error, undefined); // exact takes no error
+  assert.ok(e.seconds > 0 && e.memory >= 5e6);
+  await estimateKernel({ method: 'fgt', n: 4096, d: 3, B: 1, error: 1e-4, threads: 0 }, env);
+  assert.equal(calls[2][4].degree, undefined);
+  assert.equal(calls[2][4].error, 1e-4);
+});
+

@@ -6,6 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   FLAVOURS, load, disposeAll, randomMatrix, attentionReference, relativeError, scanInputs, scanReference, bruteForcePair,
+  kernelReference,
 } from './helpers.mjs';
 
 after(disposeAll);
@@ -83,7 +84,24 @@ for (const flavour of FLAVOURS) {
         assert.equal(O.length, n * de);
         assert.ok(O.every(Number.isFinite));
         ok++;
-      } else if (kind < 0.64) {
+      } else if (kind < 0.62) {
+        // A Gaussian kernel product (or Laplacian solve), checked against the JS kernel sum.
+        const dk = 1 + (d % 3), bandwidth = 2 * Math.sqrt(dk);  // B ≤ 1: small ranks and tables
+        const X = randomMatrix(n, dk, 1, i), w = randomMatrix(n, 1, 1, i + 1);
+        const method = pick(['reference', 'exact', 'polynomial', 'fgt', 'laplacian_solve']);
+        const laplacian = rand() < 0.3;
+        if (method === 'laplacian_solve') {
+          const r = sq.laplacianSolve(method, { X, n, d: dk, b: w }, { bandwidth, iterations: 30, product: pick(['exact', 'polynomial']) });
+          assert.ok(r.z.every(Number.isFinite) && r.stats.iterations <= 30, `call ${i}`);
+        } else {
+          const r = sq.kernelProduct(method, { X, n, d: dk, w }, { bandwidth, op: laplacian ? 'laplacian' : 'adjacency' });
+          const want = kernelReference(X, n, dk, w, { bandwidth, laplacian });
+          const l1 = w.reduce((s, v) => s + Math.abs(v), 0);
+          const err = r.y.reduce((m, v, t) => Math.max(m, Math.abs(v - want[t])), 0);
+          assert.ok(err <= 1e-5 * (l1 * (laplacian ? n + 1 : 1) + 1), `call ${i}: ${method} ${err}`);
+        }
+        ok++;
+      } else if (kind < 0.66) {
         // The paper's loss gradient (grad family): loss_exact against loss_reference, loss_polynomial finite.
         const dd = 1 + (d % 6);
         const lp = { A1: randomMatrix(n, dd, 1, i), A2: randomMatrix(n, dd, 1, i + 1), A3: randomMatrix(n, dd, 1, i + 2),
@@ -183,6 +201,9 @@ for (const flavour of FLAVOURS) {
           () => sq.attentionTraining({ n: 16, d: 2, steps: 10001 }),
           () => sq.simulate('blocks', { Q, K: Q, V: Q, n, d }, { M: n + 1 }),
           () => sq.simulate('window', { Q, K: Q, V: Q, n, d }, { M: 2, window: 2 }),
+          () => sq.kernelProduct('exact', { X: Q, n, d, w: Q.subarray(0, n) }, { bandwidth: -1 }),
+          () => sq.kernelProduct('polynomial', { X: Q, n, d, w: Q.subarray(0, n) }, { error: 2 }),
+          () => sq.laplacianSolve('laplacian_solve', { X: Q, n, d, b: Q.subarray(0, n) }, { product: 'laplacian_solve' }),
         ];
         assert.throws(pick(bad), (e) => e instanceof sq.SubquadError && /^[\w ,.]+: /.test(e.message));
         refused++;

@@ -21,6 +21,7 @@ const ALMAN_SONG_COLLAPSE = { authors: 'Alman & Song', title: 'Only Large Weight
 const YU_ALMAN = { authors: 'Yu & Alman', title: 'Two Heads Are Better than One: Simulating Large Transformers with Small Ones', arxiv: '2506.12220' };
 const ALSZZ = { authors: 'Alman, Liang, Song, Zhang & Zhuo', title: 'Bypass Exponential Time Preprocessing: Fast Neural Network Training via Weight-Data Correlation Preprocessing', arxiv: '2211.14227' };
 const ALMAN_SONG_TENSOR = { authors: 'Alman & Song', title: 'How to Capture Higher-order Correlations? Generalizing Matrix Softmax Attention to Kronecker Computation', arxiv: '2310.04064' };
+const ACSS = { authors: 'Alman, Chu, Schild & Song', title: 'Algorithms and Hardness for Linear Algebra on Geometric Graphs', arxiv: '2011.02466' };
 const GU_DAO = { authors: 'Gu & Dao', title: 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', arxiv: '2312.00752' };
 
 /**
@@ -95,6 +96,12 @@ export const PANELS = [
     theorem: 'One attention layer with the diagonal masked finds the most (or least) similar pair of documents, comparing all pairs as any exact method must.',
     regime: 'Real e-mails or your own texts as 0/1 or TF-IDF vectors; exact, hashing or one attention layer.',
     paper: ALMAN_YU,
+  },
+  {
+    panel: 'kernel', group: 'similarity', title: 'Kernel graphs',
+    theorem: 'For the Gaussian kernel graph $A_{ij} = e^{-\\|x_i - x_j\\|^2/h^2}$ with $B = \\mathrm{diam}^2/h^2$, products with $A$ or its Laplacian and Laplacian solves take $n^{1+o(1)}$ time when $B = o(\\log n)$ and $n^{2-o(1)}$ time under SETH when $B = \\omega(\\log n)$; the fast multipole method\'s exponential cost in $d$ cannot be avoided.',
+    regime: 'Time vs n of exact, polynomial and fgt products; the polynomial\'s rank and speed-up as B grows across $B = \\ln n$; fgt\'s cost vs d; labels of a 2-D cloud by Laplacian solves.',
+    paper: ACSS,
   },
   {
     panel: 'environment', group: 'environment', title: 'Environment',

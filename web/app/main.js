@@ -14,6 +14,7 @@ import { mountNeurons } from './panels/neurons.js';
 import { mountTensor } from './panels/tensor.js';
 import { mountPairs } from './panels/pairs.js';
 import { mountDocuments } from './panels/documents.js';
+import { mountKernel } from './panels/kernel.js';
 import { PANELS, groupedPanels, panelEntry } from './catalog.js';
 
 const state = fromQuery(location.search);
@@ -237,6 +238,7 @@ async function boot() {
     mountTensor({ client, info, methods, state, saveState });
     mountPairs({ client, info, methods, state, saveState });
     mountDocuments({ client, info, methods, state, saveState });
+    mountKernel({ client, info, methods, state, saveState });
     mountVersus({ client, info, methods, state, saveState });
     document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation start
     document.body.dataset.ready = 'true';

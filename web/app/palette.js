@@ -88,6 +88,9 @@ export const STYLES = {
   // which neurons fire (reference is attention's grey dotted)
   dense: ['orange', 'long'],
   dtree: ['green', 'dashdot'],
+  // Gaussian kernel graphs (reference, exact, polynomial as above)
+  fgt: ['orange', 'dashdot'],
+  laplacian_solve: ['fg', 'solid'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;

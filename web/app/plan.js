@@ -94,6 +94,8 @@ const SHARE = {
   brute_force: 0.03, // plain double loops the compiler vectorises a little
   sketch_reader: 0.03, // XOR + popcount a word, ≈ 2 ns with its loop: counted as 2 flops
   dtree: 0.02, // tree walks and root-path repairs wait on memory (a node visit counts as 1 flop)
+  // Gaussian kernel graphs (measured here: exact ≈ 0.43 of the peak per core, polynomial and fgt ≈ 0.1–0.2 in double)
+  kernel_reference: 0.01, kernel_exact: 0.35, kernel_polynomial: 0.08, kernel_fgt: 0.1,
 };
 const DEFAULT_SHARE = 0.25;
 
@@ -353,4 +355,28 @@ export async function estimateMatch3(r, env) {
   const one = c.flops / (methodSpeed('exact', { ...env, threads }) * 1e9);
   const brute = (r.n * r.n) / (methodSpeed('brute_force', env) * 1e9);
   return { seconds: (r.instances ?? 20) * (one + brute) + timedSeconds(one, r.min_ms ?? 20), memory: c.memory_bytes + 64 * r.n };
+}
+
+/**
+ * Suite "kernel": the kernel family's cost model at the request's shape. The
+ * polynomial's degree is chosen from B at run time; the estimate takes
+ * g ≈ ⌈√(B ln(1/δ))⌉ + 1 (Aggarwal–Alman's order; within one of the measured
+ * degrees for δ = 1e−6, B = 1…39). compare_exact adds exact's time; the
+ * sampled rows cost 3·n·d each in double.
+ */
+export async function estimateKernel(r, env) {
+  const threads = threadsOf(r, env.info);
+  const options = { threads: r.threads, error: r.error, order: r.order, radius: r.radius, clusters: r.clusters, product: r.product };
+  if (r.method === 'polynomial' && !r.degree) options.degree = Math.min(64, Math.ceil(Math.sqrt((r.B ?? 1) * Math.log(1 / (r.error ?? 1e-6)))) + 1);
+  else if (r.degree) options.degree = r.degree;
+  const c = await libraryCost(env, 'kernel', r.method, { n: r.n, d: r.d }, options);
+  let seconds = timedSeconds(c.flops / (methodSpeed(`kernel_${r.method}`, { ...env, threads }) * 1e9), r.min_ms ?? 200);
+  let memory = c.memory_bytes;
+  if (r.compare_exact && r.method !== 'exact') {
+    const e = await libraryCost(env, 'kernel', 'exact', { n: r.n, d: r.d }, { threads: r.threads });
+    seconds += timedSeconds(e.flops / (methodSpeed('kernel_exact', { ...env, threads }) * 1e9), r.min_ms ?? 200);
+    memory = Math.max(memory, e.memory_bytes);
+  }
+  seconds += (3 * (r.check_rows ?? 16) * r.n * r.d) / (methodSpeed('exact_reference', env) * 1e9);
+  return { seconds, memory: memory + 4 * r.n * (r.d + 2) };
 }

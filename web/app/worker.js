@@ -45,6 +45,7 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
       return { op, ...record, ...(step === options.steps ? { summary: run.training.summary() } : {}) };
     },
     neuronsTrain: ({ op, kind, ...request }) => ({ op, kind, ...request, ...sq.neuronsTrain(request) }),
+    kernelLabels: (request) => kernelLabels(sq, request),
   } };
   post({ type: 'ready', info: sq.info(), methods: sq.methods(), cancel: sq.cancelHandle() });
   // A short calibration right after, so every chart can show its share of this
@@ -57,6 +58,20 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
       // Calibration is optional: the Environment panel can still run it.
     }
   }
+}
+
+// The kernel panel's demo: a 2-D cloud of Gaussian clusters, `seeds` labelled
+// points per cluster, every point labelled by Laplacian potentials (one CG solve
+// per class through `product`); the record carries the points to draw.
+function kernelLabels(sq, { op, n, clusters = 4, B = 64, sigma = 0.6, seeds = 3, product = 'exact', seed = 3, threads = 0 }) {
+  const { X, labels: truth } = sq.kernelPoints('clusters', { n, d: 2, B, clusters, sigma, seed });
+  const given = new Int32Array(n).fill(-1);
+  for (let i = 0; i < Math.min(n, seeds * clusters); i++) given[i] = truth[i];
+  const r = sq.laplacianLabels('laplacian_solve', { X, n, d: 2, seeds: given }, { product, threads });
+  let right = 0;
+  for (let i = 0; i < n; i++) right += r.labels[i] === truth[i] ? 1 : 0;
+  return { op, n, clusters, B, product, seeds: seeds * clusters, X: Array.from(X), labels: Array.from(r.labels),
+    truth: Array.from(truth), accuracy: right / n, ms: r.ms, solves: r.solves };
 }
 
 // Lets queued messages (cancel, call) in between two kernel calls.

@@ -10,7 +10,7 @@
 //
 // This file is the core: loading, the heap plumbing, errors, the schema and
 // the one cost call, measurements, cancel. Each family's methods live in a
-// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js, collapse.js, simulate.js, neurons.js), installed on
+// file of their own beside it (attention.js, ssm.js, pairs.js, grad.js, collapse.js, simulate.js, neurons.js, tensor.js, kernel.js), installed on
 // the same api object; a classic worker loads them with importScripts
 // (subquad.FAMILIES lists them), Node with require.
 //
@@ -100,14 +100,15 @@
   }
 
   // The families' JS, one file each beside this one (web/lib/<family>.js).
-  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'collapse', 'simulate', 'neurons', 'tensor'];
+  const FAMILIES = ['attention', 'ssm', 'pairs', 'grad', 'collapse', 'simulate', 'neurons', 'tensor', 'kernel'];
 
   function familyInstallers() {
     if (isNode) {
       // Literal paths, so bundlers see them.
       return { attention: require('./attention.js'), ssm: require('./ssm.js'), pairs: require('./pairs.js'),
         grad: require('./grad.js'), collapse: require('./collapse.js'), simulate: require('./simulate.js'),
-        neurons: require('./neurons.js'), tensor: require('./tensor.js') };
+        neurons: require('./neurons.js'), tensor: require('./tensor.js'),
+        kernel: require('./kernel.js') };
     }
     const loaded = globalThis.subquadFamilies || {};
     return Object.fromEntries(FAMILIES.map((f) => [f, loaded[f]]));
