@@ -15,16 +15,8 @@ namespace {
 using namespace bindings;
 
 val attention_methods() {
-  val list = val::array();
-  for (const auto& m : attention::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    item.set("reference", std::string(m.reference));  // what its output is checked against
-    list.call<void>("push", item);
-  }
-  return list;
+  // reference: what each method's output is checked against.
+  return method_list(attention::methods(), [](val& item, const auto& m) { item.set("reference", std::string(m.reference)); });
 }
 
 // lse = 0 unless options.return_lse. Returns { ms (the kernel alone),

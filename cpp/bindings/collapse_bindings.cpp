@@ -14,17 +14,7 @@ namespace {
 
 using namespace bindings;
 
-val collapse_methods() {
-  val list = val::array();
-  for (const auto& m : collapse::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  return list;
-}
+val collapse_methods() { return method_list(collapse::methods()); }
 
 // x: heap address of n×d floats; w: of the weights (0 = seeded), w_size their
 // count; out: n×d. Returns { ms (the kernel alone), validate_ms, threads,

@@ -15,22 +15,10 @@ namespace {
 using namespace bindings;
 
 val grad_methods() {
-  val list = val::array();
-  for (const auto& m : grad::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  for (const auto& m : grad::loss_methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    item.set("loss", true);
-    list.call<void>("push", item);
-  }
+  // The backward's methods, then the paper's loss problem's (marked loss: true).
+  val list = method_list(grad::methods());
+  const val loss = method_list(grad::loss_methods(), [](val& item, const auto&) { item.set("loss", true); });
+  list = list.call<val>("concat", loss);
   return list;
 }
 

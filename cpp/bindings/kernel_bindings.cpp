@@ -16,17 +16,7 @@ namespace {
 
 using namespace bindings;
 
-val kernel_methods() {
-  val list = val::array();
-  for (const auto& m : kernel::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  return list;
-}
+val kernel_methods() { return method_list(kernel::methods()); }
 
 // X (n×d floats), w (n; laplacian_solve: b) and y (n) are heap addresses, their
 // lengths checked by the JS wrapper. Returns { ms (the kernel alone),

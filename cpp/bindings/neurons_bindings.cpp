@@ -29,17 +29,7 @@ neurons::Network& network(int id) {
   return *it->second;
 }
 
-val neurons_methods() {
-  val list = val::array();
-  for (const auto& m : neurons::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  return list;
-}
+val neurons_methods() { return method_list(neurons::methods()); }
 
 // → { id, n, m, d, b, leaves, tree_mb, data, planted_i, planted_r, ms (data, teacher, weights) }.
 val neurons_create(double n, double m, double d, const val& opts) {

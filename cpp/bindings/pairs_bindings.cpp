@@ -20,16 +20,7 @@ namespace {
 using namespace bindings;
 
 val pairs_methods() {
-  val list = val::array();
-  for (const auto& m : pairs::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    item.set("binary", m.binary);
-    list.call<void>("push", item);
-  }
-  return list;
+  return method_list(pairs::methods(), [](val& item, const auto& m) { item.set("binary", m.binary); });
 }
 
 std::size_t count(const char* name, double v) {

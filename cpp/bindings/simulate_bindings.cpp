@@ -15,17 +15,7 @@ namespace {
 
 using namespace bindings;
 
-val simulate_methods() {
-  val list = val::array();
-  for (const auto& m : simulate::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  return list;
-}
+val simulate_methods() { return method_list(simulate::methods()); }
 
 // q, k, v: heap addresses of n×d floats; o (n×d floats) or o64 (n×d doubles)
 // by precision, ln (n doubles). Returns { ms (the simulation alone),

@@ -34,6 +34,28 @@ inline val failure(const std::string& message) {
   return r;
 }
 
+// The list a family exports as <family>Methods(): { name, summary, exact } per
+// registry entry, plus what `extra(item, method)` adds (attention its
+// reference, pairs whether it takes 0/1 vectors).
+template <class Methods, class Extra>
+val method_list(const Methods& methods, Extra extra) {
+  val list = val::array();
+  for (const auto& m : methods) {
+    val item = val::object();
+    item.set("name", std::string(m.name));
+    item.set("summary", std::string(m.summary));
+    item.set("exact", m.exact);
+    extra(item, m);
+    list.call<void>("push", item);
+  }
+  return list;
+}
+
+template <class Methods>
+val method_list(const Methods& methods) {
+  return method_list(methods, [](val&, const auto&) {});
+}
+
 // A family's cost model as { flops, bytes, memory_bytes } (any Cost struct
 // with those three fields).
 template <class Cost>

@@ -17,17 +17,7 @@ namespace {
 
 using namespace bindings;
 
-val tensor_methods() {
-  val list = val::array();
-  for (const auto& m : tensor::methods()) {
-    val item = val::object();
-    item.set("name", std::string(m.name));
-    item.set("summary", std::string(m.summary));
-    item.set("exact", m.exact);
-    list.call<void>("push", item);
-  }
-  return list;
-}
+val tensor_methods() { return method_list(tensor::methods()); }
 
 // Arrays are heap addresses of n×d floats, their lengths checked by the JS
 // wrapper. Returns { ms (the kernel alone), validate_ms, threads, scale,

@@ -17,6 +17,7 @@
 
 #include "common/threads.hpp"
 #include "simd/gemm.hpp"
+#include "simd/online_softmax.hpp"
 #include "simd/simd.hpp"
 #include "tensor/tensor.hpp"
 
@@ -29,27 +30,7 @@ constexpr float kLog2e = 1.4426950408889634f;
 
 std::size_t round_up(std::size_t x, std::size_t m) { return (x + m - 1) / m * m; }
 
-// row[0..valid) ← 2^(row − m_new); returns the sum, updates *m, sets *alpha.
-float online_row(float* row, std::size_t valid, float* m, float* alpha) {
-  using namespace simd;
-  const float m_new = std::max(*m, max_of(row, valid));
-  *alpha = simd::exp2(*m - m_new);  // m = −inf on the first tile → 0
-  *m = m_new;
-  const f32x4 vm = splat(m_new);
-  f32x4 vsum = splat(0.0f);
-  std::size_t j = 0;
-  for (; j + 4 <= valid; j += 4) {
-    const f32x4 e = simd::exp2(load(row + j) - vm);
-    store(row + j, e);
-    vsum += e;
-  }
-  float sum = hsum(vsum);
-  for (; j < valid; ++j) {
-    row[j] = simd::exp2(row[j] - m_new);
-    sum += row[j];
-  }
-  return sum;
-}
+using simd::online_row;
 
 // K₂ᵀ in tiles of 64 keys (tile t: d rows of 64, key k0 + 64t + c in column c)
 // and V₂ rows padded to d8 columns, for keys [k0, k1).
