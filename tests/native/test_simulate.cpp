@@ -104,7 +104,9 @@ TEST_CASE("simulate: the double reference's masks agree with brute force") {
 }
 
 TEST_CASE("simulate: blocks and blocks_lse equal direct attention through the float64 oracle, with exact call counts") {
-  for (auto [n, M] : {std::pair<std::size_t, std::size_t>{64, 8}, {100, 16}, {37, 37}, {50, 2}, {129, 32}}) {
+  for (const auto& shape : {std::pair<std::size_t, std::size_t>{64, 8}, {100, 16}, {37, 37}, {50, 2}, {129, 32}}) {
+    // Plain names, not a structured binding: clang (the fuzz build) cannot capture those in CAPTURE's lambda.
+    const std::size_t n = shape.first, M = shape.second;
     const Data x = data(n, 5, 1.0, n);
     for (bool causal : {false, true}) {
       simulate::Params p;
