@@ -91,6 +91,10 @@ export const STYLES = {
   // Gaussian kernel graphs (reference, exact, polynomial as above)
   fgt: ['orange', 'dashdot'],
   laplacian_solve: ['fg', 'solid'],
+  // tensor attention (reference, exact, polynomial as above); its error-vs-B chart's two layers
+  windowed: ['purple', 'long'],
+  tensor: ['green', 'solid'],
+  matrix: ['blue', 'dashed'],
 };
 
 const key = (s) => `${s.color}|${s.dash.join(',')}`;
