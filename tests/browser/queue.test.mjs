@@ -66,11 +66,15 @@ for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
     await waitReady(page);
     const ssmDone = () => page.waitForFunction(() => Number(document.querySelector('#ssm-chart').dataset.count) === 10
       && !document.querySelector('#ssm-run').disabled, null, { timeout: 120000 });
+    // A run joins the worker's queue once its estimate is done; wait for that before starting the
+    // second panel's run, whose (shorter) estimate would otherwise put it first.
+    const ssmQueued = () => page.waitForFunction(() => self.subquadLab.pending().length === 1, null, { timeout: 30000 });
     const sweepDone = () => page.waitForFunction(() => Number(document.querySelector('#sweep-chart').dataset.count) === 3
       && !document.querySelector('#sweep-run').disabled, null, { timeout: 120000 });
 
     // Both complete, the second after saying what it waits for.
     await page.click('#ssm-run');
+    await ssmQueued();
     await show(page, 'attention');
     await page.click('#sweep-run');
     await page.waitForSelector('#sweep-progress[data-queued]'); // (after its estimate)
@@ -82,6 +86,7 @@ for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
     // Cancelling the waiting run removes it; the running one goes on.
     await show(page, 'ssm');
     await page.click('#ssm-run');
+    await ssmQueued();
     await show(page, 'attention');
     await page.click('#sweep-run');
     await page.waitForSelector('#sweep-progress[data-queued]');
