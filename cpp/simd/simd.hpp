@@ -42,6 +42,18 @@ inline f32x4 as_float(i32x4 v) {
   return r;
 }
 // Lane-wise mask ? a : b, where mask lanes are all ones or all zeros.
+// a·b + c. In the FMA flavours (built by clang ≥ 16 with -mrelaxed-simd and
+// SUBQUAD_FMA, ../shared/TOOLCHAIN.md) one relaxed multiply-add, rounded once
+// or twice as the host decides; everywhere else a multiply and an add. The
+// micro-kernels and the calibrated ceiling call this, nothing else needs to.
+#if defined(SUBQUAD_FMA) && defined(__wasm_relaxed_simd__) && defined(__clang_major__) && __clang_major__ >= 16
+constexpr bool kFma = true;
+inline f32x4 madd(f32x4 a, f32x4 b, f32x4 c) { return __builtin_wasm_relaxed_madd_f32x4(a, b, c); }
+#else
+constexpr bool kFma = false;
+inline f32x4 madd(f32x4 a, f32x4 b, f32x4 c) { return a * b + c; }
+#endif
+
 inline f32x4 select(i32x4 mask, f32x4 a, f32x4 b) {
   return as_float((mask & as_int(a)) | (~mask & as_int(b)));
 }
