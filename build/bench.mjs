@@ -3,6 +3,7 @@
 // measure CLI for the WASM/native ratio). Prints a table, or JSON lines.
 //
 //   npm run bench -- page [--methods exact,flash] [--n 1024,4096] [--d 64]   (the page vs the CLI)
+//   npm run bench -- peers [--n 4096 --d 64 --pairs_n 32768 --pairs_d 128 --rounds 3]   (vs ORT, tfjs, FAISS)
 //   npm run bench -- <suite> [--n 1024,4096] [--threads 1,2] [--flavour mt,st,native]
 //                    [--method exact,...] [--d 64] [--<option> v1,v2] [--json]
 //
@@ -59,7 +60,7 @@ function parseArgs(argv) {
   const suite = argv[0] && !argv[0].startsWith('--') ? argv[0] : 'attention';
   const opts = {};
   let json = false;
-  let peers = suite === 'attention';
+  let peers = suite === 'attention' || suite === 'pairs';
   let flavours = ['mt'];
   for (let i = suite === argv[0] ? 1 : 0; i < argv.length; i++) {
     const a = argv[i];
@@ -87,7 +88,7 @@ function parseArgs(argv) {
   }
   // A named sweep may run another C++ suite (rope → attention).
   const { suite: cppSuite = suite, ...defaults } = SUITES[suite];
-  return { suite: cppSuite, opts: { ...defaults, ...opts }, json, flavours, peers: peers && cppSuite === 'attention' && suite === 'attention' };
+  return { suite: cppSuite, opts: { ...defaults, ...opts }, json, flavours, peers: peers && cppSuite === suite && ['attention', 'pairs'].includes(suite) };
 }
 
 function* product(opts) {
@@ -104,13 +105,13 @@ function* product(opts) {
 }
 
 // Peers (onnxruntime-web, tfjs-backend-wasm) for the attention suite, one process each.
-function peerMeasure(peer, n, d, threads) {
+export function peerMeasure(peer, n, d, threads) {
   const r = capture(process.execPath, [path.join(NATIVE_DIR, '..', 'build', 'peers.mjs'), peer, String(n), String(d), String(threads)]);
   if (r.code !== 0) throw new Error(`${peer}: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) || r.stderr.trim()).slice(0, 300)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-function nativeMeasure(point) {
+export function nativeMeasure(point) {
   const exe = path.join(NATIVE_DIR, 'subquad_measure');
   if (!existsSync(exe)) throw new Error(`native: ${exe} is missing; run "npm run build" first`);
   const args = Object.entries(point).flatMap(([k, v]) => [`--${k}`, String(v)]);
@@ -147,12 +148,15 @@ export function routed(request, schema) {
 export async function main(argv) {
   // The page against the CLI: headless Chromium drives the sweep (build/bench-page.mjs).
   if (argv[0] === 'page') return (await import('./bench-page.mjs')).benchPage(argv.slice(1));
+  // Our kernels against their peers at their best, alternating, in one run (build/bench-peers.mjs).
+  if (argv[0] === 'peers') return (await import('./bench-peers.mjs')).benchPeers(argv.slice(1));
   const { suite, opts, json, flavours, peers } = parseArgs(argv);
   const widths = [9, 16, 7, 5, 7, 7, 10, 8, 9];
   if (!json) {
     console.log(COLUMNS.map((c, i) => (i < 2 || c === 'flavour' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
   }
   let failures = 0;
+  const measured = [];
   // The schema routes each method its options (native reads the same C++ tables).
   const probe = await createSubquad({ flavour: 'st' });
   const schema = probe.schema();
@@ -166,6 +170,7 @@ export async function main(argv) {
         if (flavour === 'st' && Number(request.threads) > 1) continue; // st has one thread
         try {
           const r = flavour === 'native' ? nativeMeasure(request) : sq.measure(request);
+          measured.push(r);
           if (json) console.log(JSON.stringify(r));
           else printRow(r, widths);
         } catch (e) {
@@ -179,7 +184,16 @@ export async function main(argv) {
       sq?.dispose();
     }
   }
-  if (peers) {
+  if (peers && suite === 'pairs') {
+    // FAISS on the same instances (build/bench-peers.mjs), with the BLAS it runs on.
+    const { pairsFaissRows } = await import('./bench-peers.mjs');
+    const threads = Math.max(1, ...(opts.threads || [1]).map(Number));
+    for (const r of await pairsFaissRows([...product(opts)], measured, threads, Number(opts.min_ms?.[0] ?? 200))) {
+      if (json || r.error_message) console.log(JSON.stringify(r));
+      else printRow(r, widths);
+    }
+  }
+  if (peers && suite === 'attention') {
     const ns = (opts.n || []).map(Number);
     const ds = (opts.d || [64]).map(Number);
     const threadList = (opts.threads || [1]).map(Number);

@@ -1,10 +1,14 @@
 // Peer rows for the attention bench: the same computation, softmax(s·QKᵀ)V,
 // in onnxruntime-web's and tfjs-backend-wasm's WASM backends, timed the same
-// way (repeat ≥ min_ms, median), so the ratio is measured in one run.
+// way (repeat ≥ min_ms, median), so the ratio is measured in one run. And the
+// pairs family's peer, native FAISS brute force (build/faiss_peer.py) on the
+// same vectors as our gram, with the BLAS it runs on.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { ROOT } from './util.mjs';
+import os from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ROOT, capture } from './util.mjs';
+import { pythonWithFaiss } from './toolchain.mjs';
 
 const require = createRequire(import.meta.url);
 const versionOf = (pkg) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -54,7 +58,8 @@ export function attentionOnnx() {
 
 // ---- inputs and timing ----------------------------------------------------------
 
-function inputs(n, d, B, seed) {
+/** Q, K, V in [−B, B] (Mulberry32, seed): the peers' inputs, for tests to rebuild. */
+export function inputs(n, d, B, seed) {
   let a = seed >>> 0;
   const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -89,7 +94,7 @@ function record(method, n, d, threads, t, version) {
 }
 
 /** onnxruntime-web (WASM backend) on one shape; threads = its numThreads. */
-export async function onnxruntime({ n, d, threads, B = 1, minMs = 200 }) {
+export async function onnxruntime({ n, d, threads, B = 1, minMs = 200, output = false }) {
   const ort = require('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
@@ -105,13 +110,18 @@ export async function onnxruntime({ n, d, threads, B = 1, minMs = 200 }) {
     Kt: new ort.Tensor('float32', Kt, [d, n]),
     V: new ort.Tensor('float32', V, [n, d]),
   };
+  if (output) {
+    const { O } = await session.run(feeds);
+    await session.release();
+    return { O: Array.from(O.data) };
+  }
   const t = await timeMedian(() => session.run(feeds), minMs);
   await session.release();
   return record('onnxruntime-web', n, d, threads, t, versionOf('onnxruntime-web'));
 }
 
 /** tfjs-backend-wasm on one shape (tfjs picks its own thread count in Node). */
-export async function tfjs({ n, d, B = 1, minMs = 200 }) {
+export async function tfjs({ n, d, B = 1, minMs = 200, output = false }) {
   const tf = require('@tensorflow/tfjs-core');
   const wasm = require('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + path.sep);
@@ -122,6 +132,12 @@ export async function tfjs({ n, d, B = 1, minMs = 200 }) {
   const k = tf.tensor2d(K, [n, d]);
   const v = tf.tensor2d(V, [n, d]);
   const s = 1 / Math.sqrt(d);
+  if (output) {
+    const o = tf.tidy(() => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), s)), v));
+    const O = Array.from(await o.data());
+    tf.dispose([o, q, k, v]);
+    return { O };
+  }
   const t = await timeMedian(async () => {
     const o = tf.tidy(() => tf.matMul(tf.softmax(tf.mul(tf.matMul(q, k, false, true), s)), v));
     await o.data();
@@ -133,12 +149,43 @@ export async function tfjs({ n, d, B = 1, minMs = 200 }) {
   return record('tfjs-wasm', n, d, 1, t, versionOf('@tensorflow/tfjs-backend-wasm'));
 }
 
+// ---- FAISS (native, through Debian's python3-faiss) ---------------------------
+
+/** Whether FAISS can run here (python3 with faiss and numpy). */
+export const faissAvailable = () => pythonWithFaiss() !== null;
+
+/**
+ * FAISS brute force on X (n×d float32, row-major) for one pairs problem; one
+ * record per mode ('full': IndexFlatIP over all n² products; 'triangle':
+ * faiss.knn on the upper triangle by row blocks). build/faiss_peer.py says
+ * exactly what each times. threads: OpenMP and OpenBLAS threads (0 = theirs).
+ */
+export function faiss({ X, n, d, problem = 'msd', threads = 0, modes = ['full', 'triangle'], block = 4096, minMs = 200 }) {
+  const python = pythonWithFaiss();
+  if (!python) throw new Error('faiss: python3 with faiss and numpy is missing (Debian: node build/toolchain.mjs installs python3-faiss, libopenblas0-pthread)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'subquad-faiss-'));
+  try {
+    const file = path.join(dir, 'X.f32');
+    const rows = X instanceof Float32Array ? X : Float32Array.from(X);
+    writeFileSync(file, Buffer.from(rows.buffer, rows.byteOffset, n * d * 4));
+    const env = { ...process.env };
+    if (threads > 0) env.OPENBLAS_NUM_THREADS = env.OMP_NUM_THREADS = String(threads);
+    const r = capture(python, [path.join(ROOT, 'build', 'faiss_peer.py'), '--input', file, '--n', String(n), '--d', String(d),
+      '--problem', problem, '--threads', String(threads), '--modes', modes.join(','), '--block', String(block), '--min-ms', String(minMs)], { env, maxBuffer: 1 << 24 });
+    if (r.code !== 0) throw new Error(`faiss: ${r.stderr.trim().split('\n').slice(-1)[0] || `exit ${r.code}`}`);
+    return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // Each peer configuration runs in its own process: onnxruntime-web fixes its
 // thread count when its WASM first initialises.
-//   node build/peers.mjs <onnxruntime|tfjs> <n> <d> <threads>  → one JSON line
+//   node build/peers.mjs <onnxruntime|tfjs> <n> <d> <threads> [--output]  → one JSON line
+//   (--output: the output O on the inputs above instead of a timing, for the tests)
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [peer, n, d, threads] = process.argv.slice(2);
-  const opts = { n: Number(n || 1024), d: Number(d || 64), threads: Number(threads || 1) };
+  const [peer, n, d, threads, flag] = process.argv.slice(2);
+  const opts = { n: Number(n || 1024), d: Number(d || 64), threads: Number(threads || 1), output: flag === '--output' };
   const r = peer === 'tfjs' ? await tfjs(opts) : await onnxruntime(opts);
   console.log(JSON.stringify(r));
   process.exit(0); // ORT's worker threads would keep Node alive

@@ -69,7 +69,8 @@ function testFiles(dir) {
     .map((f) => path.join('tests', dir, f));
 }
 
-await ensureToolchain(only === 'native' ? ['native'] : ['native', 'wasm', 'browser', 'fuzz']);
+// peers: tests/node/peers.test.mjs runs FAISS on Debian (python3-faiss on OpenBLAS).
+await ensureToolchain(only === 'native' ? ['native'] : ['native', 'wasm', 'browser', 'fuzz', 'peers']);
 const built = await buildAll();
 if (built !== 0) {
   console.error(red('build failed'));

@@ -3,7 +3,7 @@
 // Also runs `npm install` when node_modules lacks the dev dependencies.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, run, which, step, red, green } from './util.mjs';
+import { ROOT, run, which, step, red, green, capture } from './util.mjs';
 
 // What each part of the build needs: a check and the Debian package providing it.
 const REQUIREMENTS = [
@@ -16,7 +16,25 @@ const REQUIREMENTS = [
   { what: 'Chromium', pkg: 'chromium', ok: () => existsSync('/usr/bin/chromium'), parts: ['browser'] },
   { what: 'clang (for libFuzzer)', pkg: 'clang', ok: () => which('clang++'), parts: ['fuzz'] },
   { what: "clang's libFuzzer runtime", pkg: 'libclang-rt-14-dev', ok: hasLibFuzzer, parts: ['fuzz'] },
+  // The bench's peers (the `peers` suite, the pairs suite's FAISS row, tests/node/peers.test.mjs):
+  // native FAISS, on OpenBLAS — without it Debian's numpy/faiss use the reference BLAS, ~20× slower.
+  { what: 'FAISS for Python 3 (python3-faiss)', pkg: 'python3-faiss', ok: () => pythonWithFaiss() !== null, parts: ['peers'] },
+  { what: 'OpenBLAS (pthread build)', pkg: 'libopenblas0-pthread', ok: hasOpenBlas, parts: ['peers'] },
 ];
+
+// Debian's python3-faiss lives in /usr/lib/python3/dist-packages: /usr/bin/python3 sees it where
+// a pyenv/venv python3 earlier on PATH does not. SUBQUAD_PYTHON overrides. null when none imports it.
+let faissPython;
+export function pythonWithFaiss() {
+  if (faissPython !== undefined) return faissPython;
+  const candidates = [process.env.SUBQUAD_PYTHON, '/usr/bin/python3', which('python3')].filter(Boolean);
+  faissPython = candidates.find((py) => existsSync(py) && capture(py, ['-c', 'import faiss, numpy']).code === 0) ?? null;
+  return faissPython;
+}
+
+function hasOpenBlas() {
+  return readdirSync('/usr/lib').some((dir) => dir.endsWith('-linux-gnu') && existsSync(`/usr/lib/${dir}/openblas-pthread`));
+}
 
 function hasLibFuzzer() {
   const base = '/usr/lib/llvm-14/lib/clang';
@@ -24,12 +42,18 @@ function hasLibFuzzer() {
   return readdirSync(base).some((v) => existsSync(`${base}/${v}/lib/linux/libclang_rt.fuzzer-x86_64.a`));
 }
 
-function isDebianLike() {
+export function isDebianLike() {
   return existsSync('/etc/debian_version') && which('apt-get');
 }
 
-export async function ensureToolchain(parts = ['native', 'wasm', 'browser', 'fuzz']) {
-  const missing = REQUIREMENTS.filter((r) => r.parts.some((p) => parts.includes(p)) && !r.ok());
+export async function ensureToolchain(parts = ['native', 'wasm', 'browser', 'fuzz', 'peers']) {
+  let missing = REQUIREMENTS.filter((r) => r.parts.some((p) => parts.includes(p)) && !r.ok());
+  // Off Debian the peers are optional: their bench rows and tests say they were skipped.
+  const optional = isDebianLike() ? [] : missing.filter((r) => r.parts.every((p) => p === 'peers'));
+  if (optional.length) {
+    console.error(`  skipping the peers (no ${optional.map((m) => m.what).join(', ')}): their bench rows and tests are skipped`);
+    missing = missing.filter((r) => !optional.includes(r));
+  }
   if (missing.length) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))];
     step(`Installing missing tools: ${missing.map((m) => m.what).join(', ')}`);
@@ -54,6 +78,7 @@ export async function ensureToolchain(parts = ['native', 'wasm', 'browser', 'fuz
     };
     let code = await apt('update', '-qq');
     if (code === 0) code = await apt('install', '-y', '-qq', ...pkgs);
+    faissPython = undefined; // re-check after installing
     const still = missing.filter((r) => !r.ok());
     if (code !== 0 || still.length) {
       console.error(red(`Could not install: ${still.map((m) => m.what).join(', ') || pkgs.join(', ')}`));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "bench/exp_ceiling.hpp"
 #include "bench/measure.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -131,6 +132,19 @@ std::string measure_ssm(const Options& o) {
   double checksum = 0;
   for (float v : y) checksum += std::fabs(double(v));
   j.add("checksum", checksum);
+  if (method == "scan") {
+    // The scan's ceiling (issue #20): one 2^x per (t, channel, state), so it is
+    // bound by the exponential, not by memory. The exps it must do per second
+    // against threads × the one-core throughput of the variant it uses
+    // (simd::exp2_nonpositive), measured here, after the scan, in the same module.
+    const int threads = resolve_threads(params.threads);
+    const double per_core = exp_per_second("exp2_nonpositive", std::min(min_ms, 50.0));
+    const double exps = double(L) * double(D) * double(N) / (t.median_ms * 1e-3);
+    const double share = exps / (threads * per_core);
+    j.add("exp_variant", "exp2_nonpositive").add("exps_per_s", exps);
+    j.add("exp_ceiling_per_s_per_core", per_core).add("exp_ceiling_per_s", threads * per_core);
+    j.add("exp_share", share).add("exp_target_share", 0.6).add("exp_target_held", share >= 0.6);
+  }
   return j.str();
 }
 
