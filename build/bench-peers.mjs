@@ -20,8 +20,7 @@
 //        [--min_ms 200] [--tfjs true]
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { nativeMeasure, peerMeasure } from './bench.mjs';
-import { faiss, faissAvailable } from './peers.mjs';
+import { faiss, faissAvailable, peerMeasure } from './peers.mjs';
 import { ensureToolchain, isDebianLike } from './toolchain.mjs';
 
 const require = createRequire(import.meta.url);
@@ -86,6 +85,9 @@ async function modules(flavours, threads) {
   }
   return m;
 }
+let nativeMeasure = () => {
+  throw new Error('native: no runner');
+};
 const measureIn = (mods, flavour, request) => (flavour === 'native' ? nativeMeasure(request) : mods[flavour].measure(request));
 const threadsOf = (flavour, threads) => (flavour.startsWith('st') ? 1 : threads);
 
@@ -199,7 +201,9 @@ async function gramPart(o, mods, ceilings) {
   }
 }
 
-export async function benchPeers(argv) {
+/** argv: the options above; native: bench.mjs's runner of the native measure CLI. */
+export async function benchPeers(argv, native) {
+  if (native) nativeMeasure = native;
   let o;
   try {
     o = parse(argv);
@@ -247,7 +251,7 @@ export async function pairsFaissRows(points, measured, threads, minMs) {
         const gram = measured.find((r) => r.method === 'gram' && r.gen === inst.gen && r.n === inst.n && r.d === inst.d &&
           r.seed === inst.seed && r.problem === inst.problem);
         for (const r of faiss({ X, n: inst.n, d: inst.d, problem: inst.problem, threads, minMs })) {
-          lines.push({ ...base, mode: r.mode, threads: r.threads, timed: 'search', median_ms: r.median_ms, min_ms: r.min_ms,
+          lines.push({ ...base, method: `faiss_ip_${r.mode}`, mode: r.mode, threads: r.threads, timed: 'search', median_ms: r.median_ms, min_ms: r.min_ms,
             max_ms: r.max_ms, reps: r.reps, inner_products: r.inner_products,
             gflops: (2 * inst.d * inst.n * (inst.n - 1)) / 2 / (r.median_ms * 1e6),
             value: r.value, i: r.i, j: r.j, version: r.version, blas: r.blas,

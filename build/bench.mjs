@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { NATIVE_DIR, capture } from './util.mjs';
+import { peerMeasure } from './peers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createSubquad } = require('../web/lib/subquad.js');
@@ -104,14 +105,7 @@ function* product(opts) {
   }
 }
 
-// Peers (onnxruntime-web, tfjs-backend-wasm) for the attention suite, one process each.
-export function peerMeasure(peer, n, d, threads) {
-  const r = capture(process.execPath, [path.join(NATIVE_DIR, '..', 'build', 'peers.mjs'), peer, String(n), String(d), String(threads)]);
-  if (r.code !== 0) throw new Error(`${peer}: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) || r.stderr.trim()).slice(0, 300)}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
-export function nativeMeasure(point) {
+function nativeMeasure(point) {
   const exe = path.join(NATIVE_DIR, 'subquad_measure');
   if (!existsSync(exe)) throw new Error(`native: ${exe} is missing; run "npm run build" first`);
   const args = Object.entries(point).flatMap(([k, v]) => [`--${k}`, String(v)]);
@@ -149,7 +143,7 @@ export async function main(argv) {
   // The page against the CLI: headless Chromium drives the sweep (build/bench-page.mjs).
   if (argv[0] === 'page') return (await import('./bench-page.mjs')).benchPage(argv.slice(1));
   // Our kernels against their peers at their best, alternating, in one run (build/bench-peers.mjs).
-  if (argv[0] === 'peers') return (await import('./bench-peers.mjs')).benchPeers(argv.slice(1));
+  if (argv[0] === 'peers') return (await import('./bench-peers.mjs')).benchPeers(argv.slice(1), nativeMeasure);
   const { suite, opts, json, flavours, peers } = parseArgs(argv);
   const widths = [9, 16, 7, 5, 7, 7, 10, 8, 9];
   if (!json) {

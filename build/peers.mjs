@@ -149,6 +149,13 @@ export async function tfjs({ n, d, B = 1, minMs = 200, output = false }) {
   return record('tfjs-wasm', n, d, 1, t, versionOf('@tensorflow/tfjs-backend-wasm'));
 }
 
+// Peers (onnxruntime-web, tfjs-backend-wasm) for the attention suite, one process each.
+export function peerMeasure(peer, n, d, threads) {
+  const r = capture(process.execPath, [path.join(ROOT, 'build', 'peers.mjs'), peer, String(n), String(d), String(threads)]);
+  if (r.code !== 0) throw new Error(`${peer}: ${(r.stderr.trim().split('\n').find((l) => /Error/.test(l)) || r.stderr.trim()).slice(0, 300)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
 // ---- FAISS (native, through Debian's python3-faiss) ---------------------------
 
 /** Whether FAISS can run here (python3 with faiss and numpy). */

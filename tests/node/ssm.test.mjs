@@ -93,6 +93,15 @@ for (const flavour of FLAVOURS) {
     const r = sq.measure({ suite: 'ssm', method: 'scan', L: 2048, D: 64, N: 16, min_ms: 5 });
     for (const key of ['median_ms', 'gbytes_per_s', 'error', 'checksum']) assert.ok(key in r, key);
     assert.ok(r.error <= 1e-4, `error ${r.error}`);
+    // The scan beside its ceiling, the exp2 throughput measured in the same call: L·D·N exps per run.
+    assert.equal(r.exp_variant, 'exp2_nonpositive');
+    assert.ok(r.exp_ceiling_per_s_per_core > 0);
+    assert.ok(Math.abs(r.exp_ceiling_per_s - r.threads * r.exp_ceiling_per_s_per_core) <= 1e-6 * r.exp_ceiling_per_s);
+    assert.ok(Math.abs(r.exps_per_s - (2048 * 64 * 16) / (r.median_ms * 1e-3)) <= 1e-6 * r.exps_per_s);
+    assert.ok(Math.abs(r.exp_share - r.exps_per_s / r.exp_ceiling_per_s) <= 1e-9);
+    assert.equal(r.exp_target_held, r.exp_share >= r.exp_target_share);
+    const block = sq.measure({ suite: 'ssm', method: 'mamba_block', L: 64, D: 16, N: 4, min_ms: 1, check_rows: 4 });
+    assert.ok(!('exp_share' in block), 'only the fast scan reports the exp ceiling');
     const t = sq.measure({ suite: 'triad', n: 1 << 20, min_ms: 5 });
     assert.ok(t.gbytes_per_s > 0);
   });
