@@ -96,9 +96,9 @@ for (const flavour of FLAVOURS) {
     // The scan beside its ceiling, the exp2 throughput measured in the same call: L·D·N exps per run.
     assert.equal(r.exp_variant, 'exp2_nonpositive');
     assert.ok(r.exp_ceiling_per_s_per_core > 0);
-    assert.ok(Math.abs(r.exp_ceiling_per_s - r.threads * r.exp_ceiling_per_s_per_core) <= 1e-6 * r.exp_ceiling_per_s);
-    assert.ok(Math.abs(r.exps_per_s - (2048 * 64 * 16) / (r.median_ms * 1e-3)) <= 1e-6 * r.exps_per_s);
-    assert.ok(Math.abs(r.exp_share - r.exps_per_s / r.exp_ceiling_per_s) <= 1e-9);
+    assert.ok(Math.abs(r.exp_ceiling_per_s - r.threads * r.exp_ceiling_per_s_per_core) <= 1e-5 * r.exp_ceiling_per_s);
+    assert.ok(Math.abs(r.exps_per_s - (2048 * 64 * 16) / (r.median_ms * 1e-3)) <= 1e-5 * r.exps_per_s);
+    assert.ok(Math.abs(r.exp_share - r.exps_per_s / r.exp_ceiling_per_s) <= 1e-5 * r.exp_share); // JSON keeps 6 digits
     assert.equal(r.exp_target_held, r.exp_share >= r.exp_target_share);
     const block = sq.measure({ suite: 'ssm', method: 'mamba_block', L: 64, D: 16, N: 4, min_ms: 1, check_rows: 4 });
     assert.ok(!('exp_share' in block), 'only the fast scan reports the exp ceiling');
