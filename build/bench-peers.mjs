@@ -90,6 +90,11 @@ let nativeMeasure = () => {
 };
 const measureIn = (mods, flavour, request) => (flavour === 'native' ? nativeMeasure(request) : mods[flavour].measure(request));
 const threadsOf = (flavour, threads) => (flavour.startsWith('st') ? 1 : threads);
+// The GEMM micro-kernel variant the module picked when it loaded (flash and gram call it).
+const gemmOf = (mods, flavour) => {
+  const k = mods[flavour]?.info?.().kernels?.gemm;
+  return k ? { gemm_variant: k.picked } : {};
+};
 
 function peaks(mods, flavours) {
   const c = {};
@@ -135,7 +140,7 @@ async function attentionPart(o, mods, ceilings) {
     const ceiling = t * ceilings[f];
     const v = verdict({ oursMs, peerMs: ortMs, flops, ceiling, peer: 'onnxruntime-web' });
     out({
-      suite: 'peers', part: 'attention', method: 'flash', n, d, flavour: f, threads: t, rounds: o.rounds,
+      suite: 'peers', part: 'attention', method: 'flash', n, d, flavour: f, threads: t, ...gemmOf(mods, f), rounds: o.rounds,
       median_ms: oursMs, onnxruntime_ms: ortMs, onnxruntime_threads: t, onnxruntime_version: ortVersion,
       ...(tf.length ? { tfjs_ms: median(tf), tfjs_threads: 1, tfjs_version: tfVersion, ratio_tfjs: median(tf) / oursMs } : {}),
       gflops: flops / (oursMs * 1e6), onnxruntime_gflops: flops / (ortMs * 1e6),
@@ -187,7 +192,7 @@ async function gramPart(o, mods, ceilings) {
     const ceiling = t * ceilings[f];
     const v = verdict({ oursMs, peerMs: faissMs, flops: pairFlops, ceiling, peer: 'FAISS' });
     out({
-      suite: 'peers', part: 'gram', method: 'gram', problem: 'msd', gen: 'gaussian', n, d, flavour: f, threads: t,
+      suite: 'peers', part: 'gram', method: 'gram', problem: 'msd', gen: 'gaussian', n, d, flavour: f, threads: t, ...gemmOf(mods, f),
       rounds: o.rounds, median_ms: oursMs, faiss_ms: faissMs, faiss_mode: faissMs === full ? 'full' : 'triangle',
       faiss_full_ms: full, faiss_triangle_ms: triangle, faiss_threads: threads, faiss_version: lastFaiss.version,
       blas: lastFaiss.blas, blas_libraries: lastFaiss.blas_libraries,
