@@ -18,7 +18,7 @@
 //   npm run bench -- peers [--parts attention,gram] [--n 4096] [--d 64] [--pairs_n 32768]
 //        [--pairs_d 128] [--threads 2] [--rounds 3] [--flavour mt,st] [--pairs_flavour mt]
 //        [--min_ms 200] [--tfjs true]
-import path from 'node:path';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import { faiss, faissAvailable, peerMeasure } from './peers.mjs';
 import { ensureToolchain, isDebianLike } from './toolchain.mjs';
@@ -60,6 +60,10 @@ const median = (xs) => {
   return s[s.length >> 1];
 };
 const pct = (x) => `${(100 * x).toFixed(0)} %`;
+// The machine's 1-minute load average at the start and end of a part: on a shared machine a
+// load well above the threads we use means rounds met other work (their spread shows where).
+const load = () => Number(os.loadavg()[0].toFixed(2));
+const spread = (xs) => Math.max(...xs) / Math.min(...xs);
 const out = (line) => console.log(JSON.stringify(line));
 
 /**
@@ -114,6 +118,7 @@ async function attentionPart(o, mods, ceilings) {
   const ort = Object.fromEntries(ortThreads.map((t) => [t, []]));
   const tf = [];
   let ortVersion = null, tfVersion = null;
+  const load0 = load();
   for (let round = 1; round <= o.rounds; round++) {
     for (const f of o.flavours) {
       const r = measureIn(mods, f, { suite: 'attention', method: 'flash', n, d, threads: threadsOf(f, threads), min_ms: o.minMs });
@@ -149,6 +154,7 @@ async function attentionPart(o, mods, ceilings) {
       ratio_onnxruntime: v.ratio, share_needed_for_2x: v.share_needed_for_2x,
       target_applies: v.target_applies, target_held: v.target_held, verdict: v.verdict,
       flops: '4n²d', blas: 'none (WASM peers)',
+      round_spread: spread(ours[f]), onnxruntime_round_spread: spread(ort[t]), load_average: [load0, load()],
     });
   }
 }
@@ -171,6 +177,7 @@ async function gramPart(o, mods, ceilings) {
   const ours = Object.fromEntries(o.pairsFlavours.map((f) => [f, []]));
   const faissRuns = { full: [], triangle: [] };
   let lastGram = null, lastFaiss = null;
+  const load0 = load();
   for (let round = 1; round <= o.rounds; round++) {
     for (const f of o.pairsFlavours) {
       const r = measureIn(mods, f, { suite: 'pairs', method: 'gram', gen: 'gaussian', n, d, seed: 1, threads: threadsOf(f, threads), min_ms: o.minMs });
@@ -202,6 +209,8 @@ async function gramPart(o, mods, ceilings) {
       target_applies: v.target_applies, target_held: v.target_held, verdict: v.verdict,
       same_pair: lastGram.i === lastFaiss.i && lastGram.j === lastFaiss.j,
       value: lastGram.value, faiss_value: lastFaiss.value, flops: 'n(n−1)/2·2d',
+      round_spread: spread(ours[f]), faiss_round_spread: spread(faissMs === full ? faissRuns.full : faissRuns.triangle),
+      load_average: [load0, load()],
     });
   }
 }
