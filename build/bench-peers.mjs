@@ -206,7 +206,7 @@ async function gramPart(o, mods, ceilings) {
       suite: 'peers', part: 'gram', method: 'gram', problem: 'msd', gen: 'gaussian', n, d, flavour: f, threads: t, ...gemmOf(mods, f),
       rounds: o.rounds, median_ms: oursMs, faiss_ms: faissMs, faiss_mode: faissMs === full ? 'full' : 'triangle',
       faiss_full_ms: full, faiss_triangle_ms: triangle, faiss_threads: t, faiss_version: lastFaiss.version,
-      blas: lastFaiss.blas, blas_libraries: lastFaiss.blas_libraries,
+      blas: lastFaiss.blas, sgemm_from: lastFaiss.sgemm_from, blas_libraries: lastFaiss.blas_libraries,
       gflops: pairFlops / (oursMs * 1e6), faiss_gflops: pairFlops / (faissMs * 1e6),
       ceiling_gflops_per_core: ceilings[f], ceiling_gflops: ceiling, share: v.share,
       ratio_faiss: v.ratio, share_needed_for_2x: v.share_needed_for_2x,
@@ -272,7 +272,7 @@ export async function pairsFaissRows(points, measured, threads, minMs) {
           lines.push({ ...base, method: `faiss_ip_${r.mode}`, mode: r.mode, threads: r.threads, timed: 'search', median_ms: r.median_ms, min_ms: r.min_ms,
             max_ms: r.max_ms, reps: r.reps, inner_products: r.inner_products,
             gflops: (2 * inst.d * inst.n * (inst.n - 1)) / 2 / (r.median_ms * 1e6),
-            value: r.value, i: r.i, j: r.j, version: r.version, blas: r.blas,
+            value: r.value, i: r.i, j: r.j, version: r.version, blas: r.blas, sgemm_from: r.sgemm_from,
             ...(gram ? { gram_ms: gram.median_ms, gram_flavour: gram.flavour, gram_threads: gram.threads,
               ratio_to_gram: r.median_ms / gram.median_ms, same_pair: gram.i === r.i && gram.j === r.j } : {}) });
         }

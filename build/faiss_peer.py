@@ -20,8 +20,8 @@ Problems as pairs.hpp names them, mapped onto a maximum inner product: msd (cosi
 rows L2-normalised first, inside the timer), lsd (normalised, queries negated), maxip,
 minip and ov (queries negated; ov is minip on 0/1 rows). The pair reported is the best
 over all queries of the best non-self neighbour; value in the problem's own sign.
-The BLAS in use is read from this process's memory map after the first search, and
-OpenBLAS's own config string through ctypes (its core type, thread build).
+The BLAS in use: the library FAISS's sgemm_ resolves to, located in this process's memory map
+after the searches, and OpenBLAS's own config string through ctypes (its core type, thread build).
 """
 import argparse
 import ctypes
@@ -33,29 +33,42 @@ import time
 
 
 def blas_in_use():
-    libs = []
+    """The BLAS FAISS calls: the library its sgemm_ resolves to (dlsym on FAISS's own module,
+    which searches its dependencies in the order the loader binds them), found in this
+    process's memory map; OpenBLAS's config string when that library answers to it."""
+    maps, libs = [], []
     with open('/proc/self/maps') as f:
         for line in f:
-            p = line.split()[-1]
-            if '/' in p and re.search(r'(blas|lapack|mkl|blis)', os.path.basename(p)) and p not in libs:
-                libs.append(p)
-    config = None
-    for p in libs:
+            fields = line.split()
+            if len(fields) < 6 or not fields[5].startswith('/'):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split('-'))
+            maps.append((lo, hi, fields[5]))
+            if re.search(r'(blas|mkl|blis)', os.path.basename(fields[5])) and fields[5] not in libs:
+                libs.append(fields[5])
+    provider = None
+    faiss_so = next((p for _, _, p in maps if '_swigfaiss' in os.path.basename(p)), None)
+    if faiss_so:
         try:
-            fn = ctypes.CDLL(p).openblas_get_config
+            addr = ctypes.cast(ctypes.CDLL(faiss_so).sgemm_, ctypes.c_void_p).value
+            provider = next((p for lo, hi, p in maps if lo <= addr < hi), None)
+        except (OSError, AttributeError):
+            pass
+    config = None
+    if provider:
+        try:
+            fn = ctypes.CDLL(provider).openblas_get_config
             fn.restype = ctypes.c_char_p
             config = fn().decode()
-            break
         except (OSError, AttributeError):
-            continue
-    blas = [p for p in libs if 'lapack' not in os.path.basename(p)]
+            pass
     if config:
         name = config
-    elif any('/blas/' in p or os.path.basename(p).startswith('libblas') for p in blas):
+    elif provider and ('/blas/' in provider or os.path.basename(provider).startswith('libblas')):
         name = 'reference BLAS (netlib)'
     else:
-        name = 'unknown'
-    return {'blas': name, 'blas_libraries': blas}
+        name = os.path.basename(provider) if provider else 'unknown'
+    return {'blas': name, 'sgemm_from': provider, 'blas_libraries': libs}
 
 
 def best_pair(D, I, offset, sign):

@@ -165,9 +165,10 @@ export const faissAvailable = () => pythonWithFaiss() !== null;
  * FAISS brute force on X (n×d float32, row-major) for one pairs problem; one
  * record per mode ('full': IndexFlatIP over all n² products; 'triangle':
  * faiss.knn on the upper triangle by row blocks). build/faiss_peer.py says
- * exactly what each times. threads: OpenMP and OpenBLAS threads (0 = theirs).
+ * exactly what each times. threads: OpenMP and OpenBLAS threads (0 = theirs);
+ * env: extra environment for the Python process (e.g. LD_LIBRARY_PATH to another BLAS).
  */
-export function faiss({ X, n, d, problem = 'msd', threads = 0, modes = ['full', 'triangle'], block = 4096, minMs = 200 }) {
+export function faiss({ X, n, d, problem = 'msd', threads = 0, modes = ['full', 'triangle'], block = 4096, minMs = 200, env: extraEnv = {} }) {
   const python = pythonWithFaiss();
   if (!python) throw new Error('faiss: python3 with faiss and numpy is missing (Debian: node build/toolchain.mjs installs python3-faiss, libopenblas0-pthread)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'subquad-faiss-'));
@@ -175,7 +176,7 @@ export function faiss({ X, n, d, problem = 'msd', threads = 0, modes = ['full', 
     const file = path.join(dir, 'X.f32');
     const rows = X instanceof Float32Array ? X : Float32Array.from(X);
     writeFileSync(file, Buffer.from(rows.buffer, rows.byteOffset, n * d * 4));
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     if (threads > 0) env.OPENBLAS_NUM_THREADS = env.OMP_NUM_THREADS = String(threads);
     const r = capture(python, [path.join(ROOT, 'build', 'faiss_peer.py'), '--input', file, '--n', String(n), '--d', String(d),
       '--problem', problem, '--threads', String(threads), '--modes', modes.join(','), '--block', String(block), '--min-ms', String(minMs)], { env, maxBuffer: 1 << 24 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { load, disposeAll, attentionReference, bruteForcePair } from './helpers.mjs';
 import { faiss, faissAvailable, inputs } from '../../build/peers.mjs';
 import { verdict } from '../../build/bench-peers.mjs';
@@ -34,7 +35,7 @@ test('FAISS peer: both modes find the brute-force pair and gram\'s, for every pr
       assert.ok(Math.abs(r.value - b.value) <= 1e-5 * Math.max(1, Math.abs(b.value)), `${r.mode} ${problem}: ${r.value} vs ${b.value}`);
       assert.equal(r.n, n);
       assert.match(r.blas, /\S/);
-      assert.ok(r.blas_libraries.length >= 1, 'the BLAS library is read from the process map');
+      assert.ok(r.blas_libraries.length >= 1 && r.sgemm_from, 'the BLAS library is read from the process map');
       assert.ok(r.median_ms > 0 && r.reps >= 1);
     }
     // The triangle computes each block against the rows from its start on: n²/2 + n·block/2 at most.
@@ -45,6 +46,19 @@ test('FAISS peer: both modes find the brute-force pair and gram\'s, for every pr
   const S = sq.pairsGenerate('sparse', { n: 120, d: 40, density: 0.1, seed: 2 }).X;
   const [r] = faiss({ X: S, n: 120, d: 40, problem: 'ov', threads: 1, modes: ['full'], minMs: 0 });
   assert.equal(r.value, bruteForcePair('ov', S, 120, 40).value);
+});
+
+// Debian's reference BLAS, which FAISS falls back to without OpenBLAS: the line must say so.
+const NETLIB = '/usr/lib/x86_64-linux-gnu/blas';
+test('FAISS peer: the BLAS line names the BLAS the process mapped', { skip: noFaiss || (!existsSync(`${NETLIB}/libblas.so.3`) && 'no Debian reference BLAS here') }, async () => {
+  const sq = await load('st');
+  const { X } = sq.pairsGenerate('gaussian', { n: 64, d: 8, seed: 1 });
+  const [open] = faiss({ X, n: 64, d: 8, threads: 1, modes: ['full'], minMs: 0 });
+  const [netlib] = faiss({ X, n: 64, d: 8, threads: 1, modes: ['full'], minMs: 0, env: { LD_LIBRARY_PATH: NETLIB } });
+  assert.match(netlib.blas, /^reference BLAS/);
+  assert.ok(netlib.sgemm_from.startsWith(NETLIB), netlib.sgemm_from);
+  assert.notEqual(open.blas, netlib.blas);
+  assert.deepEqual([open.i, open.j], [netlib.i, netlib.j]);
 });
 
 function peerOutput(peer, n, d) {
