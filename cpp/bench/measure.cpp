@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "attention/attention.hpp"
+#include "bench/exp_ceiling.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/rng.hpp"
@@ -130,23 +131,9 @@ std::string measure_peak(const Options& o) {
   for (const auto& v : timings)
     if (v.name == gemm_picked().name) kernel = v.gflops;
   // Exponential throughput, one core: the ceiling of exp-bound kernels (the
-  // kernel family's exact product). exp of a 1024-float L1-resident array of
-  // values in [−10, 0] into another, 64 passes per repetition; simd::exp and
-  // simd::exp2_nonpositive (the one kernel/exact.cpp uses).
-  std::vector<float> ein(1024), eout(1024);
-  for (std::size_t i = 0; i < ein.size(); ++i) ein[i] = -10.0f * float(i) / float(ein.size());
-  const int passes = 64;
-  const auto exp_rate = [&](auto fn) {
-    const auto run = [&] {
-      for (int p = 0; p < passes; ++p)
-        for (std::size_t i = 0; i < ein.size(); i += 4) store(eout.data() + i, fn(load(ein.data() + i)));
-      sink = eout[511];
-    };
-    time_median(run, 3, min_ms, 400);
-    return double(passes) * ein.size() / (time_median(run, 3, min_ms, 400).min_ms * 1e-3);
-  };
-  const double exp_per_s = exp_rate([](f32x4 x) { return simd::exp(x); });
-  const double exp2_per_s = exp_rate([](f32x4 x) { return simd::exp2_nonpositive(x); });
+  // kernel family's exact product, the SSM scan), bench/exp_ceiling.cpp.
+  const double exp_per_s = exp_per_second("exp", min_ms);
+  const double exp2_per_s = exp_per_second("exp2_nonpositive", min_ms);
   JsonLine j;
   j.add("suite", "peak").add("method", "simd_mul_add").add("flavour", build_flavour());
   j.add("threads", 1).add("median_ms", t.median_ms).add("reps", t.reps);
