@@ -3,7 +3,7 @@
 // and an unnormalised output, rescaling both by 2^(m_old − m_new) when the
 // max grows (online softmax). Scores are in base 2 — Q is pre-multiplied by
 // scale·log2(e) when its block is copied — so the softmax uses simd::exp2.
-// QKᵀ and PV both run on the 4×8 micro-kernel, against Kᵀ packed per tile and
+// QKᵀ and PV both run on the picked micro-kernel (simd/gemm_variants.hpp), against Kᵀ packed per tile and
 // V packed with rows padded to a multiple of 8. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
 // is masked with −inf, and so is the diagonal itself with `diagonal`. Extra memory O(n·d): packed Kᵀ and V, plus per thread
 // one query block, one 64×64 score tile and two output blocks. flash_mapped
@@ -51,7 +51,7 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
 
   // Kᵀ packed per tile: tile t holds d rows of 64 keys, zero past n. V packed
   // with rows padded to d8 = a multiple of 8 columns, so PV also runs on the
-  // 4×8 kernel.
+  // micro-kernel.
   const std::size_t d8 = round_up(d, 8);
   std::vector<float> Kt(tiles * d * kTile, 0.0f), Vp(tiles * kTile * d8, 0.0f);
   std::vector<float> mapped(map ? d : 0);
@@ -104,7 +104,7 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
       if (score)
         score(s.Qs.data(), i0, rows4, Kt.data() + t * d * kTile, j0, round_up(bk, 8), s.S.data());
       else
-        simd::gemm_4x8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
+        simd::gemm_cols8(rows4, round_up(bk, 8), d, s.Qs.data(), d, Kt.data() + t * d * kTile, kTile,
                        s.S.data(), kTile);
       if (params.causal && j0 + bk > i0 + shift + 1) {  // the diagonal tile: mask keys after the row
         for (std::size_t r = 0; r < bq; ++r)
@@ -118,7 +118,7 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
         s.l[r] = s.l[r] * s.alpha[r] + sum;
       }
       // acc ← diag(α)·acc + P·V_tile (the rescale fused into the add).
-      simd::gemm_4x8(rows4, d8, bk, s.S.data(), kTile, Vp.data() + j0 * d8, d8, s.pv.data(), d8);
+      simd::gemm_cols8(rows4, d8, bk, s.S.data(), kTile, Vp.data() + j0 * d8, d8, s.pv.data(), d8);
       for (std::size_t r = 0; r < bq; ++r) {
         const simd::f32x4 a = simd::splat(s.alpha[r]);
         float* o = s.acc.data() + r * d8;

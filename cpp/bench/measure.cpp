@@ -11,6 +11,7 @@
 #include "common/threads.hpp"
 #include "common/timer.hpp"
 #include "simd/gemm.hpp"
+#include "simd/gemm_variants.hpp"
 #include "simd/simd.hpp"
 
 namespace subquad::bench {
@@ -59,7 +60,7 @@ Options method_options(const Options& o, const Family& family, const std::string
 
 namespace {
 // Per-core SIMD ceiling: independent multiply-add chains in registers, no
-// memory; then the flash QKᵀ micro-kernel measured the same way, and its ratio.
+// memory (simd::madd: fused in the FMA flavours, so there the FMA-chain ceiling); then the flash QKᵀ micro-kernel measured the same way, and its ratio.
 std::string measure_peak(const Options& o) {
   using namespace simd;
   const double min_ms = suite_values("peak", o.without({"suite"})).number("min_ms");
@@ -77,18 +78,18 @@ std::string measure_peak(const Options& o) {
         // V8 rebuilds the constants at every use, which halves the ceiling.
         const f32x4 a = splat(multiplier), b = splat(addend);
         for (long long k = 0; k < iters; ++k) {
-          c0 = c0 * a + b;
-          c1 = c1 * a + b;
-          c2 = c2 * a + b;
-          c3 = c3 * a + b;
-          c4 = c4 * a + b;
-          c5 = c5 * a + b;
-          c6 = c6 * a + b;
-          c7 = c7 * a + b;
-          c8 = c8 * a + b;
-          c9 = c9 * a + b;
-          c10 = c10 * a + b;
-          c11 = c11 * a + b;
+          c0 = madd(c0, a, b);
+          c1 = madd(c1, a, b);
+          c2 = madd(c2, a, b);
+          c3 = madd(c3, a, b);
+          c4 = madd(c4, a, b);
+          c5 = madd(c5, a, b);
+          c6 = madd(c6, a, b);
+          c7 = madd(c7, a, b);
+          c8 = madd(c8, a, b);
+          c9 = madd(c9, a, b);
+          c10 = madd(c10, a, b);
+          c11 = madd(c11, a, b);
         }
         sink = hsum(((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11)));
   };
@@ -117,19 +118,17 @@ std::string measure_peak(const Options& o) {
   // measures the other processes. The spread is shown beside it.
   const double ceiling = flops / (t.min_ms * 1e6);
 
-  // The flash kernel's QKᵀ micro-kernel (simd::gemm_4x8) on its real shape:
-  // a 64×d query block against a packed 64-key tile, d = 64, one thread.
-  const std::size_t tile = 64, d = 64, tiles = 8;  // ~0.1 ms per repetition
-  const std::vector<float> A = uniform_matrix(tile, d, 1.0, 1), Bp = uniform_matrix(tiles * d, tile, 1.0, 2);
-  std::vector<float> C(tile * tile);
-  const auto qk = [&] {
-    for (std::size_t t2 = 0; t2 < tiles; ++t2)
-      gemm_4x8(tile, tile, d, A.data(), d, Bp.data() + t2 * d * tile, tile, C.data(), tile);
-    sink = C[7];
-  };
-  time_batched(qk, 5.0, 3, min_ms, 400);
-  const Timing k = time_batched(qk, 5.0, 3, min_ms, 400);
-  const double kernel = 2.0 * tile * tile * d * tiles / (k.min_ms * 1e6);
+  // The GEMM micro-kernel variants on the flash kernel's QKᵀ shape (a 64×64
+  // query block against packed 64-key tiles, d = 64, one thread), interleaved
+  // over rounds; the fastest becomes the one every kernel calls (unless a
+  // variant was forced before: then it stays, and is reported as such).
+  const bool forced = std::string(gemm_pick_reason()) == "forced";
+  const std::string before = gemm_picked().name;
+  std::vector<GemmTiming> timings = gemm_autoselect(std::max(60.0, min_ms / 2));
+  if (forced) gemm_force(before);
+  double kernel = 0;
+  for (const auto& v : timings)
+    if (v.name == gemm_picked().name) kernel = v.gflops;
   // Exponential throughput, one core: the ceiling of exp-bound kernels (the
   // kernel family's exact product). exp of a 1024-float L1-resident array of
   // values in [−10, 0] into another, 64 passes per repetition; simd::exp and
@@ -154,8 +153,11 @@ std::string measure_peak(const Options& o) {
   j.add("gflops", ceiling);
   j.add("gflops_median", flops / (t.median_ms * 1e6)).add("gflops_q1", flops / (t.q3_ms * 1e6));
   j.add("gflops_q3", flops / (t.q1_ms * 1e6)).add("rounds", rounds).add("calls_per_batch", calls);
-  j.add("kernel", "gemm_4x8 (flash QK^T, 64x64 tile, d=64)").add("kernel_gflops", kernel);
-  j.add("kernel_ratio", kernel / ceiling).add("kernel_target_ratio", 0.7);
+  j.add("fma", kFma);
+  j.add("kernel", gemm_picked().name).add("kernel_pick", gemm_pick_reason());
+  j.add("kernel_shape", "flash QK^T: 64x64 tile, d=64, 1 thread").add("kernel_gflops", kernel);
+  j.add("kernel_ratio", kernel / ceiling).add("kernel_target_ratio", 0.8);
+  for (const auto& v : timings) j.add(v.name + "_gflops", v.gflops);
   j.add("exp_per_s", exp_per_s).add("exp2_nonpositive_per_s", exp2_per_s);
   return j.str();
 }

@@ -20,6 +20,7 @@
 #include "common/schema.hpp"
 #include "common/threads.hpp"
 #include "common/timer.hpp"
+#include "simd/gemm_variants.hpp"
 #include "bindings/support.hpp"
 
 #ifndef SUBQUAD_VERSION
@@ -76,6 +77,32 @@ val family_cost(const std::string& family_name, const std::string& method, const
   });
 }
 
+// The GEMM micro-kernel variants (simd/gemm_variants.hpp): { picked, reason,
+// variants: [{ name, tile, pattern, gflops? }] }, gflops from the last
+// measurement. action: "" (report), "auto" (measure for ~ms and pick), or a
+// variant's name (force it).
+val gemm_kernels(const std::string& action, double ms) {
+  return guarded([&] {
+    if (action == "auto") simd::gemm_autoselect(ms);
+    else if (!action.empty()) simd::gemm_force(action);
+    val r = val::object();
+    r.set("picked", simd::gemm_picked().name);
+    r.set("reason", std::string(simd::gemm_pick_reason()));
+    val list = val::array();
+    for (const auto& v : simd::gemm_variants()) {
+      val o = val::object();
+      o.set("name", v.name);
+      o.set("tile", v.tile);
+      o.set("pattern", v.pattern);
+      for (const auto& t : simd::gemm_timings())
+        if (t.name == v.name) o.set("gflops", t.gflops);
+      list.call<void>("push", o);
+    }
+    r.set("variants", list);
+    return r;
+  });
+}
+
 std::uintptr_t cancel_flag_address() { return reinterpret_cast<std::uintptr_t>(&cancel_flag()); }
 void set_cancel(int value) { cancel_flag().store(value); }
 
@@ -96,4 +123,5 @@ EMSCRIPTEN_BINDINGS(subquad) {
   function("heapStats", &subquad::heap_stats);
   function("schema", &subquad::schema);
   function("cost", &subquad::family_cost);
+  function("gemmKernels", &subquad::gemm_kernels);
 }

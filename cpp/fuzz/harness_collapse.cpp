@@ -107,8 +107,19 @@ int collapse(const std::uint8_t* data, std::size_t size) {
       err = std::max(err, std::fabs(double(S[t]) - double(R[t])));
       ref = std::max(ref, std::fabs(double(R[t])));
     }
-    if (score <= 4 && ref < 1e30 && err > 1e-3 * params.layers * ref + 1e-30)
-      fail("san_forward vs reference: " + std::to_string(err / ref) + " (n=" + std::to_string(n) +
+    // Float32 rounds each layer relative to that layer's size, so the yardstick
+    // is the largest state along the way, not only the last: a layer whose heads
+    // nearly cancel the skip leaves a tiny output whose absolute error is that
+    // of the large states before it (found: n = 2, d = 1, L = 3, the state
+    // shrinking 3.6 → 1.6e-5; error 5.5e-8 = 1.5e-8 of the largest state).
+    double largest = std::max(ref, stat_of(rs, "x_norm"));
+    for (int l = 0; l <= params.layers; ++l)
+      for (const char* k : {"norm_skip_", "norm_noskip_"}) {
+        const double v = stat_of(rs, (k + std::to_string(l)).c_str());
+        if (std::isfinite(v)) largest = std::max(largest, v);
+      }
+    if (score <= 4 && largest < 1e30 && err > 1e-3 * params.layers * largest + 1e-30)
+      fail("san_forward vs reference: " + std::to_string(err / largest) + " (n=" + std::to_string(n) +
            " d=" + std::to_string(d) + " L=" + std::to_string(params.layers) + ")");
   }
   if (params.layers == 1 && name != "reference" && name != "fit_one_layer") {

@@ -114,8 +114,8 @@ void flash(const Problem& p, const Params& params, const Output& out, Stats&) {
     const std::size_t first = params.causal && j0 > shift ? (j0 - shift) / kTile : 0;
     for (std::size_t qb = first; qb < tiles; ++qb) {
       const std::size_t i0 = qb * kTile, bq = std::min(kTile, n - i0), rows4 = round_up(bq, 4);
-      simd::gemm_4x8(rows4, cols8, d, Qc.data() + i0 * d, d, Kt.data() + t * d * kTile, kTile, sc.S.data(), kTile);
-      simd::gemm_4x8(rows4, cols8, d, dOp.data() + i0 * d, d, Vt.data() + t * d * kTile, kTile, sc.dP.data(),
+      simd::gemm_cols8(rows4, cols8, d, Qc.data() + i0 * d, d, Kt.data() + t * d * kTile, kTile, sc.S.data(), kTile);
+      simd::gemm_cols8(rows4, cols8, d, dOp.data() + i0 * d, d, Vt.data() + t * d * kTile, kTile, sc.dP.data(),
                      kTile);
       const bool crosses = params.causal && j0 + bk > i0 + shift + 1;  // some key after some row
       for (std::size_t r = 0; r < bq; ++r) {

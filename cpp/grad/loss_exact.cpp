@@ -114,8 +114,8 @@ double loss_exact(const LossProblem& p, const Params& params, float* dX, Stats& 
     std::fill(sc.dQ.begin(), sc.dQ.end(), 0.0f);
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t j0 = t * kTile, bk = std::min(kTile, n - j0), cols8 = round_up(bk, 8);
-      simd::gemm_4x8(rows4, cols8, d, Qc.data() + i0 * d, d, Kt.data() + t * d * kTile, kTile, sc.S.data(), kTile);
-      simd::gemm_4x8(rows4, cols8, d, C.data() + i0 * d, d, Ht.data() + t * d * kTile, kTile, sc.dP.data(), kTile);
+      simd::gemm_cols8(rows4, cols8, d, Qc.data() + i0 * d, d, Kt.data() + t * d * kTile, kTile, sc.S.data(), kTile);
+      simd::gemm_cols8(rows4, cols8, d, C.data() + i0 * d, d, Ht.data() + t * d * kTile, kTile, sc.dP.data(), kTile);
       for (std::size_t row = 0; row < bq; ++row) {
         float* srow = sc.S.data() + row * kTile;
         float* prow = sc.dP.data() + row * kTile;

@@ -1,12 +1,16 @@
 // Register-blocked SIMD matrix product, the workhorse of every kernel:
 //   C[M×N] = (accumulate ? C : 0) + A[M×K] · B[K×N], all row-major.
-// The micro-kernel holds a 6×8 tile of C in 12 vector registers, broadcasts
-// one A entry per row and loads two 4-float vectors of B per k — the shape that
-// reaches ~24 GFLOP/s per core in WASM SIMD here (../shared/TOOLCHAIN.md).
+// Whole 8-column blocks go through the micro-kernel variant measured fastest
+// on this machine (simd/gemm_variants.hpp: 4×8, 5×8 or 6×8 tiles of C in
+// registers, one broadcast per A entry or four by shuffles, k unrolled or
+// not); the tiles below handle the last columns.
 #pragma once
 
 #include <cstddef>
 
+#include <type_traits>
+
+#include "simd/gemm_variants.hpp"
 #include "simd/simd.hpp"
 
 namespace subquad::simd {
@@ -46,78 +50,48 @@ inline void gemm_tile_partial(std::size_t K, std::size_t cols, const float* A, s
   for (int i = 0; i < MR; ++i) store_partial(C + i * ldc, acc[i], cols);
 }
 
-template <int MR>
-inline void gemm_rows(std::size_t N, std::size_t K, const float* A, std::size_t lda, const float* B,
-                      std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
-  std::size_t j = 0;
-  for (; j + 8 <= N; j += 8) gemm_tile<MR, 2>(K, A, lda, B + j, ldb, C + j, ldc, accumulate);
-  for (; j + 4 <= N; j += 4) gemm_tile<MR, 1>(K, A, lda, B + j, ldb, C + j, ldc, accumulate);
-  if (j < N) gemm_tile_partial<MR>(K, N - j, A, lda, B + j, ldb, C + j, ldc, accumulate);
-}
-
 }  // namespace detail
 
-constexpr int kGemmRows = 6;  // MR of the micro-kernel: row blocks should be multiples of it
+constexpr int kGemmRows = 6;  // row blocks should be multiples of it (and of 4)
 
-inline void gemm(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda,
-                 const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
-  std::size_t i = 0;
-  for (; i + 6 <= M; i += 6)
-    detail::gemm_rows<6>(N, K, A + i * lda, lda, B, ldb, C + i * ldc, ldc, accumulate);
-  const float* a = A + i * lda;
-  float* c = C + i * ldc;
-  switch (M - i) {
-    case 5: detail::gemm_rows<5>(N, K, a, lda, B, ldb, c, ldc, accumulate); break;
-    case 4: detail::gemm_rows<4>(N, K, a, lda, B, ldb, c, ldc, accumulate); break;
-    case 3: detail::gemm_rows<3>(N, K, a, lda, B, ldb, c, ldc, accumulate); break;
-    case 2: detail::gemm_rows<2>(N, K, a, lda, B, ldb, c, ldc, accumulate); break;
-    case 1: detail::gemm_rows<1>(N, K, a, lda, B, ldb, c, ldc, accumulate); break;
-    default: break;
-  }
+// C[M×N8] = A[M×K] · B[K×N8] (N8 a multiple of 8, callers pad): the fused
+// kernels' tile products, through the micro-kernel variant picked for this
+// machine (simd/gemm_variants.hpp).
+inline void gemm_cols8(std::size_t M, std::size_t N8, std::size_t K, const float* A, std::size_t lda,
+                       const float* B, std::size_t ldb, float* C, std::size_t ldc) {
+  gemm_kernel()(M, N8, K, A, lda, B, ldb, C, ldc, false);
 }
 
-
-// C[rows4 × cols8] = A[rows4 × K] · Bp[K × cols8] for row counts that are
-// multiples of 4 and column counts that are multiples of 8 (callers pad): the
-// 4×8 register tile (8 accumulators, 2 B vectors, 1 broadcast — fits the 16
-// SSE registers with room, and the 64-row tiles of the fused kernels divide
-// by 4). Kept out of line so the compiler allocates its registers on its own.
-__attribute__((noinline)) inline void gemm_4x8(std::size_t rows4, std::size_t cols8,
-                                               std::size_t K, const float* A,
-                                               std::size_t lda, const float* Bp,
-                                               std::size_t ldb, float* C,
-                                               std::size_t ldc) noexcept {
-  for (std::size_t i = 0; i < rows4; i += 4) {
+// Any shape: the whole 8-column blocks through the picked variant, the last
+// (< 8) columns by the tiles above.
+inline void gemm(std::size_t M, std::size_t N, std::size_t K, const float* A, std::size_t lda,
+                 const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+  const std::size_t n8 = N / 8 * 8;
+  if (n8) gemm_kernel()(M, n8, K, A, lda, B, ldb, C, ldc, accumulate);
+  if (n8 == N) return;
+  const std::size_t rest = N - n8;
+  B += n8;
+  C += n8;
+  const auto rows = [&](auto mr, std::size_t i) {
+    constexpr int MR = decltype(mr)::value;
     const float* a = A + i * lda;
-    for (std::size_t j = 0; j < cols8; j += 8) {
-      f32x4 c00 = splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-            c30 = c00, c31 = c00;
-      const float* b = Bp + j;
-      for (std::size_t k = 0; k < K; ++k, b += ldb) {
-        const f32x4 b0 = load(b), b1 = load(b + 4);
-        f32x4 x = splat(a[k]);
-        c00 += x * b0;
-        c01 += x * b1;
-        x = splat(a[lda + k]);
-        c10 += x * b0;
-        c11 += x * b1;
-        x = splat(a[2 * lda + k]);
-        c20 += x * b0;
-        c21 += x * b1;
-        x = splat(a[3 * lda + k]);
-        c30 += x * b0;
-        c31 += x * b1;
-      }
-      float* c = C + i * ldc + j;
-      store(c, c00);
-      store(c + 4, c01);
-      store(c + ldc, c10);
-      store(c + ldc + 4, c11);
-      store(c + 2 * ldc, c20);
-      store(c + 2 * ldc + 4, c21);
-      store(c + 3 * ldc, c30);
-      store(c + 3 * ldc + 4, c31);
+    float* c = C + i * ldc;
+    std::size_t j = 0;
+    if (rest >= 4) {
+      detail::gemm_tile<MR, 1>(K, a, lda, B, ldb, c, ldc, accumulate);
+      j = 4;
     }
+    if (j < rest) detail::gemm_tile_partial<MR>(K, rest - j, a, lda, B + j, ldb, c + j, ldc, accumulate);
+  };
+  std::size_t i = 0;
+  for (; i + 6 <= M; i += 6) rows(std::integral_constant<int, 6>{}, i);
+  switch (M - i) {
+    case 5: rows(std::integral_constant<int, 5>{}, i); break;
+    case 4: rows(std::integral_constant<int, 4>{}, i); break;
+    case 3: rows(std::integral_constant<int, 3>{}, i); break;
+    case 2: rows(std::integral_constant<int, 2>{}, i); break;
+    case 1: rows(std::integral_constant<int, 1>{}, i); break;
+    default: break;
   }
 }
 

@@ -69,13 +69,13 @@ void one_query(const Problem& p, std::size_t i, float c, std::size_t j0, std::si
     std::fill(s.acc.begin(), s.acc.begin() + rows4 * d8, 0.0f);
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t bk = std::min(kTile, nk - t * kTile);
-      simd::gemm_4x8(rows4, round_up(bk, 8), d, s.A.data(), d, Kt + t * d * kTile, kTile, s.S.data(), kTile);
+      simd::gemm_cols8(rows4, round_up(bk, 8), d, s.A.data(), d, Kt + t * d * kTile, kTile, s.S.data(), kTile);
       for (std::size_t r = 0; r < bj; ++r) {
         const float sum = online_row(s.S.data() + r * kTile, bk, &s.m[r], &s.alpha[r]);
         s.l[r] = s.l[r] * s.alpha[r] + sum;
       }
       // acc ← diag(α)·acc + P·V₂ (tile).
-      simd::gemm_4x8(rows4, d8, bk, s.S.data(), kTile, Vp + t * kTile * d8, d8, s.pv.data(), d8);
+      simd::gemm_cols8(rows4, d8, bk, s.S.data(), kTile, Vp + t * kTile * d8, d8, s.pv.data(), d8);
       for (std::size_t r = 0; r < bj; ++r) {
         const simd::f32x4 a = simd::splat(s.alpha[r]);
         float* o = s.acc.data() + r * d8;

@@ -34,6 +34,7 @@ for (const [mode, flavour] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
     await waitReady(page);
     assert.equal(await page.getAttribute('#badge', 'data-flavour'), flavour);
     await runSlice(page, { n: 64, d: 8 }); // a result that must survive the cancel
+    const gemmBefore = await page.evaluate(() => self.subquadLab.info.kernels.gemm.picked);
     // exact at n = 32,768, d = 64: ≈ 275 GFLOP, many seconds per call.
     await page.fill('#attention-form input[name=n]', '32768');
     await page.fill('#attention-form input[name=d]', '64');
@@ -53,7 +54,13 @@ for (const [mode, flavour] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
     assert.equal(r.flavour, flavour);
     const restarts = await page.evaluate(() => self.subquadLab.restarts.map((x) => Math.round(x.readyMs)));
     if (mode === 'isolated') assert.deepEqual(restarts, []); // the shared flag stopped the kernel
-    else assert.equal(restarts.length, 1); // the worker was replaced
+    else {
+      assert.equal(restarts.length, 1); // the worker was replaced
+      // …and kept its predecessor's micro-kernel: forced by name, not measured again.
+      const gemm = await page.evaluate(() => self.subquadLab.info.kernels.gemm);
+      assert.equal(gemm.picked, gemmBefore);
+      assert.equal(gemm.reason, 'forced');
+    }
     console.log(`# ${flavour}: Run buttons usable ${stopMs} ms after Cancel; worker restarts ${JSON.stringify(restarts)} ms to ready; next run done in ${nextMs} ms`);
     assert.ok(stopMs < 1000, `cancel took ${stopMs} ms`);
     assert.deepEqual(problems, []);

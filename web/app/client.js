@@ -138,7 +138,10 @@ export class LabClient {
     this.attach(new Worker(this.workerUrl));
     const { threads } = this.initOptions;
     const flavour = this.info?.flavour || this.initOptions.flavour;
-    this.worker.postMessage({ type: 'init', flavour, threads, calibrate: false });
+    // The same micro-kernel as before: no second measurement, no change of speed mid-session.
+    const picked = this.info?.kernels?.gemm?.picked;
+    const kernels = picked ? { gemm: picked } : 'auto';
+    this.worker.postMessage({ type: 'init', flavour, threads, calibrate: false, kernels });
     for (const run of this.runs.values()) {
       run.started = false;
       run.done = 0;
@@ -180,6 +183,11 @@ export class LabClient {
       return;
     }
     if (msg.type === 'calibrated') {
+      // The calibration measures the variants again and may pick another one.
+      if (this.info?.kernels?.gemm && msg.record?.kernel) {
+        this.info.kernels.gemm.picked = msg.record.kernel;
+        this.info.kernels.gemm.reason = msg.record.kernel_pick;
+      }
       this.onCalibrated?.(msg.record);
       return;
     }

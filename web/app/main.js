@@ -162,6 +162,16 @@ function forwardDeckKeys() {
   });
 }
 
+// The micro-kernel variant every kernel calls, why (measured here, forced,
+// kept from the first worker), and each variant's GFLOP/s from that measurement.
+function gemmText(gemm) {
+  if (!gemm) return 'unknown';
+  const how = { measured: 'fastest measured here', forced: 'forced', default: 'not measured' }[gemm.reason] || gemm.reason;
+  const rates = (gemm.variants || []).filter((v) => Number.isFinite(v.gflops))
+    .map((v) => `${v.tile} ${v.pattern} ${fmt(v.gflops)}`).join(', ');
+  return `${gemm.picked} (${how}${rates ? `; GFLOP/s, one core: ${rates}` : ''})`;
+}
+
 function renderEnvironment(info) {
   const rows = [
     ['flavour', `${info.flavour} (${info.flavour.startsWith('mt') ? 'SIMD + pthreads' : 'SIMD only'}${info.fma ? ' + relaxed-SIMD FMA' : ''})`],
@@ -172,6 +182,7 @@ function renderEnvironment(info) {
     ['WebAssembly relaxed SIMD (FMA)', info.relaxedSimd ? 'yes' : 'no'],
     ['timer resolution', `${fmt(info.timerResolutionMs * 1000, 2)} µs`],
     ['memory budget', fmtMiB(info.memoryBudgetMB)],
+    ['GEMM micro-kernel', gemmText(info.kernels?.gemm)],
     ['browser', navigator.userAgent],
     ['subquad version', info.version],
   ];
@@ -181,7 +192,7 @@ function renderEnvironment(info) {
 function showCalibration(r) {
   calibration.gflops = r.gflops;
   const kernel = Number.isFinite(r.kernel_gflops)
-    ? `; the flash QKᵀ micro-kernel reaches ${fmt(r.kernel_gflops)} GFLOP/s, ${Math.round(100 * r.kernel_ratio)} % of it` : '';
+    ? `; the fastest GEMM micro-kernel here, ${r.kernel}, reaches ${fmt(r.kernel_gflops)} GFLOP/s on flash's QKᵀ tile, ${Math.round(100 * r.kernel_ratio)} % of it` : '';
   // The spread of the batches behind the best one (quartiles), and how many rounds it took to settle.
   const spread = Number.isFinite(r.gflops_median)
     ? `; median ${fmt(r.gflops_median)}, quartiles ${fmt(r.gflops_q1)}–${fmt(r.gflops_q3)} GFLOP/s over ${r.reps} batches of ${r.calls_per_batch} calls, ${r.rounds} round${r.rounds === 1 ? '' : 's'} to settle`

@@ -2,7 +2,7 @@
 // thread. This file only loads the module, queues runs, runs their requests,
 // cancels and answers quick calls; what a request means lives elsewhere
 // (the library's measure() and similarDocuments()).
-// Messages in:  init { flavour, threads, calibrate }, run { id, requests },
+// Messages in:  init { flavour, threads, calibrate, kernels }, run { id, requests },
 //               cancel { id }, call { id, fn, args }.
 // Messages out: ready, calibrated, started { id }, record, record-error,
 //               progress, done { id, cancelled, done, total }, result, fatal.
@@ -30,9 +30,11 @@ function post(msg) {
   self.postMessage(msg);
 }
 
-async function init({ flavour = 'auto', threads = 0, calibrate = true }) {
+async function init({ flavour = 'auto', threads = 0, calibrate = true, kernels = 'auto' }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
-  const sq = await subquad.createSubquad({ flavour, threads, wasmBase });
+  // kernels: 'auto' measures the micro-kernel variants here; a restarted
+  // worker gets its predecessor's pick ({ gemm: name }) and skips that.
+  const sq = await subquad.createSubquad({ flavour, threads, wasmBase, kernels });
   // Requests that are not bench measurements: { op, ... } → a record.
   lab = { sq, ops: {
     similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }),

@@ -185,6 +185,29 @@
     return factory(options);
   }
 
+  // The GEMM micro-kernel every kernel calls (cpp/simd/gemm_variants.hpp):
+  // 'auto' (default) times each variant on this machine for ~40 ms and picks
+  // the fastest; { gemm: '<variant name>' } forces one (a restarted worker
+  // passes its predecessor's pick: no second measurement); 'default' keeps the
+  // first variant unmeasured.
+  function pickKernels(Module, kernels = 'auto') {
+    const call = (action, ms = 0) => {
+      const r = Module.gemmKernels(action, ms);
+      if (r && r.error) fail(`kernels.gemm: ${r.error}`);
+      return r;
+    };
+    if (kernels === 'auto') return call('auto', 40);
+    if (kernels === 'default') return call('');
+    if (kernels && typeof kernels === 'object' && !Array.isArray(kernels)) {
+      const unknown = Object.keys(kernels).filter((k) => k !== 'gemm');
+      if (unknown.length) fail(`kernels: unknown kernel family '${unknown[0]}', must be gemm`);
+      const gemm = kernels.gemm ?? 'auto';
+      if (typeof gemm !== 'string') fail(`kernels.gemm: got ${typeof gemm}, must be 'auto' or a variant's name`);
+      return gemm === 'auto' ? call('auto', 40) : call(gemm);
+    }
+    fail(`kernels: got ${JSON.stringify(kernels)}, must be 'auto', 'default' or { gemm: '<variant>' }`);
+  }
+
   /**
    * Loads the WASM library.
    * @param {object} [opts]
@@ -192,6 +215,8 @@
    *   mt-fma, mt, st-fma, st the host can run (FMA: relaxed SIMD; mt: cross-origin isolation)
    * @param {number} [opts.threads=0]  pool size for mt; 0 = min(8, hardware threads)
    * @param {string} [opts.wasmBase]   folder (path or URL) holding subquad-{st,mt}.{js,wasm}
+   * @param {'auto'|'default'|{gemm: string}} [opts.kernels='auto']  micro-kernel variants:
+   *   measured here ('auto'), the first ('default'), or forced by name
    */
   async function createSubquad(opts = {}) {
     const requested = opts.flavour || 'auto';
@@ -223,6 +248,7 @@
     const poolSize = Math.max(1, Math.min(64, opts.threads || Math.min(8, hardwareThreads())));
     const Module = await instantiate(flavour, base, poolSize);
     if (threaded(flavour)) Module.setMaxThreads(poolSize);
+    const kernels = pickKernels(Module, opts.kernels);
     const version = Module.version();
     const timerMs = timerResolutionMs();
     let disposed = false;
@@ -317,7 +343,22 @@
           timerResolutionMs: timerMs,
           memoryBudgetMB: Module.memoryBudget() / 1048576,
           version,
+          kernels: { gemm: Module.gemmKernels('', 0) },
         };
+      },
+
+      /**
+       * The GEMM micro-kernel variants: { picked, reason, variants: [{ name,
+       * tile, pattern, gflops? }] }. kernelVariants('auto', ms) measures again
+       * and picks; kernelVariants('<name>') forces one (tests run them all).
+       */
+      kernelVariants(action = '', ms = 40) {
+        check();
+        if (typeof action !== 'string') fail(`variant: got ${typeof action}, must be a string`);
+        if (!(ms > 0 && ms <= 60000)) fail(`ms: got ${ms}, must be in (0, 60000]`);
+        const r = Module.gemmKernels(action, ms);
+        if (r && r.error) fail(r.error);
+        return r;
       },
 
       methods() {
