@@ -2,7 +2,7 @@
 // (build-native/), both WASM flavours (build-wasm/ → web/wasm/) and their FMA
 // twins (build-wasm-fma/ → web/wasm/subquad-{st,mt}-fma.*), then copies the
 // page's npm assets into web/vendor/. Ninja makes reruns incremental.
-import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, statSync, readdirSync, readFileSync, writeFileSync, chmodSync, symlinkSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { buildCorpus } from './corpus.mjs';
 import { writeLibrarySchema } from './library-schema.mjs';
@@ -93,7 +93,12 @@ process.stdout.write(out);
 process.exit(r.status === null ? 1 : r.status);
 `;
 
-/** Writes build-wasm-fma/toolchain/{em16.config, bin/wasm-opt}; returns the folder. */
+// The other Binaryen tools emcc may run on the module (wasm-metadce at -O3),
+// linked from the npm package as they are: 108's cannot parse the opcodes
+// either. wasm-emscripten-finalize stays Debian's (the npm package has none).
+const BINARYEN_LINKED = ['wasm-metadce', 'wasm-as', 'wasm-dis', 'wasm2js', 'wasm-ctor-eval'];
+
+/** Writes build-wasm-fma/toolchain/{em16.config, bin/wasm-opt, bin/<BINARYEN_LINKED>}; returns the folder. */
 export function writeFmaToolchain() {
   const wasmOpt = path.join(ROOT, 'node_modules', 'binaryen', 'bin', 'wasm-opt');
   if (!existsSync(wasmOpt)) throw new Error(`${wasmOpt} is missing (npm install)`);
@@ -110,6 +115,19 @@ export function writeFmaToolchain() {
   const shim = path.join(FMA_TOOLCHAIN, 'bin', 'wasm-opt');
   write(shim, WASM_OPT_SHIM.replace('[WASM_OPT,', `[${JSON.stringify(wasmOpt)},`));
   chmodSync(shim, 0o755);
+  for (const tool of BINARYEN_LINKED) {
+    const target = path.join(ROOT, 'node_modules', 'binaryen', 'bin', tool);
+    const link = path.join(FMA_TOOLCHAIN, 'bin', tool);
+    let current = null;
+    try {
+      current = readlinkSync(link);
+    } catch {
+      // no link yet
+    }
+    if (current === target) continue;
+    rmSync(link, { force: true });
+    symlinkSync(target, link);
+  }
   return FMA_TOOLCHAIN;
 }
 

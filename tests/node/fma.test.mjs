@@ -147,4 +147,24 @@ for (const flavour of FMA) {
     const got = sq.kernelProduct('exact', { X, n, d, w }, { bandwidth: 1, threads });
     assert.ok(relativeError(got.y, want) <= 1e-5, `kernel exact: ${relativeError(got.y, want)}`);
   });
+
+  test(`${flavour}: the GEMM variants are the relaxed-SIMD ones, and each, forced, gives flash and exact within rounding of the JS reference`, async () => {
+    const sq = await load(flavour);
+    const { picked, variants } = sq.info().kernels.gemm;
+    assert.ok(variants.length >= 4 && variants.every((v) => /^gemm_f32_\dx8_wasmrelaxedsimd_/.test(v.name)), variants.map((v) => v.name).join(', '));
+    const n = 77, d = 24;
+    const Q = randomMatrix(n, d, 1, 1), K = randomMatrix(n, d, 1, 2), V = randomMatrix(n, d, 1, 3);
+    const ref = attentionReference(Q, K, V, n, d, { causal: true });
+    try {
+      for (const { name } of variants) {
+        assert.equal(sq.kernelVariants(name).picked, name);
+        for (const method of ['flash', 'exact']) {
+          const err = relativeError(sq.attention(method, { Q, K, V, n, d }, { causal: true }).O, ref);
+          assert.ok(err <= 1e-5, `${name} ${method}: ${err}`);
+        }
+      }
+    } finally {
+      sq.kernelVariants(picked);
+    }
+  });
 }
