@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
+#include "common/scale.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::attention {
@@ -283,9 +284,7 @@ const Method& find_method(const std::string& name) {
   return find_by_name(kMethods, name, "attention");
 }
 
-double resolved_scale(const Params& params, std::size_t d) {
-  return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
-}
+double resolved_scale(const Params& params, std::size_t d) { return subquad::resolved_scale(params.scale, d); }
 
 const Family& family() {
   static const Family f = make_family();
@@ -296,8 +295,7 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);  // refuses unknown keys, wrong types, out of range
   Params p;
   if (v.takes("scale")) {
-    const std::string scale = v.text("scale");
-    p.scale = scale == "sqrt" ? 0 : scale == "inv_d" ? 1.0 / static_cast<double>(d) : v.number("scale");
+    p.scale = scale_option(v, d);
   }
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("diagonal")) p.diagonal = v.boolean("diagonal");

@@ -8,6 +8,7 @@
 #include "collapse/collapse.hpp"
 #include "common/error.hpp"
 #include "common/rng.hpp"
+#include "common/scale.hpp"
 #include "common/threads.hpp"
 
 namespace subquad::collapse {
@@ -228,9 +229,7 @@ const Family& family() {
   return f;
 }
 
-double resolved_scale(const Params& params, std::size_t d) {
-  return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
-}
+double resolved_scale(const Params& params, std::size_t d) { return subquad::resolved_scale(params.scale, d); }
 
 double deviation_bound(std::size_t d, const Params& params, double x_norm, double eta) {
   return (std::pow(1.0 + params.heads * double(d) * eta, params.layers) - 1.0) * x_norm;
@@ -260,10 +259,7 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
     p.seed_given = v.given("seed");
   }
   if (v.takes("scale")) {
-    const std::string scale = v.text("scale");
-    p.scale = scale == "sqrt"    ? 0
-              : scale == "inv_d" ? 1.0 / static_cast<double>(d)
-                                 : v.number("scale");
+    p.scale = scale_option(v, d);
   }
   if (v.takes("attention")) p.attention = v.text("attention");
   if (v.takes("compare")) p.compare = v.boolean("compare");

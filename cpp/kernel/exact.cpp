@@ -45,17 +45,17 @@ inline void group_panel(std::size_t d, const float* A, const float* nx, const fl
     for (std::size_t k = 0; k < d; ++k, b += simd::kStrip) {
       const f32x4 b0 = simd::load(b), b1 = simd::load(b + 4);
       f32x4 a = simd::splat(A[k]);
-      c00 += a * b0;
-      c01 += a * b1;
+      c00 = simd::madd(a, b0, c00);
+      c01 = simd::madd(a, b1, c01);
       a = simd::splat(A[d + k]);
-      c10 += a * b0;
-      c11 += a * b1;
+      c10 = simd::madd(a, b0, c10);
+      c11 = simd::madd(a, b1, c11);
       a = simd::splat(A[2 * d + k]);
-      c20 += a * b0;
-      c21 += a * b1;
+      c20 = simd::madd(a, b0, c20);
+      c21 = simd::madd(a, b1, c21);
       a = simd::splat(A[3 * d + k]);
-      c30 += a * b0;
-      c31 += a * b1;
+      c30 = simd::madd(a, b0, c30);
+      c31 = simd::madd(a, b1, c31);
     }
     const f32x4 n0 = simd::load(ny + s * simd::kStrip), n1 = simd::load(ny + s * simd::kStrip + 4);
     f32x4 w0[C], w1[C];
@@ -65,7 +65,7 @@ inline void group_panel(std::size_t d, const float* A, const float* nx, const fl
     }
     const auto add = [&](std::size_t r, f32x4 acc0, f32x4 acc1, f32x4 xr) {
       const f32x4 e0 = simd::exp2_nonpositive(acc0 - (xr + n0)), e1 = simd::exp2_nonpositive(acc1 - (xr + n1));
-      for (int k = 0; k < C; ++k) y[r][k] += e0 * w0[k] + e1 * w1[k];
+      for (int k = 0; k < C; ++k) y[r][k] += simd::madd(e1, w1[k], e0 * w0[k]);
     };
     add(0, c00, c01, x0);
     add(1, c10, c11, x1);

@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/registry.hpp"
 #include "common/rng.hpp"
+#include "common/scale.hpp"
 #include "common/threads.hpp"
 #include "simulate/simulate.hpp"
 
@@ -132,9 +133,7 @@ const Family& family() {
   return f;
 }
 
-double resolved_scale(const Params& params, std::size_t d) {
-  return params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(d));
-}
+double resolved_scale(const Params& params, std::size_t d) { return subquad::resolved_scale(params.scale, d); }
 
 Params resolved(const Params& given, std::size_t n) {
   Params p = given;
@@ -148,8 +147,7 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);
   Params p;
   if (v.takes("scale")) {
-    const std::string scale = v.text("scale");
-    p.scale = scale == "sqrt" ? 0 : scale == "inv_d" ? 1.0 / static_cast<double>(d) : v.number("scale");
+    p.scale = scale_option(v, d);
   }
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("M")) p.M = static_cast<std::size_t>(v.integer("M"));

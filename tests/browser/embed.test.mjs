@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openPage, waitReady, SCREENSHOTS, bothServers } from './helpers.mjs';
+import { PANELS as CATALOG } from '../../web/app/catalog.js';
 
 const env = bothServers();
 const servers = env.servers;
@@ -117,17 +118,22 @@ test('deck: once focus is inside a panel, the arrows still move the deck; keys a
 });
 
 test('every panel in embed mode at 1280×720: loads cleanly, fits, screenshot for review', async () => {
-  const panels = { attention: '#sweep-chart', ssm: '#ssm-chart', pairs: '#pairs-chart2', documents: '#documents-form', versus: '#versus-chart2', grad: '#grad-chart2', environment: '#calibrate-form' };
-  for (const [panel, last] of Object.entries(panels)) {
+  // Every panel of the catalog: its form and every chart an embedded slide shows must end inside it.
+  for (const { panel } of CATALOG) {
     const { context, page, problems, external } = await openPage(env.browser, `${servers.plain.url}?embed=1&panel=${panel}`, { width: 1280, height: 720 });
     await waitReady(page);
-    const box = await page.evaluate((sel) => {
-      const r = document.querySelector(sel).getBoundingClientRect();
-      return { bottom: r.bottom, scrollW: document.documentElement.scrollWidth, innerW: innerWidth, innerH: innerHeight };
-    }, last);
+    const box = await page.evaluate((name) => {
+      // The form and the charts drawn before Run (panels that draw on their first record have no canvas yet).
+      const shown = [...document.querySelectorAll(`section[data-panel="${name}"] form, section[data-panel="${name}"] .chart`)]
+        .filter((e) => e.offsetParent && (e.tagName === 'FORM' || e.querySelector('canvas')));
+      const lastEl = shown.reduce((a, b) => (b.getBoundingClientRect().bottom > a.getBoundingClientRect().bottom ? b : a));
+      const r = lastEl.getBoundingClientRect();
+      return { bottom: r.bottom, last: lastEl.id || lastEl.tagName, scrollW: document.documentElement.scrollWidth, innerW: innerWidth, innerH: innerHeight };
+    }, panel);
+    const last = box.last;
     assert.ok(box.scrollW <= box.innerW, `${panel}: content ${box.scrollW}px wider than ${box.innerW}px`);
     assert.ok(box.bottom <= box.innerH, `${panel}: ${last} ends at ${box.bottom}px, below the ${box.innerH}px slide`);
-    for (const chart of await page.$$eval(`section[data-panel="${panel}"] .chart`, (cs) => cs.filter((c) => c.offsetParent).map((c) => `#${c.id}`))) {
+    for (const chart of await page.$$eval(`section[data-panel="${panel}"] .chart`, (cs) => cs.filter((c) => c.offsetParent && c.querySelector('canvas')).map((c) => `#${c.id}`))) {
       const { plotH } = await page.evaluate(chartBox, chart);
       assert.ok(plotH >= 360, `${panel}: ${chart} is ${plotH}px tall before Run, under half the slide`);
     }

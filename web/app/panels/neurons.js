@@ -35,7 +35,7 @@ export function mountNeurons({ client, info, methods, state, saveState }) {
   }
   const mount = $('#neurons-lab');
   const ui = runControls('neurons');
-  const form = el('form', { id: 'neurons-form', class: 'sweep-form' });
+  const form = el('form', { id: 'neurons-form', class: 'controls', autocomplete: 'off' });
   const number = (key, label, title) => {
     const spec = SCHEMA[key] ?? {};
     const input = el('input', { name: key, id: `neurons-${key}`, type: 'number', min: spec.min, max: spec.max,
@@ -67,20 +67,22 @@ export function mountNeurons({ client, info, methods, state, saveState }) {
     copyLinkButton({ id: 'neurons-copy-link', state, read, run: 'neurons' }), exportButton));
   form.addEventListener('change', read);
 
-  const chartBox = (id, title) => {
-    const box = el('div', { id });
-    const caption = el('p', { class: 'caption', id: `${id}-caption` });
-    mount.append(el('h3', {}, title), box, caption);
+  // Embedded in a slide, the time chart alone (dense vs trees: the finding) stays; the others are for the full page.
+  const chartBox = (id, title, embed = false) => {
+    const hide = embed ? {} : { class: 'embed-hide' };
+    const box = el('div', { id, ...hide });
+    const caption = el('p', { class: embed ? 'caption' : 'caption embed-hide', id: `${id}-caption` });
+    mount.append(el('h3', hide, title), box, caption);
     return { box, caption };
   };
   mount.append(form, el('div', { id: 'neurons-status' }, ui.progress, ui.errorBox));
   const fire = chartBox('neurons-fire', 'Firing fraction vs b');
-  const time = chartBox('neurons-time', 'Time per full-batch step: dense vs trees');
+  const time = chartBox('neurons-time', 'Time per full-batch step: dense vs trees', true);
   const moved = chartBox('neurons-moved', 'Neurons moved per step: full batch vs mini-batch');
   const loss = chartBox('neurons-loss', 'Training loss at several b (trees, full batch)');
-  const planted = el('p', { id: 'neurons-planted', class: 'note' },
+  const planted = el('p', { id: 'neurons-planted', class: 'note embed-hide' },
     'The planted Max-IP instance is measured with the rest.');
-  mount.append(el('h3', {}, 'A planted Max-IP pair'), planted);
+  mount.append(el('h3', { class: 'embed-hide' }, 'A planted Max-IP pair'), planted);
   const charts = {
     fire: new LogLogChart(fire.box, { xLabel: 'threshold b', yLabel: 'fraction of (point, neuron) pairs firing', logX: false, fit: false }),
     time: new LogLogChart(time.box, { xLabel: 'threshold b', yLabel: 'median ms', logX: false, fit: false }),
