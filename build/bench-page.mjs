@@ -1,5 +1,6 @@
 // `npm run bench -- page`: headless Chromium drives the Attention panel's
-// time-vs-n sweep (the page's own worker, cross-origin isolated, mt), and the
+// time-vs-n sweep (the page's own worker, cross-origin isolated, mt: the plain
+// build named in the URL, as Node runs it without the relaxed-SIMD flag), and the
 // same requests are measured by the library in Node (what the CLI measures).
 // Prints one JSON line per point with both medians and their ratio; the
 // target is agreement within 10 %.
@@ -36,7 +37,7 @@ export async function benchPage(argv) {
   const rows = new Map(); // `${method}/${n}` → { page: [records], cli: [records] }
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${server.url}?panel=attention&methods=${o.methods.join(',')}&nmin=${nmin}&nmax=${nmax}&td=${o.d}&tthreads=${o.threads}`);
+    await page.goto(`${server.url}?panel=attention&flavour=mt&methods=${o.methods.join(',')}&nmin=${nmin}&nmax=${nmax}&td=${o.d}&tthreads=${o.threads}`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
     for (let round = 0; round < o.rounds; round++) {
       await page.click('#sweep-run');

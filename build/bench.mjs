@@ -4,7 +4,7 @@
 //
 //   npm run bench -- page [--methods exact,flash] [--n 1024,4096] [--d 64]   (the page vs the CLI)
 //   npm run bench -- peers [--n 4096 --d 64 --pairs_n 32768 --pairs_d 128 --rounds 3]   (vs ORT, tfjs, FAISS)
-//   npm run bench -- <suite> [--n 1024,4096] [--threads 1,2] [--flavour mt,st,native]
+//   npm run bench -- <suite> [--n 1024,4096] [--threads 1,2] [--flavour mt,mt-fma,st,st-fma,native]
 //                    [--method exact,...] [--d 64] [--<option> v1,v2] [--json]
 //
 // Suites and their default sweeps live in SUITES below; every option not named
@@ -12,11 +12,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { NATIVE_DIR, capture } from './util.mjs';
 import { peerMeasure } from './peers.mjs';
 
 const require = createRequire(import.meta.url);
-const { createSubquad } = require('../web/lib/subquad.js');
+const { createSubquad, relaxedSimdSupported } = require('../web/lib/subquad.js');
+
+// The FMA flavours need relaxed SIMD: Node 22 runs it, Node 20 behind a flag
+// (inherited by the pthread workers), so the bench re-runs itself with it.
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+const WASM_FLAVOURS = ['mt-fma', 'mt', 'st-fma', 'st'];
 
 export const SUITES = {
   attention: { method: ['exact', 'flash'], n: [1024, 4096], d: [64], threads: [1, 2] },
@@ -82,8 +89,8 @@ function parseArgs(argv) {
     process.exit(2);
   }
   for (const f of flavours) {
-    if (!['mt', 'st', 'native'].includes(f)) {
-      console.error(`bench: flavour '${f}' must be mt, st or native`);
+    if (![...WASM_FLAVOURS, 'native'].includes(f)) {
+      console.error(`bench: flavour '${f}' must be ${WASM_FLAVOURS.join(', ')} or native`);
       process.exit(2);
     }
   }
@@ -142,6 +149,12 @@ export function routed(request, schema) {
 export async function main(argv) {
   // The page against the CLI: headless Chromium drives the sweep (build/bench-page.mjs).
   if (argv[0] === 'page') return (await import('./bench-page.mjs')).benchPage(argv.slice(1));
+  // An FMA flavour asked for (any suite, peers too) on a Node without relaxed SIMD: again, with the flag.
+  const fmaAsked = argv.some((a, i) => argv[i - 1] === '--flavour' && /-fma\b/.test(a));
+  if (fmaAsked && !relaxedSimdSupported() && !process.execArgv.includes(RELAXED_SIMD_FLAG)) {
+    const r = spawnSync(process.execPath, [RELAXED_SIMD_FLAG, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], { stdio: 'inherit' });
+    return r.status ?? 1;
+  }
   // Our kernels against their peers at their best, alternating, in one run (build/bench-peers.mjs).
   if (argv[0] === 'peers') return (await import('./bench-peers.mjs')).benchPeers(argv.slice(1), nativeMeasure);
   const { suite, opts, json, flavours, peers } = parseArgs(argv);
@@ -157,11 +170,11 @@ export async function main(argv) {
   probe.dispose();
   for (const flavour of flavours) {
     const maxThreads = Math.max(1, ...(opts.threads || [1]).map(Number));
-    const sq = flavour === 'native' ? null : await createSubquad({ flavour, threads: flavour === 'mt' ? maxThreads : 0 });
+    const sq = flavour === 'native' ? null : await createSubquad({ flavour, threads: flavour.startsWith('mt') ? maxThreads : 0 });
     try {
       for (const point of product(opts)) {
         const request = routed({ suite, ...point }, schema);
-        if (flavour === 'st' && Number(request.threads) > 1) continue; // st has one thread
+        if (flavour.startsWith('st') && Number(request.threads) > 1) continue; // st has one thread
         try {
           const r = flavour === 'native' ? nativeMeasure(request) : sq.measure(request);
           measured.push(r);

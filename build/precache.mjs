@@ -1,5 +1,5 @@
 // The service worker's precache list: every file the page may need offline
-// (web/app, panels, lib, wasm of both flavours, vendor, data), so a panel
+// (web/app, panels, lib, wasm of every flavour (st, mt and their -fma twins), vendor, data), so a panel
 // never visited still works offline. Output: web/precache.json (ignored by
 // git), { version, files }; version changes whenever a listed file does.
 import { readdirSync, statSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 // `npm test`: install what is missing, build what is stale, then run in order
-// the native doctest suite (CTest), the Node tests of both WASM flavours and
+// the native doctest suite (CTest), the Node tests of both WASM flavours (and
+// the numerics of their FMA twins), and
 // the browser tests (headless Chromium). Prints each runner's summary and a
 // closing "N passed, M failed" line; exits non-zero if anything failed.
 //   npm test [-- --only native|sanitize|fuzz|node|browser]
@@ -103,9 +104,15 @@ if (!only || only === 'fuzz') {
       seconds: (performance.now() - t0) / 1000, code: failed ? 1 : 0 });
   }
 }
+// The FMA flavours' file runs on its own, with relaxed SIMD on (Node 20 needs
+// the flag; node --test's children and the pthread workers inherit it).
+const FMA_TESTS = path.join('tests', 'node', 'fma.test.mjs');
+const RELAXED_SIMD_ARGS = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 if (!only || only === 'node') {
   await suite('Node tests of the WASM build (st and mt)', process.execPath,
-    ['--test', '--test-reporter=tap', '--test-concurrency=1', ...testFiles('node')], parseNodeTest);
+    ['--test', '--test-reporter=tap', '--test-concurrency=1', ...testFiles('node').filter((f) => f !== FMA_TESTS)], parseNodeTest);
+  await suite('Node tests of the FMA flavours (st-fma, mt-fma; relaxed SIMD)', process.execPath,
+    [...RELAXED_SIMD_ARGS, '--test', '--test-reporter=tap', '--test-concurrency=1', FMA_TESTS], parseNodeTest);
 }
 if (!only || only === 'browser') {
   await suite('Browser tests (headless Chromium)', process.execPath,

@@ -13,6 +13,10 @@ const REQUIREMENTS = [
   { what: 'Eigen 3', pkg: 'libeigen3-dev', ok: () => existsSync('/usr/include/eigen3/Eigen/Core'), parts: ['native', 'wasm'] },
   { what: 'doctest', pkg: 'doctest-dev', ok: () => existsSync('/usr/include/doctest/doctest.h'), parts: ['native'] },
   { what: 'Emscripten (emcc)', pkg: 'emscripten', ok: () => which('emcc') && which('emcmake'), parts: ['wasm'] },
+  // The FMA flavours (relaxed SIMD): Emscripten 3.1.6 drives clang 16 and its
+  // wasm-ld (build/build.mjs, ../shared/TOOLCHAIN.md "Relaxed SIMD (FMA)").
+  { what: 'clang 16 (FMA flavours)', pkg: 'clang-16', ok: () => existsSync('/usr/lib/llvm-16/bin/clang'), parts: ['wasm'] },
+  { what: 'lld 16 (FMA flavours)', pkg: 'lld-16', ok: () => existsSync('/usr/lib/llvm-16/bin/wasm-ld'), parts: ['wasm'] },
   { what: 'Chromium', pkg: 'chromium', ok: () => existsSync('/usr/bin/chromium'), parts: ['browser'] },
   { what: 'clang (for libFuzzer)', pkg: 'clang', ok: () => which('clang++'), parts: ['fuzz'] },
   { what: "clang's libFuzzer runtime", pkg: 'libclang-rt-14-dev', ok: hasLibFuzzer, parts: ['fuzz'] },
@@ -89,8 +93,12 @@ export async function ensureToolchain(parts = ['native', 'wasm', 'browser', 'fuz
   await ensureNodeModules();
 }
 
+// One package per need: playwright-core (browser tests), binaryen (the FMA
+// flavours' wasm-opt). A checkout that predates either gets `npm ci` again.
+const NODE_MODULES_MARKERS = ['playwright-core/package.json', 'binaryen/bin/wasm-opt'];
+
 export async function ensureNodeModules() {
-  if (existsSync(path.join(ROOT, 'node_modules', 'playwright-core', 'package.json'))) return;
+  if (NODE_MODULES_MARKERS.every((f) => existsSync(path.join(ROOT, 'node_modules', f)))) return;
   step('Installing npm dev dependencies');
   const lock = existsSync(path.join(ROOT, 'package-lock.json'));
   const code = await run('npm', [lock ? 'ci' : 'install', '--no-audit', '--no-fund']);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const NATIVE_DIR = path.join(ROOT, 'build-native');
 export const WASM_DIR = path.join(ROOT, 'build-wasm');
+export const WASM_FMA_DIR = path.join(ROOT, 'build-wasm-fma');
 export const WEB_DIR = path.join(ROOT, 'web');
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;

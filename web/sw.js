@@ -5,8 +5,8 @@
 // offline you get the last one seen. Everything same-origin is cached as it is
 // fetched, and on install (and whenever the build changes) every file in
 // precache.json (written by build/precache.mjs: all of app/, panels, lib,
-// wasm of both flavours, vendor, data) is fetched too, so a panel never
-// visited — the documents corpus, the other flavour — works offline.
+// wasm of every flavour, FMA ones included, vendor, data) is fetched too, so a panel never
+// visited — the documents corpus, the other flavours — works offline.
 //
 // Isolation on static hosts that cannot send headers (registered as sw.js?coi=1):
 // responses get COOP/COEP/CORP added, the approach of the coi-serviceworker

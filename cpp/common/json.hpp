@@ -57,7 +57,11 @@ class JsonLine {
 
 // Which build this is: "native", "st" (WASM SIMD) or "mt" (WASM SIMD + threads).
 inline const char* build_flavour() {
-#if defined(__EMSCRIPTEN_PTHREADS__)
+#if defined(__EMSCRIPTEN_PTHREADS__) && defined(SUBQUAD_FMA)
+  return "mt-fma";
+#elif defined(__EMSCRIPTEN__) && defined(SUBQUAD_FMA)
+  return "st-fma";
+#elif defined(__EMSCRIPTEN_PTHREADS__)
   return "mt";
 #elif defined(__EMSCRIPTEN__)
   return "st";

@@ -45,7 +45,8 @@ inline f32x4 as_float(i32x4 v) {
 // a·b + c. In the FMA flavours (built by clang ≥ 16 with -mrelaxed-simd and
 // SUBQUAD_FMA, ../shared/TOOLCHAIN.md) one relaxed multiply-add, rounded once
 // or twice as the host decides; everywhere else a multiply and an add. The
-// micro-kernels and the calibrated ceiling call this, nothing else needs to.
+// micro-kernels, the calibrated ceiling and the Horner steps of exp, exp2 and
+// exp2_nonpositive below call this.
 #if defined(SUBQUAD_FMA) && defined(__wasm_relaxed_simd__) && defined(__clang_major__) && __clang_major__ >= 16
 constexpr bool kFma = true;
 inline f32x4 madd(f32x4 a, f32x4 b, f32x4 c) { return __builtin_wasm_relaxed_madd_f32x4(a, b, c); }
@@ -108,11 +109,11 @@ inline f32x4 exp(f32x4 x) {
   f32x4 r = x - n * splat(0.693359375f);
   r = r - n * splat(-2.12194440e-4f);
   f32x4 p = splat(1.9875691500e-4f);
-  p = p * r + splat(1.3981999507e-3f);
-  p = p * r + splat(8.3334519073e-3f);
-  p = p * r + splat(4.1665795894e-2f);
-  p = p * r + splat(1.6666665459e-1f);
-  p = p * r + splat(5.0000001201e-1f);
+  p = madd(p, r, splat(1.3981999507e-3f));
+  p = madd(p, r, splat(8.3334519073e-3f));
+  p = madd(p, r, splat(4.1665795894e-2f));
+  p = madd(p, r, splat(1.6666665459e-1f));
+  p = madd(p, r, splat(5.0000001201e-1f));
   p = p * (r * r) + r + splat(1.0f);
   const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   const f32x4 result = p * as_float(e);
@@ -135,12 +136,12 @@ inline f32x4 exp2(f32x4 x) {
   const f32x4 n = shifted - magic;
   const f32x4 f = x - n;
   f32x4 p = splat(1.5403530393381609e-4f);  // ln2^6/6!
-  p = p * f + splat(1.3333558146428443e-3f);  // ln2^5/5!
-  p = p * f + splat(9.6181291076284772e-3f);  // ln2^4/4!
-  p = p * f + splat(5.5504108664821580e-2f);  // ln2^3/3!
-  p = p * f + splat(2.4022650695910071e-1f);  // ln2^2/2!
-  p = p * f + splat(6.9314718055994531e-1f);  // ln2
-  p = p * f + splat(1.0f);
+  p = madd(p, f, splat(1.3333558146428443e-3f));  // ln2^5/5!
+  p = madd(p, f, splat(9.6181291076284772e-3f));  // ln2^4/4!
+  p = madd(p, f, splat(5.5504108664821580e-2f));  // ln2^3/3!
+  p = madd(p, f, splat(2.4022650695910071e-1f));  // ln2^2/2!
+  p = madd(p, f, splat(6.9314718055994531e-1f));  // ln2
+  p = madd(p, f, splat(1.0f));
   const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   return select(underflow, splat(0.0f), p * as_float(e));
 }
@@ -164,12 +165,12 @@ inline f32x4 exp2_nonpositive(f32x4 x) {
   const f32x4 n = shifted - magic;
   const f32x4 r = x - n;
   f32x4 p = splat(1.535336188319500e-4f);
-  p = p * r + splat(1.339887440266574e-3f);
-  p = p * r + splat(9.618437357674640e-3f);
-  p = p * r + splat(5.550332471162809e-2f);
-  p = p * r + splat(2.402264791363012e-1f);
-  p = p * r + splat(6.931472028550421e-1f);
-  p = p * r + splat(1.0f);
+  p = madd(p, r, splat(1.339887440266574e-3f));
+  p = madd(p, r, splat(9.618437357674640e-3f));
+  p = madd(p, r, splat(5.550332471162809e-2f));
+  p = madd(p, r, splat(2.402264791363012e-1f));
+  p = madd(p, r, splat(6.931472028550421e-1f));
+  p = madd(p, r, splat(1.0f));
   const i32x4 e = (as_int(shifted) - as_int(magic) + 127) << 23;
   return p * as_float(e);
 }

@@ -7,7 +7,7 @@ import { openPage, waitReady, bothServers } from './helpers.mjs';
 
 const env = bothServers();
 
-for (const [mode, flavour] of [['plain', 'st'], ['isolated', 'mt']]) {
+for (const [mode, flavour] of [['plain', 'st-fma'], ['isolated', 'mt-fma']]) {
   test(`Calibrate (${flavour}): a finite per-core ceiling with its spread and the kernel's share`, async () => {
     const { context, page, problems } = await openPage(env.browser, `${env.servers[mode].url}?panel=environment`);
     await waitReady(page);

@@ -10,7 +10,7 @@ import { PANELS as CATALOG } from '../../web/app/catalog.js';
 const env = bothServers();
 const servers = env.servers;
 
-for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
+for (const [mode, expect] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
   test(`deck served ${mode}: the embedded panel runs ${expect}`, async () => {
     const { context, page, problems, external } = await openPage(env.browser, `${servers[mode].url}deck.html#/1`, { width: 1280, height: 720 });
     const frameEl = await page.waitForSelector('iframe[title="attention panel"][src]', { timeout: 15000 });
@@ -18,7 +18,7 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
     await frame.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
     assert.equal(await frame.getAttribute('#badge', 'data-flavour'), expect);
     const note = frame.locator('#isolation-note');
-    if (expect === 'st') {
+    if (mode === 'plain') {
       assert.match(await note.textContent(), /single-threaded because the slides are not isolated — open in full page for threads/);
       const href = await frame.getAttribute('#isolation-note a', 'href');
       assert.ok(href && !/embed=1/.test(href), href);

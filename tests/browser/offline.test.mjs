@@ -53,9 +53,9 @@ test('?coi=1 on a host without COOP/COEP becomes isolated after one reload and r
   const { context, page, problems } = await openPage(env.browser, `${servers.plain.url}?coi=1&panel=attention`);
   await page.waitForFunction(() => self.crossOriginIsolated === true, null, { timeout: 20000 });
   await waitReady(page);
-  assert.equal(await page.getAttribute('#badge', 'data-flavour'), 'mt');
+  assert.equal(await page.getAttribute('#badge', 'data-flavour'), 'mt-fma');
   const r = await runQuick(page);
-  assert.equal(r.flavour, 'mt');
+  assert.equal(r.flavour, 'mt-fma');
   assert.deepEqual(problems, []);
   await context.close();
 });

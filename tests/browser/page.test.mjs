@@ -1,6 +1,7 @@
 // The page in real Chromium, served with and without cross-origin isolation:
-// it loads mt or st accordingly, runs the attention slice in its worker, and
-// says why threads are off when they are.
+// it loads mt or st accordingly (their FMA builds: Chromium runs relaxed SIMD),
+// runs the attention slice in its worker, and says why threads are off when
+// they are; ?flavour= still loads a plain build.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -18,7 +19,7 @@ async function runSlice(page, { n, d }) {
   return JSON.parse(await page.getAttribute('#attention-result', 'data-record'));
 }
 
-for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
+for (const [mode, expect] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
   test(`served ${mode}: loads ${expect}, runs the attention slice in the worker`, async () => {
     const t0 = Date.now();
     const { context, page, problems, external } = await openPage(env.browser, `${servers[mode].url}?panel=attention`);
@@ -27,6 +28,8 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
     const readyMs = Number(await page.getAttribute('body', 'data-ready-ms')); // since navigation start
     const badge = await page.textContent('#badge');
     assert.equal(await page.getAttribute('#badge', 'data-flavour'), expect, badge);
+    // The relaxed-SIMD probe passed in the worker, and the badge says which build runs.
+    assert.match(badge, mode === 'isolated' ? /^mt \+ FMA · SIMD \+ threads/ : /^st \+ FMA · SIMD, single-threaded/);
     const isolated = await page.evaluate(() => self.crossOriginIsolated);
     assert.equal(isolated, mode === 'isolated');
 
@@ -35,7 +38,7 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
     assert.equal(r.n, 512);
     assert.ok(r.error <= 1e-5, `error ${r.error}`);
     assert.ok(r.median_ms > 0 && r.gflops > 0);
-    if (expect === 'mt') assert.ok(r.threads > 1, `threads ${r.threads}`);
+    if (mode === 'isolated') assert.ok(r.threads > 1, `threads ${r.threads}`);
     else assert.equal(r.threads, 1);
 
     const note = page.locator('#isolation-note');
@@ -55,6 +58,18 @@ for (const [mode, expect] of [['isolated', 'mt'], ['plain', 'st']]) {
     await context.close();
   });
 }
+
+test('?flavour=mt loads the plain threaded build (no FMA), and the badge says so', async () => {
+  const { context, page, problems } = await openPage(env.browser, `${servers.isolated.url}?panel=attention&flavour=mt`);
+  await waitReady(page);
+  assert.equal(await page.getAttribute('#badge', 'data-flavour'), 'mt');
+  assert.match(await page.textContent('#badge'), /^mt · SIMD \+ threads/);
+  const r = await runSlice(page, { n: 128, d: 16 });
+  assert.equal(r.flavour, 'mt');
+  assert.ok(r.error <= 1e-5, `error ${r.error}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
 
 test('a state URL reproduces the controls and autorun runs it', async () => {
   const url = `${servers.isolated.url}?n=300&d=16&B=2&causal=1&autorun=1`;

@@ -28,7 +28,7 @@ async function show(page, panel) {
   await page.waitForSelector(`#panel-${panel}:not([hidden])`);
 }
 
-for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
+for (const [mode, flavour] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
   test(`${flavour}: Cancel in the middle of one long point frees every Run button within 1 s; the next run completes`, async () => {
     const { context, page, problems } = await openPage(env.browser, `${servers[mode].url}?panel=attention&method=exact`);
     await waitReady(page);
@@ -53,7 +53,7 @@ for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
     assert.equal(r.n, 256);
     assert.equal(r.flavour, flavour);
     const restarts = await page.evaluate(() => self.subquadLab.restarts.map((x) => Math.round(x.readyMs)));
-    if (flavour === 'mt') assert.deepEqual(restarts, []); // the shared flag stopped the kernel
+    if (mode === 'isolated') assert.deepEqual(restarts, []); // the shared flag stopped the kernel
     else {
       assert.equal(restarts.length, 1); // the worker was replaced
       // …and kept its predecessor's micro-kernel: forced by name, not measured again.

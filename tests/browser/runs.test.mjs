@@ -9,7 +9,7 @@ import { openPage, waitReady, bothServers } from './helpers.mjs';
 
 const env = bothServers();
 
-for (const [mode, flavour] of [['isolated', 'mt'], ['plain', 'st']]) {
+for (const [mode, flavour] of [['isolated', 'mt-fma'], ['plain', 'st-fma']]) {
   test(`single run (${flavour}): a long exact_reference is refused with an offer, and Cancel stops it mid-run`, async () => {
     const { context, page, problems } = await openPage(env.browser, `${env.servers[mode].url}?panel=attention&method=exact_reference&n=16384&d=64`);
     await waitReady(page);

@@ -5,9 +5,9 @@ import { createSubquad } from '../../web/lib/subquad.mjs';
 export const FLAVOURS = ['st', 'mt'];
 
 const cache = new Map();
-/** One module per flavour for the whole file; mt gets a pool of 2 threads. */
+/** One module per flavour for the whole file; mt (and mt-fma) gets a pool of 2 threads. */
 export function load(flavour) {
-  if (!cache.has(flavour)) cache.set(flavour, createSubquad({ flavour, threads: flavour === 'mt' ? 2 : 0 }));
+  if (!cache.has(flavour)) cache.set(flavour, createSubquad({ flavour, threads: flavour.startsWith('mt') ? 2 : 0 }));
   return cache.get(flavour);
 }
 export async function disposeAll() {

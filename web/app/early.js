@@ -7,7 +7,7 @@
   try {
     const flavour = new URLSearchParams(location.search).get('flavour');
     const worker = new Worker(new URL('worker.js', document.currentScript.src));
-    const early = { worker, messages: [], flavour: ['mt', 'st'].includes(flavour) ? flavour : 'auto' };
+    const early = { worker, messages: [], flavour: ['mt-fma', 'mt', 'st-fma', 'st'].includes(flavour) ? flavour : 'auto' };
     worker.onmessage = (e) => early.messages.push(e.data);
     worker.postMessage({ type: 'init', flavour: early.flavour, threads: 0 });
     self.subquadEarly = early;

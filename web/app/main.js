@@ -113,8 +113,11 @@ async function renderMath() {
 
 function renderBadge(info) {
   const badge = $('#badge');
-  const threads = info.flavour === 'mt' ? `${info.threads} threads` : '1 thread';
-  badge.textContent = `${info.flavour === 'mt' ? 'SIMD + threads' : 'SIMD, single-threaded'} · ${threads} · timer ${fmt(info.timerResolutionMs * 1000, 2)} µs`;
+  const mt = info.flavour.startsWith('mt');
+  const threads = mt ? `${info.threads} threads` : '1 thread';
+  // FMA: the relaxed-SIMD build (f32x4.relaxed_madd), loaded where the browser runs it.
+  const build = `${mt ? 'mt' : 'st'}${info.fma ? ' + FMA' : ''}`;
+  badge.textContent = `${build} · ${mt ? 'SIMD + threads' : 'SIMD, single-threaded'} · ${threads} · timer ${fmt(info.timerResolutionMs * 1000, 2)} µs`;
   badge.dataset.flavour = info.flavour;
   badge.title = `WASM flavour "${info.flavour}", subquad ${info.version}`;
   if (info.crossOriginIsolated) return;
@@ -171,11 +174,12 @@ function gemmText(gemm) {
 
 function renderEnvironment(info) {
   const rows = [
-    ['flavour', `${info.flavour} (${info.flavour === 'mt' ? 'SIMD + pthreads' : 'SIMD only'})`],
+    ['flavour', `${info.flavour} (${info.flavour.startsWith('mt') ? 'SIMD + pthreads' : 'SIMD only'}${info.fma ? ' + relaxed-SIMD FMA' : ''})`],
     ['threads available', info.threads],
     ['hardware threads', info.hardwareThreads],
     ['cross-origin isolated', info.crossOriginIsolated ? 'yes' : 'no'],
     ['WebAssembly SIMD', info.simd ? 'yes' : 'no'],
+    ['WebAssembly relaxed SIMD (FMA)', info.relaxedSimd ? 'yes' : 'no'],
     ['timer resolution', `${fmt(info.timerResolutionMs * 1000, 2)} µs`],
     ['memory budget', fmtMiB(info.memoryBudgetMB)],
     ['GEMM micro-kernel', gemmText(info.kernels?.gemm)],

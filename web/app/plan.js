@@ -106,13 +106,13 @@ const DEFAULT_SHARE = 0.25;
 export function methodSpeed(method, { peakGflops, threads = 1, flavour = 'st' }) {
   const peak = peakGflops > 0 ? peakGflops : DEFAULT_PEAK_GFLOPS;
   const share = SHARE[method] ?? DEFAULT_SHARE;
-  const scaling = flavour === 'mt' && !String(method).endsWith('reference') ? Math.max(1, threads) ** 0.8 : 1;
+  const scaling = String(flavour).startsWith('mt') && !String(method).endsWith('reference') ? Math.max(1, threads) ** 0.8 : 1;
   return peak * share * scaling;
 }
 
 /** Threads a request will use: its own count, else all the build has. */
 export function threadsOf(request, info) {
-  return info.flavour === 'mt' ? (request.threads > 0 ? Math.min(request.threads, info.threads) : info.threads) : 1;
+  return String(info.flavour).startsWith('mt') ? (request.threads > 0 ? Math.min(request.threads, info.threads) : info.threads) : 1;
 }
 
 // ---- estimators per suite --------------------------------------------------

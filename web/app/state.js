@@ -19,7 +19,7 @@ const PAGE = {
   // 'home' lists every panel; links made before it existed name no panel and
   // meant the attention panel (see fromQuery).
   panel: { type: 'enum', values: ['home', ...PANELS.map((p) => p.panel)], default: 'home' },
-  flavour: { type: 'enum', values: ['auto', 'mt', 'st'], default: 'auto' },
+  flavour: { type: 'enum', values: ['auto', 'mt-fma', 'mt', 'st-fma', 'st'], default: 'auto' },
   embed: { type: 'bool', default: false },
   autorun: { type: 'bool', default: false },
   run: { type: 'string', default: 'single' }, // what autorun runs: a form's id (a sweep's cfg.id, 'single', 'documents')

@@ -3,7 +3,7 @@
 //
 //   const { createSubquad } = require('subquad');          // or import
 //   const sq = await createSubquad({ flavour: 'auto', threads: 0 });
-//   sq.info();   // { flavour, simd, threads, crossOriginIsolated, version, ... }
+//   sq.info();   // { flavour, fma, simd, relaxedSimd, threads, crossOriginIsolated, version, ... }
 //   const { O, ms } = sq.attention('exact', { Q, K, V, n, d });
 //   sq.measure({ suite: 'attention', method: 'exact', n: 4096, d: 64 });
 //   sq.dispose();
@@ -16,7 +16,10 @@
 //
 // Two builds of the same C++ sources: `mt` (SIMD + pthreads, needs
 // SharedArrayBuffer, i.e. cross-origin isolation in browsers) and `st` (SIMD
-// only, runs everywhere). 'auto' picks mt when it can run.
+// only, runs everywhere), each also as an FMA flavour (`mt-fma`, `st-fma`:
+// relaxed SIMD's f32x4.relaxed_madd in the micro-kernels; Chromium 114+,
+// Node 22+, Node 20 with --experimental-wasm-relaxed-simd). 'auto' picks
+// mt-fma > mt > st-fma > st, the first the host can run.
 (function (root, factory) {
   const api = factory();
   if (typeof module === 'object' && module.exports) module.exports = api;
@@ -42,6 +45,26 @@
       return false;
     }
   }
+
+  // The smallest module using f32x4.relaxed_madd (0xfd 0x85 0x02), the op the
+  // FMA flavours are built for: () → v128 = relaxed_madd(splat, splat, splat).
+  // Checked before loading: a runtime without relaxed SIMD hangs on the module.
+  const RELAXED_SIMD_PROBE = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+    65, 1, 253, 15, 65, 1, 253, 15, 65, 1, 253, 15, 253, 133, 2, 11,
+  ]);
+
+  function relaxedSimdSupported() {
+    try {
+      return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_SIMD_PROBE);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  const FLAVOURS = ['mt-fma', 'mt', 'st-fma', 'st'];  // best first: what 'auto' tries
+  const threaded = (flavour) => flavour.startsWith('mt');
+  const isFma = (flavour) => flavour.endsWith('-fma');
 
   // Threads need SharedArrayBuffer, which browsers give only to cross-origin
   // isolated pages; a shared WebAssembly.Memory must also be creatable.
@@ -138,9 +161,9 @@
 
   async function instantiate(flavour, base, poolSize) {
     const name = `subquad-${flavour}`;
-    const globalName = flavour === 'mt' ? 'SubquadMT' : 'SubquadST';
+    const globalName = `Subquad${threaded(flavour) ? 'MT' : 'ST'}${isFma(flavour) ? 'FMA' : ''}`;
     const options = {};
-    if (flavour === 'mt') options.pthreadPoolSize = poolSize;
+    if (threaded(flavour)) options.pthreadPoolSize = poolSize;
     let factory;
     if (isNode) {
       const path = require('path');
@@ -188,7 +211,8 @@
   /**
    * Loads the WASM library.
    * @param {object} [opts]
-   * @param {'auto'|'mt'|'st'} [opts.flavour='auto']
+   * @param {'auto'|'mt-fma'|'mt'|'st-fma'|'st'} [opts.flavour='auto']  auto: the first of
+   *   mt-fma, mt, st-fma, st the host can run (FMA: relaxed SIMD; mt: cross-origin isolation)
    * @param {number} [opts.threads=0]  pool size for mt; 0 = min(8, hardware threads)
    * @param {string} [opts.wasmBase]   folder (path or URL) holding subquad-{st,mt}.{js,wasm}
    * @param {'auto'|'default'|{gemm: string}} [opts.kernels='auto']  micro-kernel variants:
@@ -196,8 +220,8 @@
    */
   async function createSubquad(opts = {}) {
     const requested = opts.flavour || 'auto';
-    if (!['auto', 'mt', 'st'].includes(requested)) {
-      fail(`flavour: got '${requested}', must be auto, mt or st`);
+    if (!['auto', ...FLAVOURS].includes(requested)) {
+      fail(`flavour: got '${requested}', must be auto, ${FLAVOURS.join(', ')}`);
     }
     const threadsOk = Number.isInteger(opts.threads || 0) && (opts.threads || 0) >= 0;
     if (!threadsOk) fail(`threads: got ${opts.threads}, must be an integer >= 0 (0 = all cores)`);
@@ -205,14 +229,25 @@
     if (!simd) fail('simd: this runtime has no WebAssembly SIMD (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+)');
     const isolated = crossOriginIsolated();
     const canThread = threadsSupported();
-    let flavour = requested === 'auto' ? (canThread ? 'mt' : 'st') : requested;
-    if (flavour === 'mt' && !canThread) {
-      fail('flavour: mt needs cross-origin isolation (COOP/COEP headers) and SharedArrayBuffer; use st');
+    const relaxedSimd = relaxedSimdSupported();
+    const base = opts.wasmBase || defaultWasmBase();
+    const runnable = (f) => (!threaded(f) || canThread) && (!isFma(f) || relaxedSimd);
+    let flavour = requested;
+    if (requested === 'auto') {
+      // Node can see which builds exist: a checkout built without the FMA
+      // flavours still loads. A page is served what the build made (all four).
+      const built = (f) => !isNode || require('fs').existsSync(require('path').join(base, `subquad-${f}.wasm`));
+      flavour = FLAVOURS.find((f) => runnable(f) && (!isFma(f) || built(f))) || 'st';
+    }
+    if (threaded(flavour) && !canThread) {
+      fail(`flavour: ${flavour} needs cross-origin isolation (COOP/COEP headers) and SharedArrayBuffer; use ${isFma(flavour) ? 'st-fma' : 'st'}`);
+    }
+    if (isFma(flavour) && !relaxedSimd) {
+      fail(`flavour: ${flavour} needs WebAssembly relaxed SIMD (Chrome 114+, Node 22+, Node 20 with --experimental-wasm-relaxed-simd); use ${threaded(flavour) ? 'mt' : 'st'}`);
     }
     const poolSize = Math.max(1, Math.min(64, opts.threads || Math.min(8, hardwareThreads())));
-    const base = opts.wasmBase || defaultWasmBase();
     const Module = await instantiate(flavour, base, poolSize);
-    if (flavour === 'mt') Module.setMaxThreads(poolSize);
+    if (threaded(flavour)) Module.setMaxThreads(poolSize);
     const kernels = pickKernels(Module, opts.kernels);
     const version = Module.version();
     const timerMs = timerResolutionMs();
@@ -298,9 +333,11 @@
         check();
         return {
           flavour,
+          fma: isFma(flavour),
           simd,
+          relaxedSimd,
           threads: Module.maxThreads(),
-          poolSize: flavour === 'mt' ? poolSize : 1,
+          poolSize: threaded(flavour) ? poolSize : 1,
           hardwareThreads: hardwareThreads(),
           crossOriginIsolated: isolated,
           timerResolutionMs: timerMs,
@@ -413,5 +450,5 @@
     return api;
   }
 
-  return { createSubquad, SubquadError, simdSupported, threadsSupported, FAMILIES };
+  return { createSubquad, SubquadError, simdSupported, relaxedSimdSupported, threadsSupported, FAMILIES, FLAVOURS };
 });

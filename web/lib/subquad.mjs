@@ -4,5 +4,5 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const api = require('./subquad.js');
 
-export const { createSubquad, SubquadError, simdSupported, threadsSupported, FAMILIES } = api;
+export const { createSubquad, SubquadError, simdSupported, relaxedSimdSupported, threadsSupported, FAMILIES, FLAVOURS } = api;
 export default api;
