@@ -43,6 +43,49 @@ void tile_4x8_named(std::size_t K, const float* a, std::size_t lda, const float*
   store(c + 2 * ldc, c20), store(c + 2 * ldc + 4, c21), store(c + 3 * ldc, c30), store(c + 3 * ldc + 4, c31);
 }
 
+// The first wave's gemm_4x8 exactly as it was (loops and tile in one body, no
+// accumulate branch); accumulating calls and the last < 4 rows go to the
+// tiles below.
+void rest_rows(std::size_t r, std::size_t N8, std::size_t K, const float* A, std::size_t lda,
+               const float* B, std::size_t ldb, float* C, std::size_t ldc, bool accumulate);
+
+void variant_4x8_fused(std::size_t M, std::size_t N8, std::size_t K, const float* A, std::size_t lda,
+                       const float* Bp, std::size_t ldb, float* C, std::size_t ldc, bool accumulate) {
+  const std::size_t rows4 = M / 4 * 4;
+  if (accumulate) {
+    for (std::size_t i = 0; i < rows4; i += 4)
+      for (std::size_t j = 0; j < N8; j += 8)
+        tile_4x8_named(K, A + i * lda, lda, Bp + j, ldb, C + i * ldc + j, ldc, true);
+  } else {
+    for (std::size_t i = 0; i < rows4; i += 4) {
+      const float* a = A + i * lda;
+      for (std::size_t j = 0; j < N8; j += 8) {
+        f32x4 c00 = splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        const float* b = Bp + j;
+        for (std::size_t k = 0; k < K; ++k, b += ldb) {
+          const f32x4 b0 = load(b), b1 = load(b + 4);
+          f32x4 x = splat(a[k]);
+          c00 = madd(x, b0, c00);
+          c01 = madd(x, b1, c01);
+          x = splat(a[lda + k]);
+          c10 = madd(x, b0, c10);
+          c11 = madd(x, b1, c11);
+          x = splat(a[2 * lda + k]);
+          c20 = madd(x, b0, c20);
+          c21 = madd(x, b1, c21);
+          x = splat(a[3 * lda + k]);
+          c30 = madd(x, b0, c30);
+          c31 = madd(x, b1, c31);
+        }
+        float* c = C + i * ldc + j;
+        store(c, c00), store(c + 4, c01), store(c + ldc, c10), store(c + ldc + 4, c11);
+        store(c + 2 * ldc, c20), store(c + 2 * ldc + 4, c21), store(c + 3 * ldc, c30), store(c + 3 * ldc + 4, c31);
+      }
+    }
+  }
+  if (rows4 < M) rest_rows(M - rows4, N8, K, A + rows4 * lda, lda, Bp, ldb, C + rows4 * ldc, ldc, accumulate);
+}
+
 template <int L>
 inline f32x4 lane(f32x4 v) {
   return __builtin_shufflevector(v, v, L, L, L, L);
@@ -153,6 +196,7 @@ std::vector<GemmVariant> make_variants() {
       v("4x8", "splat_k2", variant<4, tile_mr8<4, 2, false>>),
       v("6x8", "splat_k2", variant<6, tile_mr8<6, 2, false>>),
       v("4x8", "shuffle_k4", variant<4, tile_mr8<4, 4, true>>),
+      v("4x8", "splat_fused", variant_4x8_fused),
   };
 }
 

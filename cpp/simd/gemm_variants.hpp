@@ -26,7 +26,8 @@ struct GemmVariant {
   std::string tile;     // register tile of C: "4x8", "6x8", …
   std::string pattern;  // how A reaches the lanes: "splat" (one broadcast load per entry),
                         // "splat_k2" (k unrolled ×2), "shuffle_k4" (four entries loaded as
-                        // one vector, lanes broadcast by shuffles)
+                        // one vector, lanes broadcast by shuffles), "splat_fused" (the
+                        // 4×8 splat tile with its loops in one body: the first wave's gemm_4x8)
   GemmKernel fn;
 };
 
