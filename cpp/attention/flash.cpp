@@ -6,7 +6,7 @@
 // QKᵀ and PV both run on the picked micro-kernel (simd/gemm_variants.hpp), against Kᵀ packed per tile and
 // V packed with rows padded to a multiple of 8. Causal: tiles wholly above the diagonal are skipped, the diagonal tile
 // is masked with −inf, and so is the diagonal itself with `diagonal`. Extra memory O(n·d): packed Kᵀ and V, plus per thread
-// one query block, one 64×64 score tile and one output block. flash_mapped
+// one query block, one 64×64 score tile and two output blocks. flash_mapped
 // (flash.hpp) passes each Q and K row through a map as it is packed: rope_flash
 // rotates there.
 #include <algorithm>
@@ -67,13 +67,14 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
   }
 
   struct Scratch {
-    std::vector<float> Qs, S, acc, m, l, alpha, row;
+    std::vector<float> Qs, S, acc, pv, m, l, alpha, row;
   };
   std::vector<Scratch> scratch(threads);
   for (auto& s : scratch) {
     s.Qs.assign(kTile * d, 0.0f);
     s.S.assign(kTile * kTile, 0.0f);
     s.acc.assign(kTile * d8, 0.0f);
+    s.pv.assign(kTile * d8, 0.0f);
     s.m.resize(kTile);
     s.l.resize(kTile);
     s.alpha.resize(kTile);
@@ -95,7 +96,7 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
     }
     std::fill(s.m.begin(), s.m.end(), -INFINITY);
     std::fill(s.l.begin(), s.l.end(), 0.0f);
-    std::fill(s.acc.begin(), s.acc.begin() + rows4 * d8, 0.0f);
+    std::fill(s.acc.begin(), s.acc.begin() + bq * d8, 0.0f);
 
     const std::size_t last = params.causal ? (end - 1 + shift) / kTile : tiles - 1;
     for (std::size_t t = 0; t <= last; ++t) {
@@ -116,16 +117,14 @@ void flash_scored(const Problem& p, const Params& params, float* O, float* lse, 
         const float sum = online_row(s.S.data() + r * kTile, bk, &s.m[r], &s.alpha[r]);
         s.l[r] = s.l[r] * s.alpha[r] + sum;
       }
-      // acc ← diag(α)·acc + P·V_tile: only rows whose max grew are rescaled
-      // (after the first tiles most keep α = 1), then the micro-kernel adds
-      // P·V into acc directly.
+      // acc ← diag(α)·acc + P·V_tile (the rescale fused into the add).
+      simd::gemm_cols8(rows4, d8, bk, s.S.data(), kTile, Vp.data() + j0 * d8, d8, s.pv.data(), d8);
       for (std::size_t r = 0; r < bq; ++r) {
-        if (s.alpha[r] == 1.0f) continue;
         const simd::f32x4 a = simd::splat(s.alpha[r]);
         float* o = s.acc.data() + r * d8;
-        for (std::size_t k = 0; k < d8; k += 4) simd::store(o + k, simd::load(o + k) * a);
+        const float* x = s.pv.data() + r * d8;
+        for (std::size_t k = 0; k < d8; k += 4) simd::store(o + k, simd::load(o + k) * a + simd::load(x + k));
       }
-      simd::gemm(rows4, d8, bk, s.S.data(), kTile, Vp.data() + j0 * d8, d8, s.acc.data(), d8, true);
     }
     for (std::size_t r = 0; r < bq; ++r) {
       const float inv = 1.0f / s.l[r];

@@ -39,9 +39,9 @@ Cost cost_flash(std::size_t n, std::size_t nk, std::size_t d, const Params& p) {
   const double threads = resolve_threads(p.threads);
   const double tiles = std::ceil(nk / 64.0);
   const double d8 = std::ceil(d / 8.0) * 8;
-  // Packed Kᵀ and V; per thread a query block, an output block, a score tile.
+  // Packed Kᵀ and V; per thread a query block, two output blocks, a score tile.
   return {4.0 * pairs_attended(p, n, nk) * d, io_bytes(n, nk, d),
-          4.0 * (tiles * 64 * (d + d8) + threads * (64.0 * d + 64 * d8 + 64 * 64 + 192))};
+          4.0 * (tiles * 64 * (d + d8) + threads * (64.0 * d + 2 * 64 * d8 + 64 * 64 + 192))};
 }
 
 Cost cost_polynomial(std::size_t n, std::size_t, std::size_t d, const Params& p) {
