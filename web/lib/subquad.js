@@ -248,7 +248,7 @@
     const poolSize = Math.max(1, Math.min(64, opts.threads || Math.min(8, hardwareThreads())));
     const Module = await instantiate(flavour, base, poolSize);
     if (threaded(flavour)) Module.setMaxThreads(poolSize);
-    const kernels = pickKernels(Module, opts.kernels);
+    pickKernels(Module, opts.kernels);
     const version = Module.version();
     const timerMs = timerResolutionMs();
     let disposed = false;
