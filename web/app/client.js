@@ -183,12 +183,9 @@ export class LabClient {
       return;
     }
     if (msg.type === 'calibrated') {
-      // The calibration measures the variants again and may pick another one.
-      if (this.info?.kernels?.gemm && msg.record?.kernel) {
-        this.info.kernels.gemm.picked = msg.record.kernel;
-        this.info.kernels.gemm.reason = msg.record.kernel_pick;
-      }
-      this.onCalibrated?.(msg.record);
+      // The calibration picked the micro-kernel variant: the info says which.
+      this.info = { ...this.info, ...msg.info };
+      this.onCalibrated?.(msg.record, this.info);
       return;
     }
     if (msg.type === 'fatal' && msg.id === undefined) {

@@ -237,7 +237,11 @@ async function boot() {
   renderMath();
   const client = new LabClient();
   self.subquadLab = client; // for the console and the browser tests (queue, restarts)
-  client.onCalibrated = showCalibration; // the worker calibrates once right after loading
+  // The worker calibrates once right after loading, which also picks the micro-kernel variant.
+  client.onCalibrated = (record, info) => {
+    if (record) showCalibration(record);
+    renderEnvironment(info);
+  };
   try {
     const { info, methods } = await client.init({ flavour: state.flavour });
     renderBadge(info);

@@ -4,7 +4,7 @@
 // (the library's measure() and similarDocuments()).
 // Messages in:  init { flavour, threads, calibrate, kernels }, run { id, requests },
 //               cancel { id }, call { id, fn, args }.
-// Messages out: ready, calibrated, started { id }, record, record-error,
+// Messages out: ready, calibrated { record, info }, started { id }, record, record-error,
 //               progress, done { id, cancelled, done, total }, result, fatal.
 /* global subquad */
 'use strict';
@@ -30,11 +30,13 @@ function post(msg) {
   self.postMessage(msg);
 }
 
-async function init({ flavour = 'auto', threads = 0, calibrate = true, kernels = 'auto' }) {
+async function init({ flavour = 'auto', threads = 0, calibrate = true, kernels }) {
   const wasmBase = new URL('../wasm/', self.location.href).href;
-  // kernels: 'auto' measures the micro-kernel variants here; a restarted
-  // worker gets its predecessor's pick ({ gemm: name }) and skips that.
-  const sq = await subquad.createSubquad({ flavour, threads, wasmBase, kernels });
+  // The micro-kernel variants are measured once: by the calibration right
+  // after loading (the peak suite picks the fastest), so a worker that
+  // calibrates loads without timing them first; a restarted worker gets its
+  // predecessor's pick ({ gemm: name }) and measures nothing.
+  const sq = await subquad.createSubquad({ flavour, threads, wasmBase, kernels: kernels ?? (calibrate ? 'default' : 'auto') });
   // Requests that are not bench measurements: { op, ... } → a record.
   lab = { sq, ops: {
     similarPair: ({ op, texts, ...options }) => ({ op, ...sq.similarDocuments(texts, options) }),
@@ -53,12 +55,16 @@ async function init({ flavour = 'auto', threads = 0, calibrate = true, kernels =
   // A short calibration right after, so every chart can show its share of this
   // machine's peak (the page is already interactive; a run waits ~0.1 s at most).
   // A restarted worker skips it: the page keeps the first one's record.
+  // It also picks the micro-kernel: the page gets the module's info again.
   if (calibrate) {
+    let record = null;
     try {
-      post({ type: 'calibrated', record: sq.measure({ suite: 'peak', min_ms: 60 }) });
+      record = sq.measure({ suite: 'peak', min_ms: 60 });
     } catch {
-      // Calibration is optional: the Environment panel can still run it.
+      // Calibration is optional (the Environment panel can still run it); the pick is not.
+      sq.kernelVariants('auto');
     }
+    post({ type: 'calibrated', record, info: sq.info() });
   }
 }
 
