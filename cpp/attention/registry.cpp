@@ -294,9 +294,7 @@ const Family& family() {
 Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);  // refuses unknown keys, wrong types, out of range
   Params p;
-  if (v.takes("scale")) {
-    p.scale = scale_option(v, d);
-  }
+  if (v.takes("scale")) p.scale = scale_option(v, d);
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("diagonal")) p.diagonal = v.boolean("diagonal");
   if (v.takes("return_lse")) p.return_lse = v.boolean("return_lse");

@@ -258,9 +258,7 @@ Params params_from(const Options& o, std::size_t d, const std::string& method) {
     p.seed = static_cast<std::uint64_t>(v.integer("seed"));
     p.seed_given = v.given("seed");
   }
-  if (v.takes("scale")) {
-    p.scale = scale_option(v, d);
-  }
+  if (v.takes("scale")) p.scale = scale_option(v, d);
   if (v.takes("attention")) p.attention = v.text("attention");
   if (v.takes("compare")) p.compare = v.boolean("compare");
   if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));

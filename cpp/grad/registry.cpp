@@ -221,9 +221,7 @@ double resolved_scale(const Params& params, std::size_t d) { return subquad::res
 Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);
   Params p;
-  if (v.takes("scale")) {
-    p.scale = scale_option(v, d);
-  }
+  if (v.takes("scale")) p.scale = scale_option(v, d);
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
   if (v.takes("degree")) p.degree = static_cast<int>(v.integer("degree"));

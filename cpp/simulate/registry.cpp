@@ -146,9 +146,7 @@ Params resolved(const Params& given, std::size_t n) {
 Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);
   Params p;
-  if (v.takes("scale")) {
-    p.scale = scale_option(v, d);
-  }
+  if (v.takes("scale")) p.scale = scale_option(v, d);
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("M")) p.M = static_cast<std::size_t>(v.integer("M"));
   if (v.takes("window")) p.window = static_cast<std::size_t>(v.integer("window"));

@@ -143,9 +143,7 @@ std::vector<float> generate(std::size_t rows, std::size_t cols, double B, bool n
 Params params_from(const Options& o, std::size_t d, const std::string& method) {
   const OptionValues v(family(), method, o);
   Params p;
-  if (v.takes("scale")) {
-    p.scale = scale_option(v, d);
-  }
+  if (v.takes("scale")) p.scale = scale_option(v, d);
   if (v.takes("causal")) p.causal = v.boolean("causal");
   if (v.takes("threads")) p.threads = static_cast<int>(v.integer("threads"));
   if (v.takes("w1")) p.w1 = static_cast<std::size_t>(v.integer("w1"));
